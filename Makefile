@@ -1,0 +1,60 @@
+# authserver: `make run` serves the demo realm; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
+AUTHSERVER_BIND ?= 127.0.0.1:8000
+
+.PHONY: run install install-test migrate demo test test-sqlite test-postgres lint format bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+migrate: install
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py collectstatic --no-input -v 0
+
+demo: migrate
+	$(PY) manage.py import_realm deploy/demo-realm.json --overwrite
+
+run: demo
+	@$(PY) manage.py demo_banner
+	AUTHSERVER_BIND=$(AUTHSERVER_BIND) $(BIN)/gunicorn -c deploy/gunicorn.conf.py authserver.wsgi
+
+# The suite runs twice: on the embedded SQLite and on PostgreSQL, both with Redis as the cache.
+test: test-sqlite test-postgres lint
+
+test-sqlite: install-test
+	env -u DATABASE_URL REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+test-postgres: install-test
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: install-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench:
+	@echo "make bench: the benchmark suite is not built yet (see the performance issue)." >&2
+	@exit 1
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3* var/static

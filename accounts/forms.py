@@ -1,0 +1,34 @@
+from django import forms
+from django.contrib.auth import password_validation
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(max_length=255, widget=forms.TextInput(attrs={"autofocus": True}))
+    password = forms.CharField(max_length=1024, strip=False, widget=forms.PasswordInput)
+
+
+class UpdatePasswordForm(forms.Form):
+    """Keycloak's field names, so scripted logins written for it work here too."""
+
+    password_new = forms.CharField(
+        label="New password", max_length=1024, strip=False, widget=forms.PasswordInput
+    )
+    password_confirm = forms.CharField(
+        label="Confirm password", max_length=1024, strip=False, widget=forms.PasswordInput
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def add_prefix(self, field_name):
+        return field_name.replace("_", "-")
+
+    def clean(self):
+        data = super().clean()
+        new, confirm = data.get("password_new"), data.get("password_confirm")
+        if new and confirm and new != confirm:
+            raise forms.ValidationError("The passwords do not match.")
+        if new:
+            password_validation.validate_password(new, self.user)
+        return data

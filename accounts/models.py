@@ -1,0 +1,243 @@
+"""Realms and what they own: users, roles, groups, client scopes, SSO sessions.
+
+Clients live in ``authserver`` (they are django-oauth-toolkit applications); this app refers to
+them only through the swappable ``OAUTH2_PROVIDER_APPLICATION_MODEL`` setting, never by import.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.managers import UserManager
+
+REALM_NAME = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$",
+    "Letters, digits, '.', '_' and '-'; starting with a letter or digit.",
+)
+MASTER_REALM = "master"
+
+
+class Realm(models.Model):
+    """A tenant: its own issuer, keys, users, roles, scopes and clients (Keycloak's realm)."""
+
+    class SignatureAlgorithm(models.TextChoices):
+        RS256 = "RS256"
+        ES256 = "ES256"
+
+    name = models.CharField(max_length=100, unique=True, validators=[REALM_NAME])
+    enabled = models.BooleanField(default=True)
+    display_name = models.CharField(max_length=255, blank=True)
+    access_token_lifespan = models.PositiveIntegerField(default=300, help_text="Seconds.")
+    sso_session_idle_timeout = models.PositiveIntegerField(default=1800, help_text="Seconds.")
+    sso_session_max_lifespan = models.PositiveIntegerField(default=36000, help_text="Seconds.")
+    revoke_refresh_token = models.BooleanField(default=False)
+    brute_force_protected = models.BooleanField(default=False)
+    failure_factor = models.PositiveIntegerField(default=30)
+    password_policy = models.CharField(max_length=500, blank=True)
+    default_signature_algorithm = models.CharField(
+        max_length=10, choices=SignatureAlgorithm.choices, default=SignatureAlgorithm.RS256
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def title(self) -> str:
+        return self.display_name or self.name
+
+    @property
+    def issuer(self) -> str:
+        return f"{settings.AUTHSERVER_URL}/realms/{self.name}"
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person (or a client's service account) in one realm. Usernames are unique per realm."""
+
+    realm = models.ForeignKey(Realm, on_delete=models.CASCADE, related_name="users")
+    username = models.CharField(max_length=255)
+    email = models.EmailField(blank=True)
+    email_verified = models.BooleanField(default=False)
+    first_name = models.CharField(max_length=255, blank=True)
+    last_name = models.CharField(max_length=255, blank=True)
+    is_active = models.BooleanField("enabled", default=True)
+    is_staff = models.BooleanField(
+        "console access", default=False, help_text="May log in to the admin console."
+    )
+    password_temporary = models.BooleanField(
+        default=False, help_text="The user must choose a new password at the next login."
+    )
+    failed_logins = models.PositiveIntegerField(default=0)
+    last_failed_login = models.DateTimeField(null=True, blank=True)
+    roles = models.ManyToManyField("Role", blank=True, related_name="users")
+    realm_groups = models.ManyToManyField("Group", blank=True, related_name="members")
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    USERNAME_FIELD = "username"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["email"]
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["realm", "username"], name="unique_username_per_realm")
+        ]
+        ordering = ["realm", "username"]
+
+    def __str__(self):
+        return self.username
+
+    def natural_key(self):
+        return (self.realm.name, self.username)
+
+    def get_full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self):
+        return self.first_name or self.username
+
+
+class Role(models.Model):
+    """A realm role (no client) or a client role (Keycloak's two kinds)."""
+
+    realm = models.ForeignKey(Realm, on_delete=models.CASCADE, related_name="roles")
+    client = models.ForeignKey(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="roles",
+    )
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["realm", "name"],
+                condition=Q(client__isnull=True),
+                name="unique_realm_role_name",
+            ),
+            models.UniqueConstraint(
+                fields=["client", "name"],
+                condition=Q(client__isnull=False),
+                name="unique_client_role_name",
+            ),
+        ]
+        ordering = ["realm", "client", "name"]
+
+    def __str__(self):
+        return f"{self.client.client_id}/{self.name}" if self.client_id else self.name
+
+
+class Group(models.Model):
+    """A realm group: nested, carrying role mappings that its members inherit."""
+
+    realm = models.ForeignKey(Realm, on_delete=models.CASCADE, related_name="groups")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    name = models.CharField(max_length=255)
+    roles = models.ManyToManyField(Role, blank=True, related_name="groups")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["realm", "name"],
+                condition=Q(parent__isnull=True),
+                name="unique_top_level_group_name",
+            ),
+            models.UniqueConstraint(
+                fields=["parent", "name"],
+                condition=Q(parent__isnull=False),
+                name="unique_subgroup_name",
+            ),
+        ]
+        ordering = ["realm", "name"]
+
+    def __str__(self):
+        return self.path
+
+    @property
+    def path(self) -> str:
+        """Keycloak's group path: /parent/child."""
+        names, group = [], self
+        while group is not None:
+            names.append(group.name)
+            group = group.parent
+        return "/" + "/".join(reversed(names))
+
+
+class ClientScope(models.Model):
+    """An OAuth scope with its description and protocol mappers (e.g. the audience it adds)."""
+
+    BUILT_IN = {
+        "openid": "Sign in with OpenID Connect",
+        "profile": "Your name and username",
+        "email": "Your email address",
+        "roles": "Your roles",
+        "offline_access": "Access while you are signed out",
+    }
+    AUDIENCE_MAPPER = "oidc-audience-mapper"
+
+    realm = models.ForeignKey(Realm, on_delete=models.CASCADE, related_name="client_scopes")
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    protocol = models.CharField(max_length=50, default="openid-connect")
+    protocol_mappers = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["realm", "name"], name="unique_scope_name_per_realm")
+        ]
+        ordering = ["realm", "name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def audiences(self) -> list[str]:
+        return [
+            mapper.get("config", {}).get("included.custom.audience")
+            for mapper in self.protocol_mappers
+            if mapper.get("protocolMapper") == self.AUDIENCE_MAPPER
+            and mapper.get("config", {}).get("included.custom.audience")
+        ]
+
+
+class UserSession(models.Model):
+    """A browser's SSO session in one realm. The cookie holds a secret; only its hash is kept."""
+
+    realm = models.ForeignKey(Realm, on_delete=models.CASCADE, related_name="sessions")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
+    sid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True)
+    started = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    ended = models.DateTimeField(null=True, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen"]
+        indexes = [models.Index(fields=["realm", "user"])]
+
+    def __str__(self):
+        return f"{self.user} {self.sid}"
+
+    def is_live(self, now) -> bool:
+        if self.ended is not None:
+            return False
+        realm = self.realm
+        idle = (now - self.last_seen).total_seconds()
+        age = (now - self.started).total_seconds()
+        return idle < realm.sso_session_idle_timeout and age < realm.sso_session_max_lifespan

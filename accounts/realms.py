@@ -1,0 +1,40 @@
+"""THE realm-scoping helper: every lookup of a realm-owned object goes through here."""
+
+from django.db.models import Model, QuerySet
+from django.http import Http404
+
+from accounts.models import Realm
+
+
+def get_realm_or_404(name: str) -> Realm:
+    """The enabled realm of that name; a disabled or unknown realm is indistinguishable: 404."""
+    try:
+        return Realm.objects.get(name=name, enabled=True)
+    except Realm.DoesNotExist:
+        raise Http404("No such realm") from None
+
+
+def for_realm(model_or_queryset: type[Model] | QuerySet, realm: Realm) -> QuerySet:
+    """The objects of ``model_or_queryset`` that belong to ``realm``."""
+    queryset = (
+        model_or_queryset
+        if isinstance(model_or_queryset, QuerySet)
+        else model_or_queryset._default_manager.all()
+    )
+    return queryset.filter(realm=realm)
+
+
+class RealmMiddleware:
+    """Sets ``request.realm`` for URLs under /realms/NAME/ (404 for a disabled realm)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        name = view_kwargs.pop("realm_name", None)
+        if name is not None:
+            request.realm = get_realm_or_404(name)
+        return None

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class AuthserverConfig(AppConfig):
+    name = "authserver"
+    verbose_name = "OAuth 2.0 / OpenID Connect"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from authserver import checks  # noqa: F401  (registers the system checks)

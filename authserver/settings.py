@@ -1,0 +1,186 @@
+"""The only settings module. Everything configurable comes from the environment via env.py."""
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+
+from authserver import env
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env.string("AUTHSERVER_VAR_DIR") or BASE_DIR / "var")
+
+DEBUG = env.boolean("DJANGO_DEBUG", default=False)
+
+AUTHSERVER_URL = (env.string("AUTHSERVER_URL") or "http://127.0.0.1:8000").rstrip("/")
+_public = urlsplit(AUTHSERVER_URL)
+if _public.scheme not in {"http", "https"} or not _public.hostname:
+    raise env.ConfigurationError(
+        f"AUTHSERVER_URL must be an absolute http(s) URL, not {AUTHSERVER_URL!r}"
+    )
+SECURE = _public.scheme == "https"
+
+if SECURE and not DEBUG and not env.secret("DJANGO_SECRET_KEY"):
+    raise env.ConfigurationError(
+        "DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) is required when AUTHSERVER_URL is https "
+        "and DJANGO_DEBUG is off"
+    )
+SECRET_KEY = env.generated_secret("DJANGO_SECRET_KEY", VAR_DIR / "secret_key")
+
+ALLOWED_HOSTS = [_public.hostname, *env.string_list("AUTHSERVER_EXTRA_HOSTS")]
+if DEBUG:
+    ALLOWED_HOSTS += ["localhost", "127.0.0.1", "[::1]"]
+# Tests and the sample services talk to the server as "testserver" / loopback.
+ALLOWED_HOSTS += env.string_list("AUTHSERVER_ALLOWED_HOSTS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "oauth2_provider",
+    "accounts",
+    "authserver",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.realms.RealmMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "authserver.middleware.ContentSecurityPolicyMiddleware",
+]
+
+ROOT_URLCONF = "authserver.urls"
+WSGI_APPLICATION = "authserver.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Storage -----------------------------------------------------------------------------------
+DATABASE_URL = env.string("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'authserver.sqlite3'}"
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.string("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "authserver",
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": 1,
+                "SOCKET_TIMEOUT": 1,
+                # Redis is a cache: when it is down, requests go on against the database.
+                "IGNORE_EXCEPTIONS": True,
+            },
+        }
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Sessions live in the database; the cache only speeds up reads.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# --- Accounts ------------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["accounts.backends.RealmBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "accounts.hashers.KeycloakPBKDF2SHA256PasswordHasher",
+    "authserver.hashers.SecretSHA256Hasher",
+]
+AUTH_PASSWORD_VALIDATORS = [{"NAME": "accounts.password_policy.RealmPasswordPolicyValidator"}]
+LOGIN_URL = "admin:login"
+# A username is unique within its realm, not across the installation; the realm-aware backend
+# above is what authenticates, so Django's warning about a non-unique USERNAME_FIELD is expected.
+SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+
+# --- OAuth 2.0 (django-oauth-toolkit) ------------------------------------------------------------
+OAUTH2_PROVIDER_APPLICATION_MODEL = "authserver.Client"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "authserver.AccessToken"
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "authserver.RefreshToken"
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "authserver.IDToken"
+OAUTH2_PROVIDER_GRANT_MODEL = "authserver.Grant"
+OAUTH2_PROVIDER = {
+    # Generated client secrets are long and random: a fast hash is as safe as a slow one.
+    "CLIENT_SECRET_HASHER": "authserver_sha256",
+    "PKCE_REQUIRED": True,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+}
+
+# --- HTTP hardening ---------------------------------------------------------------------------
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_TRUSTED_ORIGINS = [f"{_public.scheme}://{_public.netloc}"]
+if SECURE:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.boolean("AUTHSERVER_SSL_REDIRECT", default=False)
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+CONTENT_SECURITY_POLICY_ENABLED = SECURE or env.boolean("AUTHSERVER_CSP", default=False)
+
+# --- Static files, i18n -------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.string("AUTHSERVER_LOG_LEVEL") or "INFO"},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
