@@ -63,6 +63,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person (or a client's service account) in one realm. Usernames are unique per realm."""
 
     realm = models.ForeignKey(Realm, on_delete=models.CASCADE, related_name="users")
+    # The token subject (``sub``): stable, opaque, never reused (Keycloak's user id).
+    subject = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     username = models.CharField(max_length=255)
     email = models.EmailField(blank=True)
     email_verified = models.BooleanField(default=False)

@@ -4,6 +4,8 @@ The client carries Keycloak's client fields; token models are swapped now (not l
 changing a swappable model after the first migration is painful.
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from oauth2_provider.models import (
@@ -14,7 +16,7 @@ from oauth2_provider.models import (
     AbstractRefreshToken,
 )
 
-from accounts.models import ClientScope, Realm
+from accounts.models import ClientScope, Realm, UserSession
 
 
 class Client(AbstractApplication):
@@ -72,16 +74,41 @@ class Client(AbstractApplication):
 
 
 class Grant(AbstractGrant):
+    """An authorization code. ``code`` holds the SHA-256 of the code, never the code itself."""
+
+    session = models.ForeignKey(
+        UserSession, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    used_at = models.DateTimeField(null=True, blank=True)
+    # Every token issued from this code, and from refreshes descending from it, shares the
+    # family: a replayed code revokes the family (RFC 6749 §4.1.2).
+    token_family = models.UUIDField(default=uuid.uuid4, editable=False)
+
     class Meta(AbstractGrant.Meta):
         swappable = "OAUTH2_PROVIDER_GRANT_MODEL"
 
 
 class AccessToken(AbstractAccessToken):
+    jti = models.CharField(max_length=64, blank=True, db_index=True)
+    session = models.ForeignKey(
+        UserSession, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    token_family = models.UUIDField(null=True, blank=True, db_index=True)
+
     class Meta(AbstractAccessToken.Meta):
         swappable = "OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL"
 
 
 class RefreshToken(AbstractRefreshToken):
+    """Bound to the SSO session it came from, unless ``offline`` (Keycloak's offline token)."""
+
+    jti = models.CharField(max_length=64, blank=True, db_index=True)
+    session = models.ForeignKey(
+        UserSession, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    offline = models.BooleanField(default=False)
+    expires = models.DateTimeField(null=True, blank=True)
+
     class Meta(AbstractRefreshToken.Meta):
         swappable = "OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL"
 
@@ -89,3 +116,30 @@ class RefreshToken(AbstractRefreshToken):
 class IDToken(AbstractIDToken):
     class Meta(AbstractIDToken.Meta):
         swappable = "OAUTH2_PROVIDER_ID_TOKEN_MODEL"
+
+
+class Consent(models.Model):
+    """The scopes a user has allowed a client (for clients with consent required)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consents"
+    )
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consents")
+    scopes = models.TextField(help_text="Space-separated scope names.")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "client"], name="unique_consent_per_client")
+        ]
+
+    def __str__(self):
+        return f"{self.user} -> {self.client}"
+
+    @property
+    def scope_set(self) -> set[str]:
+        return set(self.scopes.split())
+
+
+from authserver.keys.models import SigningKey  # noqa: E402,F401

@@ -20,18 +20,19 @@ if _public.scheme not in {"http", "https"} or not _public.hostname:
     )
 SECURE = _public.scheme == "https"
 
-if SECURE and not DEBUG and not env.secret("DJANGO_SECRET_KEY"):
-    raise env.ConfigurationError(
-        "DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) is required when AUTHSERVER_URL is https "
-        "and DJANGO_DEBUG is off"
-    )
+# In production (https, no debug) the secrets must come from the environment: a value generated
+# into a container's var/ would change with every new container.
+for _required in ("DJANGO_SECRET_KEY", "AUTHSERVER_KEY_ENCRYPTION_KEY"):
+    if SECURE and not DEBUG and not env.secret(_required):
+        raise env.ConfigurationError(
+            f"{_required} (or {_required}_FILE) is required when AUTHSERVER_URL is https "
+            "and DJANGO_DEBUG is off"
+        )
 SECRET_KEY = env.generated_secret("DJANGO_SECRET_KEY", VAR_DIR / "secret_key")
 
 ALLOWED_HOSTS = [_public.hostname, *env.string_list("AUTHSERVER_EXTRA_HOSTS")]
 if DEBUG:
     ALLOWED_HOSTS += ["localhost", "127.0.0.1", "[::1]"]
-# Tests and the sample services talk to the server as "testserver" / loopback.
-ALLOWED_HOSTS += env.string_list("AUTHSERVER_ALLOWED_HOSTS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -136,11 +137,27 @@ OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "authserver.RefreshToken"
 OAUTH2_PROVIDER_ID_TOKEN_MODEL = "authserver.IDToken"
 OAUTH2_PROVIDER_GRANT_MODEL = "authserver.Grant"
 OAUTH2_PROVIDER = {
+    "OAUTH2_SERVER_CLASS": "authserver.protocol.server.Server",
+    "OIDC_SERVER_CLASS": "authserver.protocol.server.Server",
+    "OAUTH2_VALIDATOR_CLASS": "authserver.protocol.validator.RealmValidator",
+    "OAUTH2_BACKEND_CLASS": "authserver.protocol.backend.RealmOAuthLibCore",
+    "OIDC_ENABLED": True,
     # Generated client secrets are long and random: a fast hash is as safe as a slow one.
     "CLIENT_SECRET_HASHER": "authserver_sha256",
     "PKCE_REQUIRED": True,
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # Only a SHA-256 checksum of each access and refresh token is stored (RFC 9700 §4.14).
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"],
 }
+
+# --- Signing keys -------------------------------------------------------------------------------
+# Encrypts the private halves of the realms' signing keys at rest.
+AUTHSERVER_KEY_ENCRYPTION_KEY = env.generated_secret(
+    "AUTHSERVER_KEY_ENCRYPTION_KEY", VAR_DIR / "key_encryption_key"
+)
 
 # --- HTTP hardening ---------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

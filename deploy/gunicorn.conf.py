@@ -1,4 +1,7 @@
-"""gunicorn settings, from the environment: ``gunicorn -c deploy/gunicorn.conf.py authserver.wsgi``."""
+"""gunicorn settings from the environment.
+
+    gunicorn -c deploy/gunicorn.conf.py authserver.wsgi
+"""
 
 import multiprocessing
 import os

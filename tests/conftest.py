@@ -19,12 +19,26 @@ def pytest_sessionstart(session):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Argon2id still, with test-sized parameters: the suite creates hundreds of users."""
+    settings.PASSWORD_HASHERS = [
+        "tests.hashers.FastArgon2PasswordHasher",
+        *settings.PASSWORD_HASHERS,
+    ]
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
-    """Each test starts with an empty cache (Redis when REDIS_URL is set, else in-process)."""
+    """Each test starts with an empty cache (Redis when REDIS_URL is set, else in-process), and
+    without the process's parsed signing keys: database rows roll back between tests."""
     from django.core.cache import cache
 
+    from authserver.keys import store
+
     cache.clear()
+    store.clear_caches()
     yield
+    store.clear_caches()
 
 
 def pytest_report_header(config):

@@ -1,0 +1,58 @@
+import sys
+
+from django.core.management.base import CommandError
+
+from authserver.realmfile import reader
+from authserver.realmfile.commands import RealmFileCommand
+from authserver.realmfile.errors import RealmExistsError, RealmFileError, quote
+from authserver.realmfile.importer import import_realm
+
+
+class Command(RealmFileCommand):
+    help = (
+        "Import a realm from a Keycloak realm-representation JSON file ('-' for standard input). "
+        "Nothing is imported unless all of it is."
+    )
+    stealth_options = ("stdin",)
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="the realm file, or - to read standard input")
+        parser.add_argument(
+            "--overwrite",
+            action="store_true",
+            help="replace the realm, with everything it owns, if it already exists",
+        )
+
+    def handle(self, *args, file, overwrite, **options):
+        text = self._read(file, options.get("stdin") or sys.stdin)
+        try:
+            reading = reader.read(reader.parse(text))
+        except RealmFileError as error:
+            raise CommandError(str(error)) from None
+        if reading.ignored:
+            self.stderr.write(
+                f"warning: ignored {len(reading.ignored)} unknown field(s): "
+                + ", ".join(reading.ignored)
+            )
+        try:
+            realm = import_realm(reading.realm, overwrite=overwrite)
+        except RealmExistsError as error:
+            raise CommandError(f"{error}; use --overwrite to replace it") from None
+        except RealmFileError as error:
+            raise CommandError(str(error)) from None
+        spec = reading.realm
+        self.stdout.write(
+            f"Imported realm {quote(realm.name)}: {len(spec.users)} user(s), "
+            f"{len(spec.clients)} client(s), {len(spec.client_scopes)} declared client scope(s)."
+        )
+
+    @staticmethod
+    def _read(file: str, stdin) -> str:
+        if file == "-":
+            return stdin.read().removeprefix("\ufeff")
+        try:
+            with open(file, encoding="utf-8-sig") as handle:
+                return handle.read()
+        except (OSError, UnicodeDecodeError) as error:
+            reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+            raise CommandError(f"cannot read {file}: {reason}") from None

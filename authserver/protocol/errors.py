@@ -1,0 +1,84 @@
+"""OAuth 2.0 / OIDC errors as a class hierarchy named after their RFC codes.
+
+Each carries a public description (sent to the client) and a private detail (logged only). One
+serializer (views/responses.py) emits the public fields; anything else becomes server_error.
+"""
+
+
+class OAuthError(Exception):
+    error = "server_error"
+    status = 500
+    redirectable = True
+
+    def __init__(self, description: str = "", *, detail: str = ""):
+        super().__init__(detail or description or self.error)
+        self.description = description
+        self.detail = detail
+
+    def as_dict(self) -> dict[str, str]:
+        body = {"error": self.error}
+        if self.description:
+            body["error_description"] = self.description
+        return body
+
+
+class InvalidRequest(OAuthError):
+    error, status = "invalid_request", 400
+
+
+class InvalidClient(OAuthError):
+    """RFC 6749 §5.2: 401 with WWW-Authenticate when the client tried to authenticate."""
+
+    error, status = "invalid_client", 401
+
+
+class InvalidGrant(OAuthError):
+    error, status = "invalid_grant", 400
+
+
+class UnauthorizedClient(OAuthError):
+    error, status = "unauthorized_client", 400
+
+
+class UnsupportedGrantType(OAuthError):
+    error, status = "unsupported_grant_type", 400
+
+
+class InvalidScope(OAuthError):
+    error, status = "invalid_scope", 400
+
+
+class InvalidToken(OAuthError):
+    """RFC 6750 §3.1."""
+
+    error, status = "invalid_token", 401
+
+
+class InsufficientScope(OAuthError):
+    error, status = "insufficient_scope", 403
+
+
+class AccessDenied(OAuthError):
+    error, status = "access_denied", 403
+
+
+class InvalidTarget(OAuthError):
+    """RFC 8707 §2."""
+
+    error, status = "invalid_target", 400
+
+
+class LoginRequired(OAuthError):
+    error, status = "login_required", 400
+
+
+class ConsentRequired(OAuthError):
+    error, status = "consent_required", 400
+
+
+class TemporarilyUnavailable(OAuthError):
+    error, status = "temporarily_unavailable", 503
+
+
+class ServerError(OAuthError):
+    error, status = "server_error", 500

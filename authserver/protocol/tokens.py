@@ -1,0 +1,104 @@
+"""The tokens we mint: RFC 9068 access tokens, Keycloak-shaped refresh and ID tokens.
+
+oauthlib calls ``access_token(request)`` and ``refresh_token(request)`` as its generators; the
+validator has put on the request what they need (realm, client, subject, SSO session, scopes).
+What they decide (jti, expiry) is left on the request for the validator to store.
+"""
+
+import time
+import uuid
+from datetime import UTC, datetime
+
+from accounts.models import ClientScope, User, UserSession
+from authserver.protocol import claims, jwt
+from authserver.protocol.backend import REALM
+from authserver.protocol.scopes import audiences_of
+
+# Keycloak's offlineSessionIdleTimeout default: an offline token lives 30 days unused.
+OFFLINE_SECONDS = 30 * 24 * 3600
+
+
+def subject_of(request) -> User | None:
+    """The user a token speaks for: the end user, or a client's service account."""
+    if request.grant_type == "client_credentials":
+        return request.client.service_account
+    return request.user
+
+
+def _audiences(realm, client, scopes: list[str]) -> list[str]:
+    granted = ClientScope.objects.filter(realm=realm, name__in=scopes)
+    return list(audiences_of(granted)) or [client.client_id]
+
+
+def identity_claims(user: User, session: UserSession | None, scopes: set[str]) -> dict:
+    found = {"sub": str(user.subject)}
+    if session is not None:
+        found["sid"] = str(session.sid)
+        found["auth_time"] = int(session.started.timestamp())
+    found |= claims.role_claims(claims.effective_roles(user))
+    # Keycloak adapters read preferred_username from every token, whatever the scopes.
+    found["preferred_username"] = user.username
+    found |= claims.profile_claims(user, scopes)
+    return found
+
+
+def access_token(request, refresh_token=False) -> str:
+    realm, client = request.headers[REALM], request.client
+    user = subject_of(request)
+    session = getattr(request, "sso_session", None)
+    now = int(time.time())
+    jti = str(uuid.uuid4())
+    request.access_token_jti = jti
+    scopes = list(request.scopes or [])
+    body = {
+        "exp": now + realm.access_token_lifespan,
+        "iat": now,
+        "jti": jti,
+        "iss": realm.issuer,
+        "aud": _audiences(realm, client, scopes),
+        "typ": "Bearer",
+        "azp": client.client_id,
+        "client_id": client.client_id,
+        "scope": " ".join(scopes),
+    }
+    if user is not None:
+        body |= identity_claims(user, session, set(scopes))
+    else:
+        body["sub"] = client.client_id
+    return jwt.sign(realm, body, typ=jwt.ACCESS_TOKEN_TYPE)
+
+
+def refresh_token(request) -> str:
+    realm, client = request.headers[REALM], request.client
+    session = getattr(request, "sso_session", None)
+    offline = "offline_access" in (request.scopes or [])
+    now = int(time.time())
+    if offline or session is None:
+        expires = now + OFFLINE_SECONDS
+    else:
+        idle_end = now + realm.sso_session_idle_timeout
+        max_end = int(session.started.timestamp()) + realm.sso_session_max_lifespan
+        expires = min(idle_end, max_end)
+    jti = str(uuid.uuid4())
+    request.refresh_token_jti = jti
+    request.refresh_token_offline = offline
+    request.refresh_token_expires = datetime.fromtimestamp(expires, tz=UTC)
+    body = {
+        "exp": expires,
+        "iat": now,
+        "jti": jti,
+        "iss": realm.issuer,
+        "aud": realm.issuer,
+        "sub": str(request.user.subject),
+        "typ": "Offline" if offline else "Refresh",
+        "azp": client.client_id,
+        "scope": " ".join(request.scopes or []),
+    }
+    if session is not None:
+        body["sid"] = str(session.sid)
+    return jwt.sign(realm, body)
+
+
+def refresh_expires_in(request) -> int:
+    expires = getattr(request, "refresh_token_expires", None)
+    return max(0, int(expires.timestamp() - time.time())) if expires else 0

@@ -1,0 +1,317 @@
+"""The one django-oauth-toolkit validator: realm-scoped lookups, hashed codes, our JWTs.
+
+Every lookup of a client, code or token is confined to the realm of the request (see
+backend.py). Reasons for a refusal go to the log; clients get the RFC's generic error.
+"""
+
+import hashlib
+import json
+import logging
+import uuid
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauthlib.oauth2.rfc6749 import errors as oauthlib_errors
+
+from authserver.models import AccessToken, Client, Grant, IDToken, RefreshToken
+from authserver.protocol import jwt, scopes, tokens
+from authserver.protocol.backend import REALM, SESSION
+from authserver.protocol.errors import InvalidScope
+
+log = logging.getLogger(__name__)
+
+MAX_CLIENT_ID_LENGTH = 255
+
+
+def digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _realm(request):
+    return request.headers[REALM]
+
+
+class RealmValidator(OAuth2Validator):
+    # --- clients --------------------------------------------------------------------------------
+    def _load_application(self, client_id, request):
+        realm = _realm(request)
+        cached = request.client
+        if (
+            isinstance(cached, Client)
+            and cached.client_id == client_id
+            and cached.realm_id == realm.pk
+        ):
+            return cached
+        request.client = None
+        if not client_id or len(client_id) > MAX_CLIENT_ID_LENGTH or "\x00" in client_id:
+            return None
+        try:
+            client = Client.objects.select_related("realm", "service_account").get(
+                realm=realm, client_id=client_id, enabled=True
+            )
+        except Client.DoesNotExist:
+            return None
+        request.client = client
+        return client
+
+    def client_authentication_required(self, request, *args, **kwargs):
+        if self._extract_basic_auth(request) or getattr(request, "client_secret", None):
+            return True
+        client = self._load_application(request.client_id, request)
+        return client is None or not client.is_public
+
+    def authenticate_client(self, request, *args, **kwargs):
+        authenticated = self._authenticate_basic_auth(request) or self._authenticate_request_body(
+            request
+        )
+        # A public client has no secret to present: it may not authenticate with one.
+        return authenticated and not request.client.is_public
+
+    def authenticate_client_id(self, client_id, request, *args, **kwargs):
+        client = self._load_application(client_id, request)
+        return client is not None and client.is_public
+
+    # --- grant and response types: a table, not an if-chain -----------------------------------
+    _GRANT_ALLOWED = {
+        "authorization_code": lambda client: client.standard_flow_enabled,
+        "refresh_token": lambda client: client.standard_flow_enabled,
+        "client_credentials": lambda client: (
+            client.service_accounts_enabled and not client.is_public
+        ),
+    }
+
+    def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
+        allowed = self._GRANT_ALLOWED.get(grant_type)
+        return bool(allowed and allowed(client))
+
+    def validate_response_type(self, client_id, response_type, client, request, *args, **kwargs):
+        return response_type == "code" and client.standard_flow_enabled
+
+    # --- scopes ---------------------------------------------------------------------------------
+    def get_default_scopes(self, client_id, request, *args, **kwargs):
+        return [scope.name for scope in request.client.default_client_scopes.all()]
+
+    def validate_scopes(self, client_id, requested, client, request, *args, **kwargs):
+        try:
+            granted = scopes.grant(client, set(requested))
+        except InvalidScope as error:
+            log.info("invalid scope: %s", error.detail)
+            return False
+        request.scopes = sorted(granted.names)
+        return True
+
+    # --- PKCE and redirect URIs ---------------------------------------------------------------
+    def is_pkce_required(self, client_id, request):
+        client = self._load_application(client_id, request)
+        return client is None or client.is_public or client.pkce_method == "S256"
+
+    def validate_redirect_uri(self, client_id, redirect_uri, request, *args, **kwargs):
+        return request.client.redirect_uri_allowed(redirect_uri)
+
+    # --- authorization codes: stored as SHA-256, single use -----------------------------------
+    def _grant(self, code, client):
+        return (
+            Grant.objects.select_related("session", "user", "session__realm")
+            .filter(code=digest(code), application=client)
+            .first()
+        )
+
+    def _create_authorization_code(self, request, code, expires=None):
+        grant = super()._create_authorization_code(request, {"code": digest(code["code"])}, expires)
+        session = request.headers.get(SESSION)
+        if session is not None:
+            Grant.objects.filter(pk=grant.pk).update(session=session)
+        return grant
+
+    def validate_code(self, client_id, code, client, request, *args, **kwargs):
+        grant = self._grant(code, client)
+        if grant is None:
+            log.info("invalid_grant: unknown code for client %s", client.client_id)
+            return False
+        # Claim the code atomically: of two concurrent exchanges exactly one wins.
+        claimed = Grant.objects.filter(pk=grant.pk, used_at__isnull=True).update(
+            used_at=timezone.now()
+        )
+        if not claimed:
+            log.warning("invalid_grant: code replayed for client %s; revoking", client.client_id)
+            revoke_family(grant.token_family)
+            return False
+        if grant.is_expired():
+            log.info("invalid_grant: expired code for client %s", client.client_id)
+            return False
+        if grant.session is not None and not grant.session.is_live(timezone.now()):
+            log.info("invalid_grant: the SSO session of the code has ended")
+            return False
+        request.scopes = grant.scope.split()
+        request.user = grant.user
+        request.sso_session = grant.session
+        request.token_family = grant.token_family
+        if grant.nonce:
+            request.nonce = grant.nonce
+        if grant.claims:
+            request.claims = json.loads(grant.claims)
+        return True
+
+    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, *args, **kwargs):
+        grant = self._grant(code, client)
+        return grant is not None and grant.redirect_uri == redirect_uri
+
+    def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
+        """Already claimed in validate_code; the row stays to recognise a replay."""
+
+    def get_code_challenge(self, code, request):
+        grant = self._grant(code, request.client)
+        return (grant.code_challenge or None) if grant else None
+
+    def get_code_challenge_method(self, code, request):
+        grant = self._grant(code, request.client)
+        return (grant.code_challenge_method or None) if grant else None
+
+    def get_authorization_code_scopes(self, client_id, code, redirect_uri, request):
+        grant = self._grant(code, request.client)
+        return grant.scope.split() if grant else []
+
+    def get_authorization_code_nonce(self, client_id, code, redirect_uri, request):
+        grant = self._grant(code, request.client)
+        return (grant.nonce or None) if grant else None
+
+    # --- storing what was issued --------------------------------------------------------------
+    def save_bearer_token(self, token, request, *args, **kwargs):
+        if request.grant_type == "client_credentials":
+            request.user = request.client.service_account
+        if not hasattr(request, "token_family"):
+            request.token_family = uuid.uuid4()
+        with transaction.atomic():
+            if request.grant_type == "refresh_token":
+                self._claim_refresh_token(request)
+            self._save_bearer_token(token, request, *args, **kwargs)
+        token["refresh_expires_in"] = tokens.refresh_expires_in(request)
+        token["not-before-policy"] = 0
+        session = getattr(request, "sso_session", None)
+        if session is not None:
+            token["session_state"] = str(session.sid)
+
+    def _create_access_token(self, expires, request, token, source_refresh_token=None):
+        if request.grant_type == "client_credentials":
+            request.user = request.client.service_account
+        access_token = super()._create_access_token(expires, request, token, source_refresh_token)
+        AccessToken.objects.filter(pk=access_token.pk).update(
+            jti=getattr(request, "access_token_jti", ""),
+            session=getattr(request, "sso_session", None),
+            token_family=request.token_family,
+        )
+        return access_token
+
+    def _create_refresh_token(
+        self, request, refresh_token_code, access_token, previous_refresh_token
+    ):
+        if previous_refresh_token is None:
+            # The family starts at the code: a replayed code revokes the refresh tokens too.
+            previous = RefreshToken(token_family=request.token_family)
+            refresh = super()._create_refresh_token(
+                request, refresh_token_code, access_token, previous
+            )
+        else:
+            refresh = super()._create_refresh_token(
+                request, refresh_token_code, access_token, previous_refresh_token
+            )
+        RefreshToken.objects.filter(pk=refresh.pk).update(
+            jti=getattr(request, "refresh_token_jti", ""),
+            session=getattr(request, "sso_session", None),
+            offline=getattr(request, "refresh_token_offline", False),
+            expires=getattr(request, "refresh_token_expires", None),
+        )
+        return refresh
+
+    # --- refresh tokens -----------------------------------------------------------------------
+    def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
+        try:
+            jwt.verify(_realm(request), refresh_token)
+        except jwt.BadToken as error:
+            log.info("invalid_grant: refresh token rejected: %s", error)
+            return False
+        if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
+            replayed = RefreshToken.objects.filter(
+                token_checksum=digest(refresh_token), revoked__isnull=False
+            ).first()
+            if replayed is not None:
+                log.warning("invalid_grant: refresh token replayed; revoking its family")
+                revoke_family(replayed.token_family)
+            return False
+        record = request.refresh_token_instance
+        now = timezone.now()
+        if record.expires is not None and record.expires <= now:
+            return False
+        if not record.offline:
+            session = record.session
+            if session is None or not session.is_live(now):
+                log.info("invalid_grant: refresh token's SSO session has ended")
+                return False
+            request.sso_session = session
+        request.token_family = record.token_family
+        return True
+
+    def _claim_refresh_token(self, request):
+        """Of two concurrent refreshes with one token, exactly one wins: the row is locked and
+        must still be unrevoked once the lock is ours."""
+        record = RefreshToken.objects.select_for_update().get(pk=request.refresh_token_instance.pk)
+        if record.revoked is not None:
+            raise oauthlib_errors.InvalidGrantError(request=request)
+        request.refresh_token_instance = record
+
+    def get_original_scopes(self, refresh_token, request, *args, **kwargs):
+        scope = super().get_original_scopes(refresh_token, request, *args, **kwargs)
+        return scope.split() if isinstance(scope, str) else scope
+
+    # --- ID tokens ----------------------------------------------------------------------------
+    def get_id_token_dictionary(self, token, token_handler, request):
+        realm = _realm(request)
+        user = request.user
+        session = getattr(request, "sso_session", None)
+        now = timezone.now()
+        expires = now + timedelta(seconds=realm.access_token_lifespan)
+        granted = set(request.scopes or [])
+        body = tokens.identity_claims(user, session, granted)
+        body.update(
+            iss=realm.issuer,
+            exp=int(expires.timestamp()),
+            iat=int(now.timestamp()),
+            jti=str(uuid.uuid4()),
+            azp=request.client.client_id,
+            typ="ID",
+            acr="1",
+        )
+        body.pop("scope", None)
+        return body, expires
+
+    def finalize_id_token(self, id_token, token, token_handler, request):
+        body, expires = self.get_id_token_dictionary(token, token_handler, request)
+        id_token.update(body)
+        if "nonce" not in id_token and request.nonce:
+            id_token["nonce"] = request.nonce
+        IDToken.objects.create(
+            user=request.user,
+            scope=" ".join(request.scopes or []),
+            expires=expires,
+            jti=id_token["jti"],
+            application=request.client,
+        )
+        return jwt.sign(_realm(request), id_token)
+
+    # --- origins (CORS at the token endpoint) -------------------------------------------------
+    def is_origin_allowed(self, client_id, origin, request, *args, **kwargs):
+        client = request.client or self._load_application(client_id, request)
+        return client is not None and origin in client.allowed_origins.split()
+
+
+def revoke_family(family) -> None:
+    """Revoke every access and refresh token descended from one code (RFC 6749 §4.1.2)."""
+    if family is None:
+        return
+    with transaction.atomic():
+        RefreshToken.objects.filter(token_family=family, revoked__isnull=True).update(
+            revoked=timezone.now()
+        )
+        AccessToken.objects.filter(token_family=family).delete()

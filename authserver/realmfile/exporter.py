@@ -1,0 +1,197 @@
+"""A realm as a Keycloak realm representation that importer.py takes back unchanged.
+
+Output is stable: keys in a fixed order (free-form objects such as attributes and mapper config
+sorted), lists sorted by name in Python (never by the database's collation). Secrets and
+passwords leave only as the hashes that are stored, never in clear.
+"""
+
+import json
+
+from accounts.models import ClientScope, Group, Realm, Role, User
+from accounts.realms import for_realm
+from authserver.models import Client
+from authserver.realmfile import credentials
+from authserver.realmfile.schema import PKCE_ATTRIBUTE, POST_LOGOUT_ATTRIBUTE
+
+
+def dumps(document: dict) -> str:
+    """The JSON text of an exported realm, as the export command prints it."""
+    return json.dumps(document, indent=2)
+
+
+def export_realm(realm: Realm) -> dict:
+    roles = list(for_realm(Role, realm).select_related("client"))
+    groups = list(for_realm(Group, realm).prefetch_related("roles__client"))
+    group_paths = _group_paths(groups)
+    return {
+        "realm": realm.name,
+        "enabled": realm.enabled,
+        "displayName": realm.display_name,
+        "accessTokenLifespan": realm.access_token_lifespan,
+        "ssoSessionIdleTimeout": realm.sso_session_idle_timeout,
+        "ssoSessionMaxLifespan": realm.sso_session_max_lifespan,
+        "revokeRefreshToken": realm.revoke_refresh_token,
+        "bruteForceProtected": realm.brute_force_protected,
+        "failureFactor": realm.failure_factor,
+        "passwordPolicy": realm.password_policy,
+        "defaultSignatureAlgorithm": realm.default_signature_algorithm,
+        "roles": _roles(roles),
+        "groups": _groups(groups, parent_id=None),
+        "clientScopes": _client_scopes(realm),
+        "clients": _clients(realm),
+        "users": _users(realm, group_paths),
+    }
+
+
+def _sorted_dict(value: dict) -> dict:
+    return {key: value[key] for key in sorted(value)}
+
+
+def _role_mappings(roles) -> tuple[list[str], dict[str, list[str]]]:
+    """(realmRoles, clientRoles) of a user or group."""
+    realm_roles, client_roles = [], {}
+    for role in roles:
+        if role.client_id is None:
+            realm_roles.append(role.name)
+        else:
+            client_roles.setdefault(role.client.client_id, []).append(role.name)
+    return sorted(realm_roles), {key: sorted(names) for key, names in sorted(client_roles.items())}
+
+
+def _roles(roles: list[Role]) -> dict:
+    realm_roles, client_roles = [], {}
+    for role in sorted(roles, key=lambda role: role.name):
+        entry = {"name": role.name, "description": role.description}
+        if role.client_id is None:
+            realm_roles.append(entry)
+        else:
+            client_roles.setdefault(role.client.client_id, []).append(entry)
+    return {"realm": realm_roles, "client": _sorted_dict(client_roles)}
+
+
+def _group_paths(groups: list[Group]) -> dict[int, str]:
+    """Keycloak paths ("/parent/child") by group id, without a query per group."""
+    by_id = {group.pk: group for group in groups}
+
+    def path(group: Group) -> str:
+        parent = by_id.get(group.parent_id)
+        return f"{path(parent) if parent else ''}/{group.name}"
+
+    return {group.pk: path(group) for group in groups}
+
+
+def _groups(groups: list[Group], *, parent_id: int | None) -> list[dict]:
+    found = []
+    for group in sorted(groups, key=lambda group: group.name):
+        if group.parent_id != parent_id:
+            continue
+        realm_roles, client_roles = _role_mappings(group.roles.all())
+        found.append(
+            {
+                "name": group.name,
+                "realmRoles": realm_roles,
+                "clientRoles": client_roles,
+                "subGroups": _groups(groups, parent_id=group.pk),
+            }
+        )
+    return found
+
+
+def _client_scopes(realm: Realm) -> list[dict]:
+    return [
+        {
+            "name": scope.name,
+            "description": scope.description,
+            "protocol": scope.protocol,
+            "protocolMappers": [
+                {
+                    "name": mapper.get("name", ""),
+                    "protocol": mapper.get("protocol", scope.protocol),
+                    "protocolMapper": mapper.get("protocolMapper", ""),
+                    "config": _sorted_dict(mapper.get("config", {})),
+                }
+                for mapper in sorted(scope.protocol_mappers, key=lambda m: m.get("name", ""))
+            ],
+        }
+        for scope in sorted(for_realm(ClientScope, realm), key=lambda scope: scope.name)
+    ]
+
+
+def _clients(realm: Realm) -> list[dict]:
+    clients = for_realm(Client, realm).prefetch_related(
+        "default_client_scopes", "optional_client_scopes"
+    )
+    return [_client(client) for client in sorted(clients, key=lambda client: client.client_id)]
+
+
+def _client(client: Client) -> dict:
+    entry = {
+        "clientId": client.client_id,
+        "name": client.name,
+        "enabled": client.enabled,
+        "publicClient": client.is_public,
+    }
+    if not client.is_public:
+        entry["hashedSecret"] = _hashed_secret(client)
+    attributes = dict(client.attributes)
+    if client.pkce_method:
+        attributes[PKCE_ATTRIBUTE] = client.pkce_method
+    if client.post_logout_redirect_uris.split():
+        attributes[POST_LOGOUT_ATTRIBUTE] = "##".join(client.post_logout_redirect_uris.split())
+    entry |= {
+        "redirectUris": client.redirect_uris.split(),
+        "webOrigins": client.allowed_origins.split(),
+        "standardFlowEnabled": client.standard_flow_enabled,
+        "serviceAccountsEnabled": client.service_accounts_enabled,
+        "consentRequired": client.consent_required,
+        "defaultClientScopes": sorted(scope.name for scope in client.default_client_scopes.all()),
+        "optionalClientScopes": sorted(scope.name for scope in client.optional_client_scopes.all()),
+        "attributes": _sorted_dict(attributes),
+    }
+    return entry
+
+
+def _hashed_secret(client: Client) -> str:
+    if client.hash_client_secret:
+        return client.client_secret
+    # Stored in clear (hashing was turned off for this client): it still leaves only as a hash.
+    return credentials.hash_client_secret(client.client_secret)
+
+
+def _users(realm: Realm, group_paths: dict[int, str]) -> list[dict]:
+    users = (
+        for_realm(User, realm)
+        .select_related("service_account_client")
+        .prefetch_related("roles__client", "realm_groups")
+    )
+    return [_user(user, group_paths) for user in sorted(users, key=lambda user: user.username)]
+
+
+def _user(user: User, group_paths: dict[int, str]) -> dict:
+    realm_roles, client_roles = _role_mappings(user.roles.all())
+    entry = {
+        "username": user.username,
+        "enabled": user.is_active,
+        "email": user.email,
+        "emailVerified": user.email_verified,
+        "firstName": user.first_name,
+        "lastName": user.last_name,
+        "credentials": (
+            [
+                {
+                    "type": "password",
+                    "hashedValue": user.password,
+                    "temporary": user.password_temporary,
+                }
+            ]
+            if user.password and user.has_usable_password()
+            else []
+        ),
+        "realmRoles": realm_roles,
+        "clientRoles": client_roles,
+        "groups": sorted(group_paths[group.pk] for group in user.realm_groups.all()),
+    }
+    client = getattr(user, "service_account_client", None)
+    if client is not None:
+        entry["serviceAccountClientId"] = client.client_id
+    return entry

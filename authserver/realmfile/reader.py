@@ -1,0 +1,669 @@
+"""Reads a parsed realm file into schema values, checking it as it goes; touches no database.
+
+The first problem found stops the reading with a RealmFileError naming its JSON path. Fields
+outside the understood subset are skipped and their paths returned, so the caller can warn once.
+Reading happens in this order: the realm's settings, client scopes, clients, roles, groups,
+users; then the references between them are checked (``_REFERENCE_CHECKS``).
+"""
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from oauth2_provider.settings import oauth2_settings
+from oauth2_provider.validators import AllowedURIValidator
+
+from accounts import password_policy
+from accounts.models import REALM_NAME, ClientScope, Realm
+from authserver.realmfile import credentials
+from authserver.realmfile.errors import RealmFileError, item, member, quote
+from authserver.realmfile.schema import (
+    PKCE_ATTRIBUTE,
+    POST_LOGOUT_ATTRIBUTE,
+    ClientScopeSpec,
+    ClientSpec,
+    GroupSpec,
+    PasswordSpec,
+    RealmSpec,
+    RoleSpec,
+    UserSpec,
+)
+
+# Counts are stored in 32-bit columns on every database.
+_MAX_COUNT = 2**31 - 1
+# Keycloak's partial export replaces every client secret with this placeholder.
+_MASKED_SECRET = "**********"  # noqa: S105 (a placeholder, not a secret)
+
+
+@dataclass(frozen=True)
+class Reading:
+    realm: RealmSpec
+    ignored: tuple[str, ...]
+
+
+def parse(text: str) -> object:
+    """The JSON document in ``text``."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise RealmFileError(
+            "", f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+        ) from None
+
+
+def read(document: object) -> Reading:
+    """The realm described by ``document``, and the paths of the fields that were skipped."""
+    ignored: list[list[str]] = []
+    realm = _realm(_Object(document, "", ignored))
+    for check in _REFERENCE_CHECKS:
+        check(realm)
+    return Reading(realm, tuple(path for paths in ignored for path in paths))
+
+
+def _kind(value: object) -> str:
+    match value:
+        case None:
+            return "null"
+        case bool():
+            return "true or false"
+        case int() | float():
+            return "a number"
+        case str():
+            return "a string"
+        case list():
+            return "a list"
+        case _:
+            return "an object"
+
+
+class _Object:
+    """One JSON object, read member by member; members never read are recorded as ignored."""
+
+    def __init__(self, value: object, path: str, ignored: list[list[str]]):
+        if not isinstance(value, dict):
+            raise RealmFileError(path, f"expected an object, not {_kind(value)}")
+        self.path = path
+        self._value = value
+        self._seen: set[str] = set()
+        self._ignored = ignored
+        # Reserved now, filled on leaving: an object's skipped fields are listed before those
+        # of the objects inside it, as they come in the file.
+        self._skipped: list[str] = []
+        ignored.append(self._skipped)
+
+    def __enter__(self) -> "_Object":
+        return self
+
+    def __exit__(self, error_type, error, traceback) -> None:
+        if error_type is None:
+            self._skipped.extend(
+                member(self.path, key) for key in self._value if key not in self._seen
+            )
+
+    def at(self, key: str) -> str:
+        return member(self.path, key)
+
+    def has(self, key: str) -> bool:
+        return self._value.get(key) is not None
+
+    def skip(self, key: str) -> None:
+        """Leave ``key`` unread, so that it is reported as ignored."""
+        self._seen.discard(key)
+
+    def _take(self, key: str, kind: type, expected: str) -> object:
+        self._seen.add(key)
+        value = self._value.get(key)
+        if value is None:
+            return None
+        # JSON's true and false are Python ints too; they are no number here.
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+            raise RealmFileError(self.at(key), f"expected {expected}, not {_kind(value)}")
+        return value
+
+    def text(self, key: str, *, required: bool = False, default: str | None = "") -> str | None:
+        value = self._take(key, str, "a string")
+        if required and not value:
+            raise RealmFileError(self.at(key), "is required")
+        return default if value is None else value
+
+    def flag(self, key: str, *, default: bool) -> bool:
+        value = self._take(key, bool, "true or false")
+        return default if value is None else value
+
+    def count(self, key: str, *, default: int) -> int:
+        value = self._take(key, int, "a whole number")
+        if value is None:
+            return default
+        if not 0 <= value <= _MAX_COUNT:
+            raise RealmFileError(self.at(key), f"must be between 0 and {_MAX_COUNT}")
+        return value
+
+    def array(self, key: str) -> list:
+        return self._take(key, list, "a list") or []
+
+    def mapping(self, key: str) -> dict:
+        return self._take(key, dict, "an object") or {}
+
+    def wrap(self, value: object, path: str) -> "_Object":
+        """Another object of the same file, read in the same way."""
+        return _Object(value, path, self._ignored)
+
+    def child(self, key: str) -> "_Object":
+        return self.wrap(self.mapping(key), self.at(key))
+
+    def children(self, key: str) -> Iterator["_Object"]:
+        path = self.at(key)
+        for index, value in enumerate(self.array(key)):
+            yield self.wrap(value, item(path, index))
+
+    def names(self, key: str) -> tuple[str, ...]:
+        return _names(self.array(key), self.at(key))
+
+
+def _names(values: object, path: str) -> tuple[str, ...]:
+    """A list of non-empty strings."""
+    if not isinstance(values, list):
+        raise RealmFileError(path, f"expected a list, not {_kind(values)}")
+    for index, value in enumerate(values):
+        if not isinstance(value, str):
+            raise RealmFileError(item(path, index), f"expected a name, not {_kind(value)}")
+        if not value:
+            raise RealmFileError(item(path, index), "a name cannot be empty")
+    return tuple(values)
+
+
+def _by_client(values: dict, path: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``{"clientId": ["role", ...]}`` as ((client_id, (role, ...)), ...)."""
+    return tuple(
+        (client_id, _names(names, member(path, client_id))) for client_id, names in values.items()
+    )
+
+
+def _unique(seen: dict[str, str], name: str, path: str, what: str) -> None:
+    if name in seen:
+        raise RealmFileError(path, f"duplicate {what} {quote(name)} (also at {seen[name]})")
+    seen[name] = path
+
+
+def _default(field_name: str):
+    return Realm._meta.get_field(field_name).default
+
+
+# --- The realm -----------------------------------------------------------------------------------
+
+
+def _realm(root: _Object) -> RealmSpec:
+    with root:
+        name = root.text("realm", required=True)
+        try:
+            REALM_NAME(name)
+        except ValidationError as error:
+            raise RealmFileError(root.at("realm"), " ".join(error.messages)) from None
+        return RealmSpec(
+            name=name,
+            enabled=root.flag("enabled", default=_default("enabled")),
+            display_name=root.text("displayName"),
+            access_token_lifespan=root.count(
+                "accessTokenLifespan", default=_default("access_token_lifespan")
+            ),
+            sso_session_idle_timeout=root.count(
+                "ssoSessionIdleTimeout", default=_default("sso_session_idle_timeout")
+            ),
+            sso_session_max_lifespan=root.count(
+                "ssoSessionMaxLifespan", default=_default("sso_session_max_lifespan")
+            ),
+            revoke_refresh_token=root.flag(
+                "revokeRefreshToken", default=_default("revoke_refresh_token")
+            ),
+            brute_force_protected=root.flag(
+                "bruteForceProtected", default=_default("brute_force_protected")
+            ),
+            failure_factor=root.count("failureFactor", default=_default("failure_factor")),
+            password_policy=_password_policy(root),
+            default_signature_algorithm=_signature_algorithm(root),
+            client_scopes=_client_scopes(root),
+            clients=_clients(root),
+            **_roles(root.child("roles")),
+            groups=_groups(root, "groups"),
+            users=_users(root),
+        )
+
+
+def _password_policy(root: _Object) -> str:
+    policy = root.text("passwordPolicy")
+    try:
+        password_policy.parse(policy)
+    except password_policy.PasswordPolicyError as error:
+        raise RealmFileError(root.at("passwordPolicy"), str(error)) from None
+    return policy
+
+
+def _signature_algorithm(root: _Object) -> str:
+    key = "defaultSignatureAlgorithm"
+    algorithm = root.text(key, default=_default("default_signature_algorithm"))
+    if algorithm not in Realm.SignatureAlgorithm.values:
+        supported = " or ".join(Realm.SignatureAlgorithm.values)
+        raise RealmFileError(root.at(key), f"{quote(algorithm)} is not supported ({supported})")
+    return algorithm
+
+
+# --- Roles ---------------------------------------------------------------------------------------
+
+
+def _roles(roles: _Object) -> dict:
+    with roles:
+        realm_roles = _role_list(roles.array("realm"), roles.at("realm"), roles)
+        clients_path = roles.at("client")
+        client_roles = tuple(
+            (client_id, _role_list(values, member(clients_path, client_id), roles))
+            for client_id, values in roles.mapping("client").items()
+        )
+        return {"realm_roles": realm_roles, "client_roles": client_roles}
+
+
+def _role_list(values: object, path: str, parent: _Object) -> tuple[RoleSpec, ...]:
+    if not isinstance(values, list):
+        raise RealmFileError(path, f"expected a list, not {_kind(values)}")
+    specs, seen = [], {}
+    for index, value in enumerate(values):
+        with parent.wrap(value, item(path, index)) as role:
+            name = role.text("name", required=True)
+            _unique(seen, name, role.at("name"), "role")
+            specs.append(RoleSpec(role.path, name, role.text("description")))
+    return tuple(specs)
+
+
+# --- Groups --------------------------------------------------------------------------------------
+
+
+def _groups(parent: _Object, key: str) -> tuple[GroupSpec, ...]:
+    specs, seen = [], {}
+    for group in parent.children(key):
+        with group:
+            name = group.text("name", required=True)
+            if "/" in name:
+                raise RealmFileError(group.at("name"), "a group name cannot contain '/'")
+            _unique(seen, name, group.at("name"), "group")
+            specs.append(
+                GroupSpec(
+                    path=group.path,
+                    name=name,
+                    realm_roles=group.names("realmRoles"),
+                    client_roles=_by_client(group.mapping("clientRoles"), group.at("clientRoles")),
+                    sub_groups=_groups(group, "subGroups"),
+                )
+            )
+    return tuple(specs)
+
+
+def _group_paths(
+    groups: tuple[GroupSpec, ...], prefix: str = ""
+) -> Iterator[tuple[str, GroupSpec]]:
+    """("/parent/child", group) for every group, parents first."""
+    for group in groups:
+        path = f"{prefix}/{group.name}"
+        yield path, group
+        yield from _group_paths(group.sub_groups, path)
+
+
+# --- Client scopes -------------------------------------------------------------------------------
+
+
+def _client_scopes(root: _Object) -> tuple[ClientScopeSpec, ...]:
+    specs, seen = [], {}
+    for scope in root.children("clientScopes"):
+        with scope:
+            name = scope.text("name", required=True)
+            if len(name.split()) != 1 or name != name.strip():
+                raise RealmFileError(scope.at("name"), "a scope name cannot contain spaces")
+            _unique(seen, name, scope.at("name"), "client scope")
+            protocol = scope.text("protocol", default="openid-connect")
+            specs.append(
+                ClientScopeSpec(
+                    path=scope.path,
+                    name=name,
+                    description=scope.text("description"),
+                    protocol=protocol,
+                    protocol_mappers=_protocol_mappers(scope, protocol),
+                )
+            )
+    return tuple(specs)
+
+
+def _protocol_mappers(scope: _Object, protocol: str) -> tuple[dict, ...]:
+    mappers, seen = [], {}
+    for mapper in scope.children("protocolMappers"):
+        with mapper:
+            name = mapper.text("name", required=True)
+            _unique(seen, name, mapper.at("name"), "protocol mapper")
+            kind = mapper.text("protocolMapper", required=True)
+            config = mapper.mapping("config")
+            audience = config.get("included.custom.audience")
+            if kind == ClientScope.AUDIENCE_MAPPER and not (audience and isinstance(audience, str)):
+                raise RealmFileError(
+                    member(mapper.at("config"), "included.custom.audience"),
+                    "an audience mapper needs the audience, a string",
+                )
+            mappers.append(
+                {
+                    "name": name,
+                    "protocol": mapper.text("protocol", default=protocol),
+                    "protocolMapper": kind,
+                    "config": config,
+                }
+            )
+    return tuple(mappers)
+
+
+# --- Clients -------------------------------------------------------------------------------------
+
+
+def _clients(root: _Object) -> tuple[ClientSpec, ...]:
+    specs, seen = [], {}
+    for client in root.children("clients"):
+        with client:
+            client_id = client.text("clientId", required=True)
+            _unique(seen, client_id, client.at("clientId"), "clientId")
+            specs.append(_client(client, client_id))
+    return tuple(specs)
+
+
+def _client(client: _Object, client_id: str) -> ClientSpec:
+    public = client.flag("publicClient", default=False)
+    secret, hashed_secret = _client_secret(client, public=public)
+    attributes = dict(client.mapping("attributes"))
+    attributes_path = client.at("attributes")
+    redirect_uris = client.names("redirectUris")
+    for index, uri in enumerate(redirect_uris):
+        _check_uri(uri, item(client.at("redirectUris"), index), "redirect URI")
+    post_logout = _post_logout_redirect_uris(
+        attributes.pop(POST_LOGOUT_ATTRIBUTE, ""),
+        member(attributes_path, POST_LOGOUT_ATTRIBUTE),
+        redirect_uris,
+    )
+    pkce_method = _pkce_method(
+        attributes.pop(PKCE_ATTRIBUTE, ""), member(attributes_path, PKCE_ATTRIBUTE)
+    )
+    default_scopes = client.names("defaultClientScopes")
+    optional_scopes = client.names("optionalClientScopes")
+    for index, name in enumerate(optional_scopes):
+        if name in default_scopes:
+            raise RealmFileError(
+                item(client.at("optionalClientScopes"), index),
+                f"client scope {quote(name)} is already a default scope of this client",
+            )
+    return ClientSpec(
+        path=client.path,
+        client_id=client_id,
+        name=client.text("name"),
+        enabled=client.flag("enabled", default=True),
+        public=public,
+        secret=secret,
+        hashed_secret=hashed_secret,
+        redirect_uris=redirect_uris,
+        web_origins=_web_origins(
+            client.names("webOrigins"), client.at("webOrigins"), redirect_uris
+        ),
+        post_logout_redirect_uris=post_logout,
+        pkce_method=pkce_method,
+        standard_flow_enabled=client.flag("standardFlowEnabled", default=True),
+        service_accounts_enabled=client.flag("serviceAccountsEnabled", default=False),
+        consent_required=client.flag("consentRequired", default=False),
+        default_client_scopes=default_scopes,
+        optional_client_scopes=optional_scopes,
+        attributes=attributes,
+    )
+
+
+def _client_secret(client: _Object, *, public: bool) -> tuple[str | None, str | None]:
+    secret = client.text("secret", default=None)
+    hashed = client.text("hashedSecret", default=None)
+    if public:
+        # Keycloak keeps the secret of a client that was made public; it has no use here.
+        client.skip("secret")
+        client.skip("hashedSecret")
+        return None, None
+    if secret is not None and hashed is not None:
+        raise RealmFileError(
+            client.at("hashedSecret"), "give either secret or hashedSecret, not both"
+        )
+    if hashed is not None:
+        try:
+            return None, credentials.client_secret_hash(hashed)
+        except ValueError as error:
+            raise RealmFileError(client.at("hashedSecret"), str(error)) from None
+    if secret is None:
+        raise RealmFileError(client.path, "a confidential client needs a secret or a hashedSecret")
+    if not secret:
+        raise RealmFileError(client.at("secret"), "must not be empty")
+    if secret == _MASKED_SECRET:
+        raise RealmFileError(
+            client.at("secret"), "is masked, as in Keycloak's partial export; give the real secret"
+        )
+    return secret, None
+
+
+def _check_uri(uri: str, path: str, what: str, *, allow_path: bool = True) -> None:
+    if "*" in uri:
+        raise RealmFileError(path, f"wildcards are not supported; list each {what}")
+    validator = AllowedURIValidator(
+        oauth2_settings.ALLOWED_REDIRECT_URI_SCHEMES,
+        what,
+        allow_path=allow_path,
+        allow_query=allow_path,
+    )
+    try:
+        validator(uri)
+    except ValidationError as error:
+        cause = (error.params or {}).get("cause") or " ".join(error.messages)
+        raise RealmFileError(path, f"{quote(uri)} is not a valid {what} ({cause})") from None
+
+
+def _web_origins(
+    origins: tuple[str, ...], path: str, redirect_uris: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The origins, with Keycloak's "+" standing for those of the redirect URIs."""
+    found: list[str] = []
+    for index, origin in enumerate(origins):
+        expanded = (
+            [f"{parts.scheme}://{parts.netloc}" for parts in map(urlsplit, redirect_uris)]
+            if origin == "+"
+            else [origin.rstrip("/")]
+        )
+        for each in expanded:
+            _check_uri(each, item(path, index), "web origin", allow_path=False)
+            if each not in found:
+                found.append(each)
+    return tuple(found)
+
+
+def _post_logout_redirect_uris(
+    value: object, path: str, redirect_uris: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Keycloak's "##"-separated list, with "+" standing for the redirect URIs."""
+    if not isinstance(value, str):
+        raise RealmFileError(path, f"expected a string, not {_kind(value)}")
+    found: list[str] = []
+    for uri in filter(None, value.split("##")):
+        for each in redirect_uris if uri == "+" else [uri]:
+            _check_uri(each, path, "post-logout redirect URI")
+            if each not in found:
+                found.append(each)
+    return tuple(found)
+
+
+def _pkce_method(value: object, path: str) -> str:
+    if value == "plain":
+        raise RealmFileError(path, 'the "plain" PKCE method is not supported; use "S256"')
+    if value not in ("", "S256"):
+        raise RealmFileError(path, f'expected "S256" or "", not {quote(value)}')
+    return value
+
+
+# --- Users ---------------------------------------------------------------------------------------
+
+
+def _users(root: _Object) -> tuple[UserSpec, ...]:
+    specs, seen = [], {}
+    for user in root.children("users"):
+        with user:
+            username = user.text("username", required=True)
+            _unique(seen, username, user.at("username"), "username")
+            specs.append(
+                UserSpec(
+                    path=user.path,
+                    username=username,
+                    email=user.text("email"),
+                    email_verified=user.flag("emailVerified", default=False),
+                    first_name=user.text("firstName"),
+                    last_name=user.text("lastName"),
+                    enabled=user.flag("enabled", default=True),
+                    password=_password(user),
+                    realm_roles=user.names("realmRoles"),
+                    client_roles=_by_client(user.mapping("clientRoles"), user.at("clientRoles")),
+                    groups=tuple(
+                        name if name.startswith("/") else f"/{name}"
+                        for name in user.names("groups")
+                    ),
+                    service_account_client_id=user.text("serviceAccountClientId", default=None),
+                )
+            )
+    return tuple(specs)
+
+
+def _password(user: _Object) -> PasswordSpec | None:
+    found = None
+    for credential in user.children("credentials"):
+        with credential:
+            kind = credential.text("type", required=True)
+            if kind != "password":
+                raise RealmFileError(
+                    credential.at("type"),
+                    f'only "password" credentials are supported, not {quote(kind)}',
+                )
+            if found is not None:
+                raise RealmFileError(credential.path, "a user has at most one password")
+            found = _password_credential(credential)
+    return found
+
+
+def _password_credential(credential: _Object) -> PasswordSpec:
+    given = [key for key in ("value", "hashedValue", "secretData") if credential.has(key)]
+    if len(given) != 1:
+        raise RealmFileError(
+            credential.path, "give exactly one of value, hashedValue or secretData"
+        )
+    temporary = credential.flag("temporary", default=False)
+    if given == ["value"]:
+        return PasswordSpec(plain=credential.text("value", required=True), temporary=temporary)
+    if given == ["hashedValue"]:
+        encoded = credential.text("hashedValue")
+        try:
+            return PasswordSpec(
+                encoded=credentials.user_password_hash(encoded), temporary=temporary
+            )
+        except ValueError as error:
+            raise RealmFileError(credential.at("hashedValue"), str(error)) from None
+    secret_data = credential.text("secretData")
+    credential_data = credential.text("credentialData", required=True)
+    try:
+        encoded = credentials.keycloak_password_hash(secret_data, credential_data)
+    except ValueError as error:
+        raise RealmFileError(credential.path, str(error)) from None
+    return PasswordSpec(encoded=encoded, temporary=temporary)
+
+
+# --- References between the parts ---------------------------------------------------------------
+
+
+def _client_roles_belong_to_clients(realm: RealmSpec) -> None:
+    client_ids = {client.client_id for client in realm.clients}
+    for client_id, _roles in realm.client_roles:
+        if client_id not in client_ids:
+            raise RealmFileError(
+                member("roles.client", client_id), f"client {quote(client_id)} is not defined"
+            )
+
+
+def _client_scopes_are_defined(realm: RealmSpec) -> None:
+    defined = set(ClientScope.BUILT_IN) | {scope.name for scope in realm.client_scopes}
+    for client in realm.clients:
+        for key, names in (
+            ("defaultClientScopes", client.default_client_scopes),
+            ("optionalClientScopes", client.optional_client_scopes),
+        ):
+            for index, name in enumerate(names):
+                if name not in defined:
+                    raise RealmFileError(
+                        item(member(client.path, key), index),
+                        f"client scope {quote(name)} is not defined",
+                    )
+
+
+def _check_role_mappings(realm: RealmSpec, owner_path: str, realm_roles, client_roles) -> None:
+    """A group's or user's realmRoles and clientRoles name roles defined in the file."""
+    defined = {role.name for role in realm.realm_roles}
+    for index, name in enumerate(realm_roles):
+        if name not in defined:
+            raise RealmFileError(
+                item(member(owner_path, "realmRoles"), index), f"role {quote(name)} is not defined"
+            )
+    clients = {client.client_id for client in realm.clients}
+    by_client = {
+        client_id: {role.name for role in roles} for client_id, roles in realm.client_roles
+    }
+    for client_id, names in client_roles:
+        path = member(member(owner_path, "clientRoles"), client_id)
+        if client_id not in clients:
+            raise RealmFileError(path, f"client {quote(client_id)} is not defined")
+        for index, name in enumerate(names):
+            if name not in by_client.get(client_id, set()):
+                raise RealmFileError(
+                    item(path, index),
+                    f"role {quote(name)} of client {quote(client_id)} is not defined",
+                )
+
+
+def _group_roles_are_defined(realm: RealmSpec) -> None:
+    for _path, group in _group_paths(realm.groups):
+        _check_role_mappings(realm, group.path, group.realm_roles, group.client_roles)
+
+
+def _user_roles_are_defined(realm: RealmSpec) -> None:
+    for user in realm.users:
+        _check_role_mappings(realm, user.path, user.realm_roles, user.client_roles)
+
+
+def _user_groups_are_defined(realm: RealmSpec) -> None:
+    defined = {path for path, _group in _group_paths(realm.groups)}
+    for user in realm.users:
+        for index, path in enumerate(user.groups):
+            if path not in defined:
+                raise RealmFileError(
+                    item(member(user.path, "groups"), index), f"group {quote(path)} is not defined"
+                )
+
+
+def _service_accounts_are_single(realm: RealmSpec) -> None:
+    clients = {client.client_id for client in realm.clients}
+    seen: dict[str, str] = {}
+    for user in realm.users:
+        client_id = user.service_account_client_id
+        if client_id is None:
+            continue
+        path = member(user.path, "serviceAccountClientId")
+        if client_id not in clients:
+            raise RealmFileError(path, f"client {quote(client_id)} is not defined")
+        _unique(seen, client_id, path, "service account of client")
+
+
+_REFERENCE_CHECKS = (
+    _client_roles_belong_to_clients,
+    _client_scopes_are_defined,
+    _group_roles_are_defined,
+    _user_roles_are_defined,
+    _user_groups_are_defined,
+    _service_accounts_are_single,
+)

@@ -1,0 +1,124 @@
+"""The plain values a realm file is read into: checked, complete, and free of the database.
+
+Field names in files are Keycloak's (``clientId``, ``realmRoles``, ...); these values use the
+models' words. Each value that becomes a row keeps ``path``, the JSON path it was read from, so
+that a problem found only when writing it can still be reported where it is in the file.
+
+How the file maps onto the models:
+
+- the realm's settings are the snake_case fields of ``accounts.Realm``;
+- ``publicClient`` picks the client type; ``standardFlowEnabled`` picks the authorization-code
+  grant, otherwise the client-credentials grant; the attributes ``pkce.code.challenge.method``
+  and ``post.logout.redirect.uris`` (``##``-separated) become fields, other attributes are kept
+  as given;
+- a client's secret is given in clear (``secret``) or as a stored hash (``hashedSecret``); a
+  user's password likewise (``value`` or ``hashedValue``), or in Keycloak's own export format
+  (``secretData`` and ``credentialData``). Passwords are never checked against the realm's
+  password policy on import, as in Keycloak;
+- built-in client scopes (``ClientScope.BUILT_IN``) exist in every realm without being declared.
+"""
+
+from dataclasses import dataclass, field
+
+# Client attributes that are model fields here; other attributes are kept as given.
+PKCE_ATTRIBUTE = "pkce.code.challenge.method"
+POST_LOGOUT_ATTRIBUTE = "post.logout.redirect.uris"
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    path: str
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    path: str
+    name: str
+    realm_roles: tuple[str, ...] = ()
+    # Client roles by client: ((client_id, (role name, ...)), ...), in file order.
+    client_roles: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    sub_groups: tuple["GroupSpec", ...] = ()
+
+
+@dataclass(frozen=True)
+class ClientScopeSpec:
+    path: str
+    name: str
+    description: str = ""
+    protocol: str = "openid-connect"
+    # Whole mapper objects: {"name", "protocol", "protocolMapper", "config"}.
+    protocol_mappers: tuple[dict, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClientSpec:
+    path: str
+    client_id: str
+    name: str = ""
+    enabled: bool = True
+    public: bool = False
+    # A confidential client has exactly one of these; a public client neither.
+    secret: str | None = None
+    hashed_secret: str | None = None
+    redirect_uris: tuple[str, ...] = ()
+    web_origins: tuple[str, ...] = ()
+    post_logout_redirect_uris: tuple[str, ...] = ()
+    pkce_method: str = ""
+    standard_flow_enabled: bool = True
+    service_accounts_enabled: bool = False
+    consent_required: bool = False
+    default_client_scopes: tuple[str, ...] = ()
+    optional_client_scopes: tuple[str, ...] = ()
+    attributes: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PasswordSpec:
+    """Exactly one of ``plain`` (hashed on import) and ``encoded`` (a Django password hash)."""
+
+    plain: str | None = None
+    encoded: str | None = None
+    temporary: bool = False
+
+
+@dataclass(frozen=True)
+class UserSpec:
+    path: str
+    username: str
+    email: str = ""
+    email_verified: bool = False
+    first_name: str = ""
+    last_name: str = ""
+    enabled: bool = True
+    password: PasswordSpec | None = None
+    realm_roles: tuple[str, ...] = ()
+    client_roles: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Keycloak group paths, each with its leading slash: "/parent/child".
+    groups: tuple[str, ...] = ()
+    service_account_client_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RealmSpec:
+    """The realm's settings (absent ones were given the model's defaults) and what it owns."""
+
+    name: str
+    enabled: bool
+    display_name: str
+    access_token_lifespan: int
+    sso_session_idle_timeout: int
+    sso_session_max_lifespan: int
+    revoke_refresh_token: bool
+    brute_force_protected: bool
+    failure_factor: int
+    password_policy: str
+    default_signature_algorithm: str
+    realm_roles: tuple[RoleSpec, ...] = ()
+    # Client roles by client: ((client_id, (RoleSpec, ...)), ...), in file order.
+    client_roles: tuple[tuple[str, tuple[RoleSpec, ...]], ...] = ()
+    groups: tuple[GroupSpec, ...] = ()
+    client_scopes: tuple[ClientScopeSpec, ...] = ()
+    clients: tuple[ClientSpec, ...] = ()
+    users: tuple[UserSpec, ...] = ()

@@ -1,0 +1,29 @@
+"""POST {issuer}/protocol/openid-connect/token (RFC 6749 §3.2)."""
+
+from django.core.exceptions import RequestDataTooBig
+from django.db import transaction
+from django.views.decorators.csrf import csrf_exempt
+
+from authserver.protocol import params
+from authserver.protocol.errors import InvalidRequest
+from authserver.views import responses
+from authserver.views.oauth import core
+
+
+@csrf_exempt
+def token(request):
+    if request.method != "POST":
+        return responses.method_not_allowed(["POST"])
+    try:
+        params.check_form(
+            content_type=request.content_type or "",
+            body=dict(request.POST.lists()),
+            query=dict(request.GET.lists()),
+        )
+    except InvalidRequest as error:
+        return responses.oauth_error(error)
+    except RequestDataTooBig:
+        return responses.oauth_error(InvalidRequest("the request body is too large"))
+    with transaction.atomic():
+        _, headers, body, status = core().create_token_response(request)
+    return responses.from_oauthlib(headers, body, status)

@@ -1,0 +1,75 @@
+import pytest
+
+from accounts.models import Realm
+from tests.admin.helpers import form_data
+from tests.factories import make_realm
+
+pytestmark = pytest.mark.django_db
+
+
+def _realm_data(**fields):
+    return {
+        "name": "acme",
+        "display_name": "Acme Corp",
+        "enabled": "on",
+        "access_token_lifespan": 300,
+        "sso_session_idle_timeout": 1800,
+        "sso_session_max_lifespan": 36000,
+        "default_signature_algorithm": "RS256",
+        "password_policy": "length(10) and digits(1)",
+        "failure_factor": 30,
+        **fields,
+    }
+
+
+def test_it_creates_a_realm_with_its_settings(console):
+    response = console.post(
+        "/admin/accounts/realm/add/", _realm_data(brute_force_protected="on", failure_factor=5)
+    )
+    assert response.status_code == 302
+    realm = Realm.objects.get(name="acme")
+    assert (realm.display_name, realm.password_policy) == ("Acme Corp", "length(10) and digits(1)")
+    assert realm.brute_force_protected and realm.failure_factor == 5
+    assert realm.client_scopes.filter(name="openid").exists()
+
+
+@pytest.mark.parametrize("policy", ["length(ten)", "noSuchPolicy(3)", "length(8) and )("])
+def test_it_rejects_an_invalid_password_policy(console, policy):
+    response = console.post("/admin/accounts/realm/add/", _realm_data(password_policy=policy))
+    assert response.status_code == 200
+    assert "password_policy" in response.context["adminform"].form.errors
+    assert not Realm.objects.filter(name="acme").exists()
+
+
+def test_it_keeps_the_realm_name_after_creation(console):
+    realm = make_realm("acme")
+    url = f"/admin/accounts/realm/{realm.pk}/change/"
+    response = console.get(url)
+    assert 'name="name"' not in response.content.decode()
+    data = form_data(response, display_name="Renamed")
+    data["name"] = "hijacked"
+    assert console.post(url, data).status_code == 302
+    realm.refresh_from_db()
+    assert (realm.name, realm.display_name) == ("acme", "Renamed")
+
+
+def test_it_refuses_to_delete_or_disable_the_master_realm(console, root):
+    master = root.realm
+    assert console.get(f"/admin/accounts/realm/{master.pk}/delete/").status_code == 403
+    url = f"/admin/accounts/realm/{master.pk}/change/"
+    response = console.post(url, form_data(console.get(url), enabled=False))
+    assert "enabled" in response.context["adminform"].form.errors
+    master.refresh_from_db()
+    assert master.enabled
+
+
+def test_it_offers_no_bulk_delete_of_realms(console):
+    make_realm("acme")
+    assert "delete_selected" not in console.get("/admin/accounts/realm/").content.decode()
+
+
+def test_it_deletes_another_realm_on_its_own_page(console):
+    realm = make_realm("acme")
+    response = console.post(f"/admin/accounts/realm/{realm.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Realm.objects.filter(name="acme").exists()

@@ -1,0 +1,100 @@
+"""Configuration comes from the environment and fails loudly on bad values."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from authserver import env
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def settings_in_subprocess(tmp_path, **environment):
+    """Import the settings module in a fresh interpreter with only ``environment`` set."""
+    code = (
+        "import django, json; from django.conf import settings; django.setup(); "
+        "print(json.dumps({'url': settings.AUTHSERVER_URL, 'secure': settings.SECURE, "
+        "'engine': settings.DATABASES['default']['ENGINE'], "
+        "'cache': settings.CACHES['default']['BACKEND'], "
+        "'hsts': getattr(settings, 'SECURE_HSTS_SECONDS', 0), "
+        "'cookie_secure': settings.SESSION_COOKIE_SECURE}))"
+    )
+    base = {"PATH": os.environ["PATH"], "AUTHSERVER_VAR_DIR": str(tmp_path)}
+    base["DJANGO_SETTINGS_MODULE"] = "authserver.settings"
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**base, **environment},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_it_defaults_to_sqlite_under_var_and_an_in_process_cache(tmp_path):
+    result = settings_in_subprocess(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert '"engine": "django.db.backends.sqlite3"' in result.stdout
+    assert "LocMemCache" in result.stdout
+    assert (tmp_path / "secret_key").exists()
+    assert oct((tmp_path / "secret_key").stat().st_mode & 0o777) == "0o600"
+
+
+def test_it_keeps_the_generated_secret_key_across_restarts(tmp_path):
+    settings_in_subprocess(tmp_path)
+    first = (tmp_path / "secret_key").read_text()
+    settings_in_subprocess(tmp_path)
+    assert (tmp_path / "secret_key").read_text() == first
+
+
+def test_it_uses_redis_and_postgres_when_configured(tmp_path):
+    result = settings_in_subprocess(
+        tmp_path,
+        DATABASE_URL="postgres://u@127.0.0.1:5432/db",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "postgresql" in result.stdout
+    assert "django_redis.cache.RedisCache" in result.stdout
+
+
+def test_it_requires_secrets_for_https_without_debug(tmp_path):
+    result = settings_in_subprocess(tmp_path, AUTHSERVER_URL="https://auth.example.com")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_it_turns_on_https_protections_for_an_https_url(tmp_path):
+    result = settings_in_subprocess(
+        tmp_path,
+        AUTHSERVER_URL="https://auth.example.com",
+        DJANGO_SECRET_KEY="x" * 50,
+        AUTHSERVER_KEY_ENCRYPTION_KEY="y" * 50,
+    )
+    assert result.returncode == 0, result.stderr
+    assert '"secure": true' in result.stdout
+    assert '"hsts": 31536000' in result.stdout
+    assert '"cookie_secure": true' in result.stdout
+
+
+def test_it_refuses_a_malformed_url(tmp_path):
+    result = settings_in_subprocess(tmp_path, AUTHSERVER_URL="auth.example.com")
+    assert result.returncode != 0
+    assert "AUTHSERVER_URL" in result.stderr
+
+
+def test_it_reads_a_secret_from_a_file(tmp_path, monkeypatch):
+    path = tmp_path / "secret"
+    path.write_text("from-a-file\n")
+    monkeypatch.delenv("EXAMPLE_SECRET", raising=False)
+    monkeypatch.setenv("EXAMPLE_SECRET_FILE", str(path))
+    assert env.secret("EXAMPLE_SECRET") == "from-a-file"
+
+
+def test_it_refuses_a_malformed_boolean(monkeypatch):
+    monkeypatch.setenv("EXAMPLE_FLAG", "maybe")
+    with pytest.raises(env.ConfigurationError, match="EXAMPLE_FLAG"):
+        env.boolean("EXAMPLE_FLAG")

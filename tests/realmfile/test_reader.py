@@ -1,0 +1,213 @@
+"""Reading a realm file into plain values: types, references, skipped fields; no database."""
+
+import pytest
+
+from authserver.realmfile import reader
+from authserver.realmfile.errors import RealmFileError
+from tests.realmfile.documents import demo, small
+
+
+def read_error(document) -> str:
+    with pytest.raises(RealmFileError) as raised:
+        reader.read(document)
+    return str(raised.value)
+
+
+def test_it_reads_the_demo_realm():
+    realm = reader.read(demo()).realm
+    assert realm.name == "demo" and realm.display_name == "Demo"
+    assert [client.client_id for client in realm.clients] == [
+        "demo-web",
+        "demo-spa",
+        "orders-service",
+    ]
+    web, spa, service = realm.clients
+    assert web.secret == "demo-web-secret" and web.hashed_secret is None
+    assert web.post_logout_redirect_uris == ("http://localhost:3000/", "http://127.0.0.1:3000/")
+    assert web.attributes == {}
+    assert spa.public and spa.secret is None and spa.pkce_method == "S256"
+    assert not service.standard_flow_enabled and service.service_accounts_enabled
+    assert realm.users[2].service_account_client_id == "orders-service"
+    assert realm.users[1].groups == ("/staff",)
+
+
+def test_it_gives_absent_realm_settings_the_model_defaults():
+    realm = reader.read({"realm": "bare"}).realm
+    assert realm.enabled is True
+    assert realm.access_token_lifespan == 300
+    assert realm.failure_factor == 30
+    assert realm.default_signature_algorithm == "RS256"
+    assert realm.users == () and realm.clients == ()
+
+
+def test_it_lists_the_paths_of_unknown_fields():
+    document = small(id="f7e1", notBefore=0)
+    document["users"][0]["createdTimestamp"] = 1700000000000
+    document["users"][0]["credentials"][0]["userLabel"] = "My password"
+    document["clients"][0]["bearerOnly"] = False
+    document["clients"][0]["secret"] = "left over from when it was confidential"
+    document["roles"]["realm"][0]["composite"] = False
+    document["roles"]["realm"][0]["attributes"] = {}
+    ignored = reader.read(document).ignored
+    assert ignored == (
+        "id",
+        "notBefore",
+        "clients[0].bearerOnly",
+        "clients[0].secret",
+        "roles.realm[0].composite",
+        "roles.realm[0].attributes",
+        "users[0].createdTimestamp",
+        "users[0].credentials[0].userLabel",
+    )
+
+
+def test_it_lists_nothing_when_every_field_is_understood():
+    assert reader.read(demo()).ignored == ()
+
+
+def test_it_keeps_unknown_client_attributes_and_mapper_config_as_given():
+    document = small()
+    document["clients"][0]["attributes"] = {"display.on.consent.screen": "false", "x": ["y"]}
+    document["clientScopes"] = [
+        {
+            "name": "orders:read",
+            "protocolMappers": [
+                {
+                    "name": "aud",
+                    "protocolMapper": "oidc-audience-mapper",
+                    "config": {"included.custom.audience": "orders", "lightweight": "true"},
+                }
+            ],
+        }
+    ]
+    realm = reader.read(document).realm
+    assert realm.clients[0].attributes == {"display.on.consent.screen": "false", "x": ["y"]}
+    assert realm.client_scopes[0].protocol_mappers == (
+        {
+            "name": "aud",
+            "protocol": "openid-connect",
+            "protocolMapper": "oidc-audience-mapper",
+            "config": {"included.custom.audience": "orders", "lightweight": "true"},
+        },
+    )
+    assert reader.read(document).ignored == ()
+
+
+def test_it_expands_keycloaks_plus_in_web_origins_and_post_logout_uris():
+    document = small()
+    client = document["clients"][0]
+    client["redirectUris"] = ["https://a.example/cb", "https://b.example:8443/x/cb"]
+    client["webOrigins"] = ["+", "https://a.example"]
+    client["attributes"] = {"post.logout.redirect.uris": "+##https://a.example/bye"}
+    spec = reader.read(document).realm.clients[0]
+    assert spec.web_origins == ("https://a.example", "https://b.example:8443")
+    assert spec.post_logout_redirect_uris == (
+        "https://a.example/cb",
+        "https://b.example:8443/x/cb",
+        "https://a.example/bye",
+    )
+
+
+def test_it_names_the_path_of_a_key_that_is_not_an_identifier():
+    document = small()
+    document["clients"][0]["attributes"] = {"pkce.code.challenge.method": "plain"}
+    assert read_error(document) == (
+        'clients[0].attributes["pkce.code.challenge.method"]: '
+        'the "plain" PKCE method is not supported; use "S256"'
+    )
+
+
+def test_it_accepts_group_paths_without_the_leading_slash():
+    document = small(groups=[{"name": "staff", "subGroups": [{"name": "ops"}]}])
+    document["users"][0]["groups"] = ["staff/ops"]
+    assert reader.read(document).realm.users[0].groups == ("/staff/ops",)
+
+
+def test_it_finds_subgroups_by_their_full_path():
+    document = small(groups=[{"name": "staff", "subGroups": [{"name": "ops"}]}])
+    document["users"][0]["groups"] = ["/ops"]
+    assert read_error(document) == 'users[0].groups[0]: group "/ops" is not defined'
+
+
+def test_it_rejects_a_name_where_the_file_lists_roles():
+    document = small()
+    document["users"][0]["realmRoles"] = ["user", 7]
+    assert read_error(document) == "users[0].realmRoles[1]: expected a name, not a number"
+
+
+def test_it_rejects_a_top_level_that_is_not_an_object():
+    assert read_error([{"realm": "demo"}]) == "expected an object, not a list"
+
+
+def test_it_rejects_an_invalid_realm_name():
+    assert read_error({"realm": "a b"}).startswith("realm: Letters, digits")
+
+
+def test_it_rejects_a_count_out_of_range():
+    assert read_error({"realm": "r", "failureFactor": -1}) == (
+        "failureFactor: must be between 0 and 2147483647"
+    )
+
+
+def test_it_rejects_a_wildcard_redirect_uri():
+    document = small()
+    document["clients"][0]["redirectUris"] = ["http://localhost:5173/*"]
+    assert read_error(document) == (
+        "clients[0].redirectUris[0]: wildcards are not supported; list each redirect URI"
+    )
+
+
+def test_it_rejects_a_relative_redirect_uri():
+    document = small()
+    document["clients"][0]["redirectUris"] = ["/realms/small/account"]
+    assert read_error(document) == (
+        'clients[0].redirectUris[0]: "/realms/small/account" is not a valid redirect URI '
+        "(invalid_scheme)"
+    )
+
+
+def test_it_rejects_a_scope_that_is_both_default_and_optional():
+    document = small()
+    document["clients"][0]["optionalClientScopes"] = ["email", "profile"]
+    assert read_error(document) == (
+        'clients[0].optionalClientScopes[1]: client scope "profile" is already a default scope '
+        "of this client"
+    )
+
+
+def test_it_rejects_two_passwords_for_one_user():
+    document = small()
+    document["users"][0]["credentials"].append({"type": "password", "value": "another-1"})
+    assert read_error(document) == "users[0].credentials[1]: a user has at most one password"
+
+
+def test_it_rejects_a_credential_with_both_a_value_and_a_hash():
+    document = small()
+    document["users"][0]["credentials"][0]["hashedValue"] = "argon2$argon2id$x"
+    assert read_error(document) == (
+        "users[0].credentials[0]: give exactly one of value, hashedValue or secretData"
+    )
+
+
+def test_it_rejects_an_unsupported_keycloak_password_algorithm():
+    document = small()
+    document["users"][0]["credentials"] = [
+        {
+            "type": "password",
+            "secretData": '{"value": "AAAA", "salt": "AAAA"}',
+            "credentialData": '{"hashIterations": 5, "algorithm": "argon2"}',
+        }
+    ]
+    assert read_error(document) == (
+        'users[0].credentials[0]: Keycloak password algorithm "argon2" is not supported '
+        "(only pbkdf2-sha256)"
+    )
+
+
+def test_it_rejects_a_second_service_account_for_one_client():
+    document = demo()
+    document["users"][0]["serviceAccountClientId"] = "orders-service"
+    assert read_error(document) == (
+        'users[2].serviceAccountClientId: duplicate service account of client "orders-service" '
+        "(also at users[0].serviceAccountClientId)"
+    )
