@@ -114,6 +114,8 @@ else:
 
 # Sessions live in the database; the cache only speeds up reads.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Messages stay on the server: a client secret shown once must not travel in a cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # --- Accounts ------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -151,6 +153,8 @@ OAUTH2_PROVIDER = {
     # Only a SHA-256 checksum of each access and refresh token is stored (RFC 9700 §4.14).
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
     "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"],
+    # Web origins (CORS) of local development apps are http.
+    "ALLOWED_SCHEMES": ["http", "https"],
 }
 
 # --- Signing keys -------------------------------------------------------------------------------

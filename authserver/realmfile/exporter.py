@@ -170,6 +170,7 @@ def _users(realm: Realm, group_paths: dict[int, str]) -> list[dict]:
 def _user(user: User, group_paths: dict[int, str]) -> dict:
     realm_roles, client_roles = _role_mappings(user.roles.all())
     entry = {
+        "id": str(user.subject),
         "username": user.username,
         "enabled": user.is_active,
         "email": user.email,

@@ -239,6 +239,13 @@ def _write_user(
         # As in Keycloak's import, the realm's password policy does not apply here.
         user.set_password(password.plain)
     user.password_temporary = password is not None and password.temporary
+    if spec.subject is not None:
+        # The file's own ids are checked by the reader; an old realm being replaced is gone.
+        if User.objects.filter(subject=spec.subject).exists():
+            raise RealmFileError(
+                member(spec.path, "id"), "another realm already has a user with this id"
+            )
+        user.subject = spec.subject
     _checked(user, spec.path, _USER_KEYS).save()
     user.roles.set(_mapped_roles(roles, spec.realm_roles, spec.client_roles))
     user.realm_groups.set([groups[path] for path in spec.groups])

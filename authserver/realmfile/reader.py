@@ -7,6 +7,7 @@ users; then the references between them are checked (``_REFERENCE_CHECKS``).
 """
 
 import json
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -34,7 +35,7 @@ from authserver.realmfile.schema import (
 # Counts are stored in 32-bit columns on every database.
 _MAX_COUNT = 2**31 - 1
 # Keycloak's partial export replaces every client secret with this placeholder.
-_MASKED_SECRET = "**********"  # noqa: S105 (a placeholder, not a secret)
+_MASKED_SECRET = "**********"
 
 
 @dataclass(frozen=True)
@@ -506,15 +507,19 @@ def _pkce_method(value: object, path: str) -> str:
 
 
 def _users(root: _Object) -> tuple[UserSpec, ...]:
-    specs, seen = [], {}
+    specs, seen, seen_ids = [], {}, {}
     for user in root.children("users"):
         with user:
             username = user.text("username", required=True)
             _unique(seen, username, user.at("username"), "username")
+            subject = _subject(user)
+            if subject is not None:
+                _unique(seen_ids, str(subject), user.at("id"), "user id")
             specs.append(
                 UserSpec(
                     path=user.path,
                     username=username,
+                    subject=subject,
                     email=user.text("email"),
                     email_verified=user.flag("emailVerified", default=False),
                     first_name=user.text("firstName"),
@@ -531,6 +536,16 @@ def _users(root: _Object) -> tuple[UserSpec, ...]:
                 )
             )
     return tuple(specs)
+
+
+def _subject(user: _Object) -> uuid.UUID | None:
+    value = user.text("id", default=None)
+    if value is None:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise RealmFileError(user.at("id"), f"expected a UUID, not {quote(value)}") from None
 
 
 def _password(user: _Object) -> PasswordSpec | None:

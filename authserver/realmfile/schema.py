@@ -15,9 +15,11 @@ How the file maps onto the models:
   user's password likewise (``value`` or ``hashedValue``), or in Keycloak's own export format
   (``secretData`` and ``credentialData``). Passwords are never checked against the realm's
   password policy on import, as in Keycloak;
+- a user's ``id`` is the token subject (``sub``), so relying parties know the user after a move;
 - built-in client scopes (``ClientScope.BUILT_IN``) exist in every realm without being declared.
 """
 
+import uuid
 from dataclasses import dataclass, field
 
 # Client attributes that are model fields here; other attributes are kept as given.
@@ -87,6 +89,9 @@ class PasswordSpec:
 class UserSpec:
     path: str
     username: str
+    # Keycloak's user id, kept as the token subject (``sub``) so that it survives a move; a new
+    # one is made when absent.
+    subject: uuid.UUID | None = None
     email: str = ""
     email_verified: bool = False
     first_name: str = ""

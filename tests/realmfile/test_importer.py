@@ -260,6 +260,32 @@ def test_it_maps_group_and_client_roles():
     assert sorted(str(role) for role in alice.roles.all()) == ["admin", "demo-web/viewer", "user"]
 
 
+def test_it_keeps_the_user_id_as_the_token_subject():
+    document = demo()
+    realm = load(document)
+    alice = User.objects.get(realm=realm, username="alice")
+    assert str(alice.subject) == document["users"][0]["id"]
+    load(demo(), overwrite=True)
+    replaced = User.objects.get(realm__name="demo", username="alice")
+    assert replaced.pk != alice.pk and replaced.subject == alice.subject
+
+
+def test_it_makes_a_new_subject_for_a_user_without_an_id():
+    realm = load(small())
+    assert User.objects.get(realm=realm, username="alice").subject is not None
+
+
+def test_it_refuses_a_user_id_taken_in_another_realm():
+    document = quick_demo()
+    other = make_realm("other")
+    make_user(other, "someone", password=None, subject=document["users"][1]["id"])
+    before = snapshot()
+    with pytest.raises(RealmFileError) as raised:
+        load(document)
+    assert str(raised.value) == "users[1].id: another realm already has a user with this id"
+    assert snapshot() == before
+
+
 def test_it_refuses_to_replace_an_existing_realm_unless_asked():
     load(demo())
     before = snapshot()

@@ -211,3 +211,24 @@ def test_it_rejects_a_second_service_account_for_one_client():
         'users[2].serviceAccountClientId: duplicate service account of client "orders-service" '
         "(also at users[0].serviceAccountClientId)"
     )
+
+
+def test_it_reads_a_user_id_as_the_subject():
+    document = small()
+    document["users"][0]["id"] = "6a1f6c5e-2b1d-4a8e-9c3f-0d4e5f6a7b8c"
+    subject = reader.read(document).realm.users[0].subject
+    assert str(subject) == "6a1f6c5e-2b1d-4a8e-9c3f-0d4e5f6a7b8c"
+
+
+def test_it_rejects_a_user_id_that_is_not_a_uuid():
+    document = small()
+    document["users"][0]["id"] = "f:ldap:alice"
+    assert read_error(document) == 'users[0].id: expected a UUID, not "f:ldap:alice"'
+
+
+def test_it_rejects_two_users_with_one_id():
+    document = demo()
+    document["users"][1]["id"] = document["users"][0]["id"]
+    assert read_error(document) == (
+        f'users[1].id: duplicate user id "{document["users"][0]["id"]}" (also at users[0].id)'
+    )

@@ -16,7 +16,7 @@ class Command(BaseCommand):
         lines = [
             "",
             f"authserver is starting on {settings.AUTHSERVER_URL}",
-            f"  Log in to the demo realm:  {issuer}/account",
+            f"  Log in to the demo realm:  {issuer}/login",
             f"  Discovery document:        {issuer}/.well-known/openid-configuration",
             "  Demo users (from deploy/demo-realm.json):",
         ]
