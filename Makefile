@@ -27,7 +27,7 @@ migrate: install
 	$(PY) manage.py collectstatic --no-input -v 0
 
 demo: migrate
-	$(PY) manage.py import_realm deploy/demo-realm.json --overwrite
+	$(PY) manage.py import_realm deploy/demo-realm.json --skip-existing
 
 run: demo
 	@$(PY) manage.py demo_banner

@@ -76,6 +76,14 @@ def end(request, response, realm: Realm) -> UserSession | None:
     """End the request's session in ``realm`` (if any) and delete its cookie."""
     session = current(request, realm)
     if session is not None:
-        UserSession.objects.filter(pk=session.pk).update(ended=timezone.now())
+        terminate(session)
     response.delete_cookie(COOKIE_NAME, path=cookie_path(realm))
     return session
+
+
+def terminate(session: UserSession) -> None:
+    """End ``session`` wherever the browser is; what it issued is revoked by listeners."""
+    from accounts.signals import session_ended
+
+    UserSession.objects.filter(pk=session.pk, ended__isnull=True).update(ended=timezone.now())
+    session_ended.send(sender=UserSession, session=session)

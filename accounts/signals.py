@@ -1,7 +1,11 @@
 from django.db.models.signals import post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from accounts.models import ClientScope, Realm
+
+# Sent with ``session`` when an SSO session ends (logout, admin revocation). The provider
+# listens to revoke what the session issued; accounts itself knows nothing of tokens.
+session_ended = Signal()
 
 
 @receiver(post_save, sender=Realm)

@@ -7,4 +7,4 @@ class AuthserverConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from authserver import checks  # noqa: F401  (registers the system checks)
+        from authserver import checks, signals  # noqa: F401  (registers checks and receivers)

@@ -1,6 +1,6 @@
 """gunicorn settings from the environment.
 
-    gunicorn -c deploy/gunicorn.conf.py authserver.wsgi
+gunicorn -c deploy/gunicorn.conf.py authserver.wsgi
 """
 
 import multiprocessing

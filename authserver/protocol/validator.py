@@ -16,7 +16,7 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors as oauthlib_errors
 
 from authserver.models import AccessToken, Client, Grant, IDToken, RefreshToken
-from authserver.protocol import jwt, scopes, tokens
+from authserver.protocol import client_assertion, jwt, scopes, tokens
 from authserver.protocol.backend import REALM, SESSION
 from authserver.protocol.errors import InvalidScope
 
@@ -63,6 +63,8 @@ class RealmValidator(OAuth2Validator):
         return client is None or not client.is_public
 
     def authenticate_client(self, request, *args, **kwargs):
+        if getattr(request, "client_assertion_type", None):
+            return client_assertion.authenticate(self, request)
         authenticated = self._authenticate_basic_auth(request) or self._authenticate_request_body(
             request
         )

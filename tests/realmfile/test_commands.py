@@ -112,3 +112,22 @@ def test_it_prints_one_error_line_and_exits_non_zero_on_the_command_line(tmp_pat
     assert exited.value.code == 1
     assert stderr.getvalue() == "error: enabled: expected true or false, not a string\n"
     assert stdout.getvalue() == ""
+
+
+def test_it_leaves_an_existing_realm_alone_with_skip_existing(tmp_path):
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    from accounts.models import Realm, User
+
+    path = tmp_path / "realm.json"
+    path.write_text(json.dumps({"realm": "kept", "users": [{"username": "ann"}]}))
+    call_command("import_realm", str(path), stdout=io.StringIO())
+    User.objects.filter(username="ann").update(first_name="Changed")
+    out = io.StringIO()
+    call_command("import_realm", str(path), "--skip-existing", stdout=out)
+    assert "left as it is" in out.getvalue()
+    assert Realm.objects.filter(name="kept").count() == 1
+    assert User.objects.get(username="ann").first_name == "Changed"

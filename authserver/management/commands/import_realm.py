@@ -2,6 +2,7 @@ import sys
 
 from django.core.management.base import CommandError
 
+from accounts.models import Realm
 from authserver.realmfile import reader
 from authserver.realmfile.commands import RealmFileCommand
 from authserver.realmfile.errors import RealmExistsError, RealmFileError, quote
@@ -22,8 +23,13 @@ class Command(RealmFileCommand):
             action="store_true",
             help="replace the realm, with everything it owns, if it already exists",
         )
+        parser.add_argument(
+            "--skip-existing",
+            action="store_true",
+            help="do nothing (successfully) if the realm already exists",
+        )
 
-    def handle(self, *args, file, overwrite, **options):
+    def handle(self, *args, file, overwrite, skip_existing, **options):
         text = self._read(file, options.get("stdin") or sys.stdin)
         try:
             reading = reader.read(reader.parse(text))
@@ -34,6 +40,9 @@ class Command(RealmFileCommand):
                 f"warning: ignored {len(reading.ignored)} unknown field(s): "
                 + ", ".join(reading.ignored)
             )
+        if skip_existing and Realm.objects.filter(name=reading.realm.name).exists():
+            self.stdout.write(f"Realm {quote(reading.realm.name)} exists; left as it is.")
+            return
         try:
             realm = import_realm(reading.realm, overwrite=overwrite)
         except RealmExistsError as error:

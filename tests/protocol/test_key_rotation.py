@@ -1,0 +1,72 @@
+import io
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.utils import timezone
+from jwcrypto import jws
+
+from authserver.keys import rotation
+from tests.factories import make_realm
+from tests.protocol.helpers import SECRET, basic, endpoint, make_machine_client, post_form, verify
+
+pytestmark = pytest.mark.django_db
+
+
+def issue(http, realm) -> str:
+    response = post_form(
+        http,
+        endpoint(realm, "token"),
+        {"grant_type": "client_credentials"},
+        HTTP_AUTHORIZATION=basic("machine", SECRET),
+    )
+    assert response.status_code == 200, response.content
+    return response.json()["access_token"]
+
+
+def kid_of(token: str) -> str:
+    envelope = jws.JWS()
+    envelope.deserialize(token)
+    return envelope.jose_header["kid"]
+
+
+def published(http, realm) -> set[str]:
+    return {key["kid"] for key in http.get(endpoint(realm, "certs")).json()["keys"]}
+
+
+def test_it_keeps_verifying_old_tokens_after_rotate_keys(client):
+    realm = make_realm()
+    make_machine_client(realm)
+    before = issue(client, realm)
+    old_kid = kid_of(before)
+
+    call_command("rotate_keys", realm.name, stdout=io.StringIO())
+
+    after = issue(client, realm)
+    assert kid_of(after) != old_kid
+    assert verify(client, realm, before)["iss"] == realm.issuer
+    assert verify(client, realm, after)["iss"] == realm.issuer
+    assert {old_kid, kid_of(after)} <= published(client, realm)
+
+
+def test_it_unpublishes_the_old_key_only_after_its_tokens_expired(client):
+    realm = make_realm()
+    make_machine_client(realm)
+    old_kid = kid_of(issue(client, realm))
+    rotation.rotate(realm)
+    lifetime = rotation.max_token_lifetime(realm)
+
+    with time_machine.travel(timezone.now() + lifetime - timedelta(seconds=5)):
+        assert old_kid in published(client, realm)
+    with time_machine.travel(timezone.now() + lifetime + timedelta(minutes=5)):
+        assert old_kid not in published(client, realm)
+
+
+def test_it_publishes_a_staged_key_before_signing_with_it(client):
+    realm = make_realm()
+    make_machine_client(realm)
+    signing_kid = kid_of(issue(client, realm))
+    staged = rotation.stage(realm)
+    assert staged.kid in published(client, realm)
+    assert kid_of(issue(client, realm)) == signing_kid
