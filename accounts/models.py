@@ -243,3 +243,41 @@ class UserSession(models.Model):
         idle = (now - self.last_seen).total_seconds()
         age = (now - self.started).total_seconds()
         return idle < realm.sso_session_idle_timeout and age < realm.sso_session_max_lifespan
+
+
+class Event(models.Model):
+    """The audit log: user events (logins, token failures) and admin events (every change made
+    in the console or the admin API, with the object before and after). Read-only once written.
+    """
+
+    class Category(models.TextChoices):
+        USER = "user"
+        ADMIN = "admin"
+
+    realm = models.ForeignKey(
+        Realm, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    category = models.CharField(max_length=10, choices=Category.choices)
+    # Keycloak's event types: LOGIN, LOGIN_ERROR, LOGOUT, CODE_TO_TOKEN_ERROR, ...; for admin
+    # events the operation: CREATE, UPDATE, DELETE, ACTION.
+    type = models.CharField(max_length=40, db_index=True)
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    username = models.CharField(max_length=255, blank=True)
+    client_id = models.CharField(max_length=255, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    error = models.CharField(max_length=100, blank=True)
+    resource_type = models.CharField(max_length=50, blank=True)
+    resource_path = models.CharField(max_length=500, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["realm", "category", "-created"])]
+
+    def __str__(self):
+        return f"{self.created:%Y-%m-%d %H:%M:%S} {self.type} {self.username}".strip()

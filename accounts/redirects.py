@@ -4,6 +4,9 @@ from urllib.parse import unquote, urlsplit
 
 from accounts.models import Realm
 
+# The longest ``next`` a page accepts; an authorization request must fit in it to survive login.
+MAX_NEXT_LENGTH = 4096
+
 
 def default_next(realm: Realm) -> str:
     return f"/realms/{realm.name}/account"
@@ -11,7 +14,7 @@ def default_next(realm: Realm) -> str:
 
 def safe_next(realm: Realm, candidate: str | None) -> str:
     """``candidate`` if it is a relative path inside /realms/NAME/, else the account page."""
-    if not candidate or len(candidate) > 4096:
+    if not candidate or len(candidate) > MAX_NEXT_LENGTH:
         return default_next(realm)
     if any(ch in candidate for ch in "\\\r\n\t") or any(ord(ch) < 32 for ch in candidate):
         return default_next(realm)

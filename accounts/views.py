@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from accounts import sessions
+from accounts import audit, sessions
 from accounts.forms import LoginForm, UpdatePasswordForm
 from accounts.models import User
 from accounts.redirects import default_next, safe_next
@@ -19,8 +19,11 @@ _PENDING_SECONDS = 300
 
 def _complete_login(request, user: User, next_url: str):
     response = redirect(next_url)
-    sessions.start(request, response, user)
+    session = sessions.start(request, response, user)
     rotate_token(request)
+    audit.user_event(
+        "LOGIN", realm=user.realm, request=request, user=user, details={"sid": str(session.sid)}
+    )
     return response
 
 
@@ -29,11 +32,20 @@ def _complete_login(request, user: User, next_url: str):
 def login(request):
     realm = request.realm
     next_url = safe_next(realm, request.POST.get("next") or request.GET.get("next"))
-    form = LoginForm(request.POST if request.method == "POST" else None)
+    # OIDC Core §3.1.2.1 login_hint, passed on by the authorization endpoint: pre-fills the form.
+    hint = request.GET.get("login_hint", "")[: LoginForm.base_fields["username"].max_length]
+    form = LoginForm(request.POST if request.method == "POST" else None, initial={"username": hint})
     if form.is_valid():
         user = authenticate(request, realm=realm, **form.cleaned_data)
         if user is None:
             form.add_error(None, INVALID_CREDENTIALS)
+            audit.user_event(
+                "LOGIN_ERROR",
+                realm=realm,
+                request=request,
+                username=form.cleaned_data["username"][:255],
+                error="invalid_user_credentials",
+            )
         elif user.password_temporary:
             request.session.cycle_key()
             request.session[_PENDING] = {

@@ -4,6 +4,7 @@ The client carries Keycloak's client fields; token models are swapped now (not l
 changing a swappable model after the first migration is painful.
 """
 
+import re
 import uuid
 
 from django.conf import settings
@@ -71,6 +72,31 @@ class Client(AbstractApplication):
     @property
     def is_public(self) -> bool:
         return self.client_type == self.CLIENT_PUBLIC
+
+    def redirect_uri_allowed(self, uri: str) -> bool:
+        """Simple string comparison with a registered URI (OIDC Core §3.1.2.1, RFC 9700 §2.1).
+
+        One exception, RFC 8252 §7.3: a native (public) client's loopback IP redirect URI
+        matches on any port, since the app listens on whichever port the system gives it.
+        """
+        registered = self.redirect_uris.split()
+        if uri in registered:
+            return True
+        if not self.is_public:
+            return False
+        return any(_same_loopback_uri(uri, candidate) for candidate in registered)
+
+
+# RFC 8252 §7.3: loopback IP literals only; "localhost" is NOT RECOMMENDED (§8.3) and gets no
+# port exemption.
+_LOOPBACK_URI = re.compile(r"http://(127\.0\.0\.1|\[::1\])(?::[0-9]{1,5})?([/?][^#]*)?", re.ASCII)
+
+
+def _same_loopback_uri(requested: str, registered: str) -> bool:
+    """Equal but for the port, both being loopback IP redirect URIs of the same host."""
+    wanted = _LOOPBACK_URI.fullmatch(registered)
+    given = _LOOPBACK_URI.fullmatch(requested)
+    return bool(wanted and given) and wanted.groups("") == given.groups("")
 
 
 class Grant(AbstractGrant):

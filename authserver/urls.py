@@ -1,18 +1,58 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from authserver.views import health, jwks, logout, token
+from authserver.views import (
+    authorize,
+    consents,
+    health,
+    introspect,
+    jwks,
+    logout,
+    revoke,
+    token,
+    userinfo,
+    wellknown,
+)
 
 urlpatterns = [
     path("healthz", health.alive, name="healthz"),
     path("readyz", health.ready, name="readyz"),
     path("admin/", admin.site.urls),
     path("realms/<str:realm_name>/protocol/openid-connect/certs", jwks.certs, name="jwks"),
+    path(
+        "realms/<str:realm_name>/protocol/openid-connect/auth",
+        authorize.authorize,
+        name="authorize",
+    ),
     path("realms/<str:realm_name>/protocol/openid-connect/token", token.token, name="token"),
     path(
         "realms/<str:realm_name>/protocol/openid-connect/logout",
         logout.end_session,
         name="end-session",
     ),
+    path(
+        "realms/<str:realm_name>/protocol/openid-connect/token/introspect",
+        introspect.introspect,
+        name="introspect",
+    ),
+    path(
+        "realms/<str:realm_name>/protocol/openid-connect/userinfo",
+        userinfo.userinfo,
+        name="userinfo",
+    ),
+    path("realms/<str:realm_name>/protocol/openid-connect/revoke", revoke.revoke, name="revoke"),
+    path(
+        "realms/<str:realm_name>/.well-known/openid-configuration",
+        wellknown.openid_configuration,
+        name="openid-configuration",
+    ),
+    # RFC 8414 §3.1: the well-known segment goes between the host and the issuer's path.
+    path(
+        ".well-known/oauth-authorization-server/realms/<str:realm_name>",
+        wellknown.openid_configuration,
+        name="oauth-authorization-server",
+    ),
+    path("realms/<str:realm_name>", wellknown.realm_info, name="realm-info"),
+    path("realms/<str:realm_name>/account/consents", consents.consents, name="consents"),
     path("realms/<str:realm_name>/", include("accounts.urls")),
 ]

@@ -4,6 +4,12 @@ import pytest
 from django.conf import settings
 
 
+def pytest_configure(config):
+    # The live server answers each request in a thread of its own; a connection kept open by
+    # such a thread would outlive the test database and block its removal.
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
 def pytest_sessionstart(session):
     """Under CI every service the suite needs must answer: fail loudly, never skip."""
     from authserver import health

@@ -48,6 +48,24 @@ class InvalidScope(OAuthError):
     error, status = "invalid_scope", 400
 
 
+class UnsupportedResponseType(OAuthError):
+    """RFC 6749 §4.1.2.1."""
+
+    error, status = "unsupported_response_type", 400
+
+
+class RequestNotSupported(OAuthError):
+    """OIDC Core §3.1.2.6: request objects are not supported."""
+
+    error, status = "request_not_supported", 400
+
+
+class RequestUriNotSupported(OAuthError):
+    """OIDC Core §3.1.2.6."""
+
+    error, status = "request_uri_not_supported", 400
+
+
 class InvalidToken(OAuthError):
     """RFC 6750 §3.1."""
 

@@ -71,7 +71,9 @@ def access_token(request, refresh_token=False) -> str:
 def refresh_token(request) -> str:
     realm, client = request.headers[REALM], request.client
     session = getattr(request, "sso_session", None)
-    offline = "offline_access" in (request.scopes or [])
+    # RFC 6749 §6: a refresh keeps the refresh token's scope, however narrow the access token.
+    scopes = getattr(request, "refresh_token_scopes", None) or request.scopes or []
+    offline = "offline_access" in scopes
     now = int(time.time())
     if offline or session is None:
         expires = now + OFFLINE_SECONDS
@@ -92,7 +94,7 @@ def refresh_token(request) -> str:
         "sub": str(request.user.subject),
         "typ": "Offline" if offline else "Refresh",
         "azp": client.client_id,
-        "scope": " ".join(request.scopes or []),
+        "scope": " ".join(scopes),
     }
     if session is not None:
         body["sid"] = str(session.sid)

@@ -15,8 +15,17 @@ from django.utils import timezone
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors as oauthlib_errors
 
+from accounts.models import UserSession
 from authserver.models import AccessToken, Client, Grant, IDToken, RefreshToken
-from authserver.protocol import client_assertion, jwt, scopes, tokens
+from authserver.protocol import (
+    authorization,
+    client_assertion,
+    consent,
+    jwt,
+    origins,
+    scopes,
+    tokens,
+)
 from authserver.protocol.backend import REALM, SESSION
 from authserver.protocol.errors import InvalidScope
 
@@ -31,6 +40,12 @@ def digest(value: str) -> str:
 
 def _realm(request):
     return request.headers[REALM]
+
+
+def _max_age(request) -> int | None:
+    """The request's max_age, already checked to be digits by the authorization endpoint."""
+    value = getattr(request, "max_age", None)
+    return int(value) if isinstance(value, str) and value.isdecimal() else None
 
 
 class RealmValidator(OAuth2Validator):
@@ -112,6 +127,24 @@ class RealmValidator(OAuth2Validator):
     def validate_redirect_uri(self, client_id, redirect_uri, request, *args, **kwargs):
         return request.client.redirect_uri_allowed(redirect_uri)
 
+    def get_default_redirect_uri(self, client_id, request, *args, **kwargs):
+        """None: the authorization request must name its redirect URI, and so must the code
+        exchange that follows it (RFC 6749 §4.1.3)."""
+        return None
+
+    # --- OpenID Connect prompt=none (OIDC Core §3.1.2.1) ---------------------------------------
+    def validate_silent_login(self, request):
+        session = request.headers.get(SESSION)
+        return session is not None and not authorization.is_too_old(
+            session, _max_age(request), timezone.now()
+        )
+
+    def validate_silent_authorization(self, request):
+        session = request.headers.get(SESSION)
+        return session is not None and not consent.is_needed(
+            request.client, session.user, request.scopes or []
+        )
+
     # --- authorization codes: stored as SHA-256, single use -----------------------------------
     def _grant(self, code, client):
         return (
@@ -156,9 +189,14 @@ class RealmValidator(OAuth2Validator):
             request.claims = json.loads(grant.claims)
         return True
 
-    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, *args, **kwargs):
+    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, request, *args, **kwargs):
         grant = self._grant(code, client)
-        return grant is not None and grant.redirect_uri == redirect_uri
+        if grant is None or grant.redirect_uri != redirect_uri:
+            # RFC 6749 §5.2: a redirect URI other than the authorization request's is
+            # invalid_grant (oauthlib would say invalid_request).
+            log.info("invalid_grant: redirect_uri differs from the code's")
+            raise oauthlib_errors.InvalidGrantError(request=request)
+        return True
 
     def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
         """Already claimed in validate_code; the row stays to recognise a replay."""
@@ -172,8 +210,14 @@ class RealmValidator(OAuth2Validator):
         return (grant.code_challenge_method or None) if grant else None
 
     def get_authorization_code_scopes(self, client_id, code, redirect_uri, request):
-        grant = self._grant(code, request.client)
-        return grant.scope.split() if grant else []
+        """Asked before the client is authenticated, to choose the OpenID grant: looked up in
+        the realm only; validate_code binds the code to the client afterwards."""
+        scope = (
+            Grant.objects.filter(code=digest(code), application__realm=_realm(request))
+            .values_list("scope", flat=True)
+            .first()
+        )
+        return scope.split() if scope else []
 
     def get_authorization_code_nonce(self, client_id, code, redirect_uri, request):
         grant = self._grant(code, request.client)
@@ -198,11 +242,21 @@ class RealmValidator(OAuth2Validator):
     def _create_access_token(self, expires, request, token, source_refresh_token=None):
         if request.grant_type == "client_credentials":
             request.user = request.client.service_account
-        access_token = super()._create_access_token(expires, request, token, source_refresh_token)
+        # DOT would look the ID token up by verifying it with a per-client key; ours is signed
+        # with the realm's key, and finalize_id_token has left its record on the request.
+        id_token = token.pop("id_token", None)
+        try:
+            access_token = super()._create_access_token(
+                expires, request, token, source_refresh_token
+            )
+        finally:
+            if id_token is not None:
+                token["id_token"] = id_token
         AccessToken.objects.filter(pk=access_token.pk).update(
             jti=getattr(request, "access_token_jti", ""),
             session=getattr(request, "sso_session", None),
             token_family=request.token_family,
+            id_token=getattr(request, "id_token", None) if id_token is not None else None,
         )
         return access_token
 
@@ -230,7 +284,7 @@ class RealmValidator(OAuth2Validator):
     # --- refresh tokens -----------------------------------------------------------------------
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
         try:
-            jwt.verify(_realm(request), refresh_token)
+            claims = jwt.verify(_realm(request), refresh_token)
         except jwt.BadToken as error:
             log.info("invalid_grant: refresh token rejected: %s", error)
             return False
@@ -251,8 +305,13 @@ class RealmValidator(OAuth2Validator):
             if session is None or not session.is_live(now):
                 log.info("invalid_grant: refresh token's SSO session has ended")
                 return False
+            # As Keycloak's: a client refreshing its tokens keeps the user's session from idling
+            # out (its max lifespan still ends it).
+            UserSession.objects.filter(pk=session.pk).update(last_seen=now)
+            session.last_seen = now
             request.sso_session = session
         request.token_family = record.token_family
+        request.refresh_token_scopes = str(claims.get("scope", "")).split()
         return True
 
     def _claim_refresh_token(self, request):
@@ -264,6 +323,10 @@ class RealmValidator(OAuth2Validator):
         request.refresh_token_instance = record
 
     def get_original_scopes(self, refresh_token, request, *args, **kwargs):
+        """RFC 6749 §6: the scope the refresh token was issued with (its signed ``scope``), not
+        the possibly narrower scope of the access token issued with it."""
+        if getattr(request, "refresh_token_scopes", None) is not None:
+            return list(request.refresh_token_scopes)
         scope = super().get_original_scopes(refresh_token, request, *args, **kwargs)
         return scope.split() if isinstance(scope, str) else scope
 
@@ -293,7 +356,7 @@ class RealmValidator(OAuth2Validator):
         id_token.update(body)
         if "nonce" not in id_token and request.nonce:
             id_token["nonce"] = request.nonce
-        IDToken.objects.create(
+        request.id_token = IDToken.objects.create(
             user=request.user,
             scope=" ".join(request.scopes or []),
             expires=expires,
@@ -305,7 +368,34 @@ class RealmValidator(OAuth2Validator):
     # --- origins (CORS at the token endpoint) -------------------------------------------------
     def is_origin_allowed(self, client_id, origin, request, *args, **kwargs):
         client = request.client or self._load_application(client_id, request)
-        return client is not None and origin in client.allowed_origins.split()
+        return client is not None and origins.client_allows(client, origin)
+
+    # --- revocation (RFC 7009) ----------------------------------------------------------------
+    def revoke_token(self, token, token_type_hint, request, *args, **kwargs):
+        """RFC 7009 §2.1: only the authenticated client's own tokens, in the request's realm;
+        anything else is ignored (§2.2: the answer is 200 all the same). Both kinds are looked
+        for whatever the hint.
+
+        Either kind ends the grant it came from: its family's refresh tokens are revoked and its
+        access tokens deleted (§2.1 SHOULD for a refresh token, MAY for an access token; DOT
+        refuses a refresh token whose access token is gone, so keeping it would be a pretence).
+        """
+        client = request.client
+        if not isinstance(client, Client) or client.realm_id != _realm(request).pk:
+            return
+        checksum = digest(token)
+        mine = {"token_checksum": checksum, "application": client}
+        with transaction.atomic():
+            refresh = RefreshToken.objects.filter(**mine, revoked__isnull=True).first()
+            access = AccessToken.objects.filter(**mine).first()
+            for found in (refresh, access):
+                if found is None:
+                    continue
+                log.info("revocation: a token of %s, with its family", client.client_id)
+                if found.token_family is None:
+                    found.revoke()
+                else:
+                    revoke_family(found.token_family)
 
 
 def revoke_family(family) -> None:

@@ -8,14 +8,14 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import require_safe
 
 from authserver.keys import store
+from authserver.views.cors import cors
 
 
+@cors(methods=("GET", "HEAD"), public=True)
 @require_safe
 def certs(request):
     body = json.dumps(store.jwks(request.realm), separators=(",", ":")).encode()
     response = HttpResponse(body, content_type="application/json")
     response["ETag"] = f'"{hashlib.sha256(body).hexdigest()}"'
     patch_cache_control(response, public=True, max_age=store.JWKS_MAX_AGE)
-    # Public keys: browser-side verifiers of any origin may read them.
-    response["Access-Control-Allow-Origin"] = "*"
     return get_conditional_response(request, etag=response["ETag"], response=response)

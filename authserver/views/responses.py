@@ -4,6 +4,8 @@ import json
 import logging
 
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from oauthlib.common import add_params_to_uri
 
 from authserver.protocol.errors import InvalidClient, OAuthError
 
@@ -53,3 +55,92 @@ def method_not_allowed(allowed: list[str]) -> JsonResponse:
     for name, value in NO_STORE.items():
         response[name] = value
     return response
+
+
+def json_no_store(data: dict) -> JsonResponse:
+    """A JSON answer that carries tokens or claims: no cache may keep it."""
+    response = JsonResponse(data)
+    for name, value in NO_STORE.items():
+        response[name] = value
+    return response
+
+
+def bearer_challenge(realm_name: str, error: OAuthError | None = None) -> HttpResponse:
+    """RFC 6750 §3: 401 (or the error's status) with ``WWW-Authenticate: Bearer``; no error
+    code when the request carried no token at all (§3.1)."""
+    attributes = [f'realm="{realm_name}"']
+    if error is None:
+        response = HttpResponse(status=401)
+    else:
+        if error.detail:
+            log.info("%s: %s", error.error, error.detail)
+        response = JsonResponse(error.as_dict(), status=error.status)
+        attributes.append(f'error="{error.error}"')
+        if error.description:
+            # RFC 6750 §3: the description may hold neither a double quote nor a backslash.
+            description = error.description.replace("\\", "").replace('"', "'")
+            attributes.append(f'error_description="{description}"')
+    response["WWW-Authenticate"] = "Bearer " + ", ".join(attributes)
+    for name, value in NO_STORE.items():
+        response[name] = value
+    return response
+
+
+# --- the authorization endpoint's answers, through the browser --------------------------------
+def no_store(response: HttpResponse) -> HttpResponse:
+    for name, value in NO_STORE.items():
+        response[name] = value
+    return response
+
+
+def authorization_response(
+    request, *, redirect_uri: str, response_mode: str, params: list[tuple[str, str]], issuer: str
+) -> HttpResponse:
+    """RFC 6749 §4.1.2 (or §4.1.2.1 for an error) in the requested response mode, with the
+    RFC 9207 ``iss`` on every one. ``redirect_uri`` is one the client registered."""
+    params = [*params, ("iss", issuer)]
+    if response_mode == "form_post":
+        # OAuth 2.0 Form Post Response Mode: a page that POSTs the parameters to the client.
+        response = render(
+            request,
+            "authserver/form_post.html",
+            {"realm": request.realm, "redirect_uri": redirect_uri, "params": params},
+        )
+    else:
+        # Not HttpResponseRedirect: a native client's registered URI may use its own scheme.
+        response = HttpResponse(status=302)
+        response["Location"] = add_params_to_uri(redirect_uri, params)
+    return no_store(response)
+
+
+def authorization_error(
+    request, error, *, redirect_uri: str, response_mode: str, state: str | None, issuer: str
+) -> HttpResponse:
+    """RFC 6749 §4.1.2.1: the error goes back to the client; the detail only to the log."""
+    if getattr(error, "detail", ""):
+        log.info("%s: %s", error.error, error.detail)
+    params = [("error", error.error)]
+    if error.description:
+        params.append(("error_description", error.description))
+    if state is not None:
+        params.append(("state", state))
+    return authorization_response(
+        request,
+        redirect_uri=redirect_uri,
+        response_mode=response_mode,
+        params=params,
+        issuer=issuer,
+    )
+
+
+def authorization_error_page(request, error: OAuthError) -> HttpResponse:
+    """RFC 6749 §4.1.2.1: with no trustworthy redirect URI the user is told, never redirected."""
+    if error.detail:
+        log.info("%s: %s", error.error, error.detail)
+    response = render(
+        request,
+        "authserver/error.html",
+        {"realm": request.realm, "description": error.description or "Invalid request."},
+        status=400,
+    )
+    return no_store(response)

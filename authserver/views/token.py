@@ -7,10 +7,12 @@ from django.views.decorators.csrf import csrf_exempt
 from authserver.protocol import params
 from authserver.protocol.errors import InvalidRequest
 from authserver.views import responses
+from authserver.views.cors import cors
 from authserver.views.oauth import core
 
 
 @csrf_exempt
+@cors(methods=("POST",))
 def token(request):
     if request.method != "POST":
         return responses.method_not_allowed(["POST"])

@@ -164,3 +164,21 @@ def test_it_locks_out_after_the_failure_factor_when_brute_force_protected(client
     response = post_login(client, realm, "alice", PASSWORD)
     assert "Invalid username or password." in response.content.decode()
     assert not UserSession.objects.exists()
+
+
+def test_it_records_logins_and_failures_in_the_audit_log(client):
+    from accounts.models import Event
+
+    realm = make_realm()
+    make_user(realm, "alice")
+    post_login(client, realm, "alice", "wrong")
+    post_login(client, realm, "alice", PASSWORD)
+    failure, success = Event.objects.filter(realm=realm).order_by("id")
+    assert (failure.type, failure.username, failure.error) == (
+        "LOGIN_ERROR",
+        "alice",
+        "invalid_user_credentials",
+    )
+    assert (success.type, success.user.username) == ("LOGIN", "alice")
+    assert failure.ip_address == "127.0.0.1"
+    assert "wrong" not in str(failure.details)

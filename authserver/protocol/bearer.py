@@ -1,0 +1,110 @@
+"""Bearer access tokens presented to us (RFC 6750): where one may travel, and whether it is good.
+
+Good means our JWT (RFC 9068 §4: signature against the realm's published keys, ``iss``,
+``exp``, ``typ: at+jwt``) and still on record: revocation and logout delete the record, so a
+token whose signature is fine may still be refused.
+"""
+
+import logging
+import re
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from accounts.models import Realm, User
+from authserver.models import AccessToken
+from authserver.protocol import jwt
+from authserver.protocol.errors import InvalidRequest, InvalidToken
+from authserver.protocol.validator import digest
+
+log = logging.getLogger(__name__)
+
+# RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token.
+_AUTHORIZATION = re.compile(r"bearer +([A-Za-z0-9\-._~+/]+=*)", re.IGNORECASE)
+# One public description for every refusal; the reason goes to the log.
+INVALID = "the access token is not valid"
+
+
+@dataclass(frozen=True)
+class Bearer:
+    claims: dict
+    record: AccessToken
+
+    @property
+    def scopes(self) -> set[str]:
+        return set(str(self.claims.get("scope", "")).split())
+
+    @property
+    def user(self) -> User | None:
+        return self.record.user
+
+
+def token_from(*, authorization: str | None, form_values: list[str]) -> str | None:
+    """The token of a request: in the Authorization header (RFC 6750 §2.1) or the form body
+    (§2.2), never in the URL (§2.3 is not supported); None when there is none.
+
+    A request using more than one method is invalid (§2); so is a malformed Bearer header.
+    """
+    header = _from_header(authorization)
+    form_values = [value for value in form_values if value]  # RFC 6749 §3.1: empty = omitted
+    if len(form_values) > 1:
+        raise InvalidRequest("access_token is repeated")
+    if header is not None and form_values:
+        raise InvalidRequest("send the access token in one place only")
+    return header if header is not None else next(iter(form_values), None)
+
+
+def _from_header(authorization: str | None) -> str | None:
+    if not authorization or not authorization.lower().startswith("bearer"):
+        return None  # no credentials, or another scheme's: the client did not try Bearer
+    matched = _AUTHORIZATION.fullmatch(authorization.strip())
+    if matched is None:
+        raise InvalidRequest("malformed Bearer credentials")
+    return matched.group(1)
+
+
+def authenticate(realm: Realm, token: str) -> Bearer:
+    """The realm's live access token ``token``; InvalidToken otherwise (RFC 6750 §3.1)."""
+    try:
+        claims = jwt.verify(realm, token, typ=jwt.ACCESS_TOKEN_TYPE)
+    except jwt.BadToken as error:
+        raise InvalidToken(INVALID, detail=f"access token refused: {error}") from None
+    record = (
+        AccessToken.objects.select_related("user", "application", "session__realm")
+        .filter(token_checksum=digest(token), application__realm=realm)
+        .first()
+    )
+    for check in _CHECKS:
+        reason = check(record)
+        if reason:
+            raise InvalidToken(INVALID, detail=f"access token refused: {reason}")
+    return Bearer(claims=claims, record=record)
+
+
+def _on_record(record: AccessToken | None) -> str | None:
+    return "revoked or unknown" if record is None else None
+
+
+def _unexpired(record: AccessToken) -> str | None:
+    return "expired" if record.is_expired() else None
+
+
+def _client_enabled(record: AccessToken) -> str | None:
+    client = record.application
+    return "its client is disabled" if client is None or not client.enabled else None
+
+
+def _user_enabled(record: AccessToken) -> str | None:
+    user = record.user
+    return "its user is disabled" if user is not None and not user.is_active else None
+
+
+def _session_live(record: AccessToken) -> str | None:
+    session = record.session
+    if session is not None and not session.is_live(timezone.now()):
+        return "its SSO session has ended"
+    return None
+
+
+# The order in which a token is refused, each check naming its reason.
+_CHECKS = (_on_record, _unexpired, _client_enabled, _user_enabled, _session_live)

@@ -1,0 +1,138 @@
+"""What a realm's provider offers, said exactly: OpenID Connect Discovery 1.0 §3 and RFC 8414 §2
+metadata, and Keycloak's realm document at the issuer URL itself. Plain dicts."""
+
+import base64
+
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from accounts.models import ClientScope, Realm
+from accounts.realms import for_realm
+from authserver.keys import store
+from authserver.protocol import client_assertion
+
+# Verifiers may cache the documents this long; the signing algorithms change only with the keys,
+# which are published (JWKS_MAX_AGE) well before they sign.
+MAX_AGE = store.JWKS_MAX_AGE
+
+GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
+# RFC 7636 §4.2: "plain" is refused (server.py).
+CODE_CHALLENGE_METHODS = ("S256",)
+# How a confidential client authenticates (RFC 8414 §2, OIDC Core §9).
+CLIENT_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt")
+# A public client has nothing to authenticate with (RFC 7591 §2 "none"): it uses the token
+# endpoint with PKCE and may revoke its own tokens, but may not introspect.
+PUBLIC_CLIENT_AUTH = "none"
+PROMPT_VALUES = ("none", "login", "consent")
+# Every claim an ID token, access token or UserInfo response of ours may carry
+# (tokens.identity_claims, claims.profile_claims, the validator's ID token).
+CLAIMS = (
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "acr",
+    "azp",
+    "sid",
+    "preferred_username",
+    "name",
+    "given_name",
+    "family_name",
+    "email",
+    "email_verified",
+    "realm_access",
+    "resource_access",
+)
+
+
+def endpoints(realm: Realm) -> dict[str, str]:
+    """Keycloak's paths under ``{issuer}/protocol/openid-connect``."""
+    base = f"{realm.issuer}/protocol/openid-connect"
+    return {
+        "authorization_endpoint": f"{base}/auth",
+        "token_endpoint": f"{base}/token",
+        "introspection_endpoint": f"{base}/token/introspect",
+        "userinfo_endpoint": f"{base}/userinfo",
+        "end_session_endpoint": f"{base}/logout",
+        "jwks_uri": f"{base}/certs",
+        "revocation_endpoint": f"{base}/revoke",
+    }
+
+
+def signing_algorithms(realm: Realm) -> list[str]:
+    """The algorithms of the realm's published keys, the signing key's first: during a change
+    of algorithm a verifier meets both."""
+    found: list[str] = []
+    for key in store.jwks(realm)["keys"]:
+        if key["alg"] not in found:
+            found.append(key["alg"])
+    return found
+
+
+def scope_names(realm: Realm) -> list[str]:
+    defined = for_realm(ClientScope, realm).filter(protocol="openid-connect")
+    return sorted(set(ClientScope.BUILT_IN) | set(defined.values_list("name", flat=True)))
+
+
+def _client_auth(*, public: bool) -> dict[str, list[str]]:
+    methods = list(CLIENT_AUTH_METHODS) + ([PUBLIC_CLIENT_AUTH] if public else [])
+    return {"methods": methods, "algorithms": list(client_assertion.ALGORITHMS)}
+
+
+def metadata(realm: Realm) -> dict:
+    """OpenID Provider Metadata (Discovery §3), which is also RFC 8414 §2 metadata: only what
+    this server does, so that a client never picks a feature we lack."""
+    token_auth = _client_auth(public=True)
+    introspection_auth = _client_auth(public=False)
+    algorithms = signing_algorithms(realm)
+    return {
+        "issuer": realm.issuer,
+        **endpoints(realm),
+        "grant_types_supported": list(GRANT_TYPES),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query", "form_post"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": algorithms,
+        "scopes_supported": scope_names(realm),
+        "claims_supported": list(CLAIMS),
+        "claim_types_supported": ["normal"],
+        "code_challenge_methods_supported": list(CODE_CHALLENGE_METHODS),
+        "token_endpoint_auth_methods_supported": token_auth["methods"],
+        "token_endpoint_auth_signing_alg_values_supported": token_auth["algorithms"],
+        "introspection_endpoint_auth_methods_supported": introspection_auth["methods"],
+        "introspection_endpoint_auth_signing_alg_values_supported": introspection_auth[
+            "algorithms"
+        ],
+        "revocation_endpoint_auth_methods_supported": token_auth["methods"],
+        "revocation_endpoint_auth_signing_alg_values_supported": token_auth["algorithms"],
+        # RFC 9207: every authorization response carries iss.
+        "authorization_response_iss_parameter_supported": True,
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
+        "claims_parameter_supported": False,
+        "frontchannel_logout_supported": False,
+        "backchannel_logout_supported": False,
+        "prompt_values_supported": list(PROMPT_VALUES),
+    }
+
+
+def public_key(realm: Realm) -> str:
+    """The signing key's public half as Keycloak's realm document gives it: base64 (not URL
+    safe) of the DER SubjectPublicKeyInfo (RFC 5280 §4.1.2.7)."""
+    kid = store.signing_key(realm)["kid"]
+    key = store.verification_key(realm, kid).get_op_key("verify")
+    der = key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    return base64.b64encode(der).decode()
+
+
+def realm_info(realm: Realm) -> dict:
+    """Keycloak's document at ``{issuer}``, read by its adapters to find the realm's key."""
+    return {
+        "realm": realm.name,
+        "public_key": public_key(realm),
+        "token-service": f"{realm.issuer}/protocol/openid-connect",
+        "account-service": f"{realm.issuer}/account",
+        "tokens-not-before": 0,
+    }

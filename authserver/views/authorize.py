@@ -1,0 +1,152 @@
+"""GET/POST {issuer}/protocol/openid-connect/auth (RFC 6749 §4.1.1, OIDC Core §3.1.2).
+
+The checks and decisions live in protocol/authorization.py; oauthlib (through DOT) validates the
+rest and issues the code. This adapter turns each outcome into a page or a redirect.
+"""
+
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
+
+from accounts import sessions
+from authserver.protocol import authorization, consent
+from authserver.protocol.errors import InvalidRequest, OAuthError
+from authserver.views import responses
+from authserver.views.oauth import core
+
+# The consent page's own fields, which are not part of the authorization request.
+_CONSENT_FIELDS = {"decision", "csrfmiddlewaretoken"}
+
+
+# Any site may POST an authorization request (OIDC Core §3.1.2.1), so the endpoint cannot
+# demand a CSRF token; the consent decision, which only our page sends, must carry one.
+@csrf_exempt
+@never_cache
+def authorize(request):
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    if request.method == "POST" and "decision" in request.POST:
+        return _decide(request)
+    return _authorize(request, decision=None)
+
+
+@csrf_protect
+def _decide(request):
+    return _authorize(request, decision=request.POST["decision"] == "allow")
+
+
+def _params(request) -> authorization.Params:
+    """Every parameter with its non-empty values (RFC 6749 §3.1: empty means omitted)."""
+    found: authorization.Params = {}
+    sources = [request.GET] + ([request.POST] if request.method == "POST" else [])
+    for source in sources:
+        for name, values in source.lists():
+            if name not in _CONSENT_FIELDS:
+                found.setdefault(name, []).extend(value for value in values if value)
+    return {name: values for name, values in found.items() if values}
+
+
+def _authorize(request, *, decision: bool | None):
+    realm = request.realm
+    params = _params(request)
+    try:
+        target = authorization.target(realm, params)
+    except OAuthError as error:
+        return responses.authorization_error_page(request, error)
+    answer = _Answer(request, target)
+    try:
+        interaction = authorization.check(params)
+        session = sessions.current(request, realm)
+        request.sso_session = session
+        scopes, credentials = core().validate_authorization_request(request)
+        step = authorization.next_step(
+            session=session,
+            interaction=interaction,
+            client=target.client,
+            scopes=scopes,
+            decided=decision is not None,
+            now=timezone.now(),
+        )
+        if step is authorization.Step.LOGIN:
+            return _login(request, params, interaction)
+        if step is authorization.Step.CONSENT:
+            return _consent_page(request, target, params, scopes, session)
+        if decision:
+            consent.record(target.client, session.user, scopes)
+        request.user = session.user
+        location, _, _, _ = core().create_authorization_response(
+            request, scopes, credentials, allow=decision is not False
+        )
+    except FatalClientError as error:
+        return responses.authorization_error_page(request, _described(error.oauthlib_error))
+    except OAuthToolkitError as error:
+        return answer.error(error.oauthlib_error)
+    except OAuthError as error:
+        return answer.error(error)
+    except ValueError:
+        # oauthlib refuses what it cannot decode (e.g. a malformed percent-escape).
+        return answer.error(InvalidRequest("The request could not be decoded."))
+    return answer.success(location)
+
+
+def _described(error) -> OAuthError:
+    return InvalidRequest(getattr(error, "description", "") or "Invalid request.")
+
+
+class _Answer:
+    """Responses to a request whose client and redirect URI are known to be genuine."""
+
+    def __init__(self, request, target: authorization.Target):
+        self.request, self.target = request, target
+
+    def _send(self, params):
+        return responses.authorization_response(
+            self.request,
+            redirect_uri=self.target.redirect_uri,
+            response_mode=self.target.response_mode,
+            params=params,
+            issuer=self.request.realm.issuer,
+        )
+
+    def error(self, error):
+        return responses.authorization_error(
+            self.request,
+            error,
+            redirect_uri=self.target.redirect_uri,
+            response_mode=self.target.response_mode,
+            state=self.target.state,
+            issuer=self.request.realm.issuer,
+        )
+
+    def success(self, location: str):
+        """oauthlib answers with the redirect URI plus its parameters: take those, and send
+        them in the response mode asked for."""
+        registered = parse_qsl(urlsplit(self.target.redirect_uri).query, keep_blank_values=True)
+        given = parse_qsl(urlsplit(location).query, keep_blank_values=True)
+        return self._send(given[len(registered) :])
+
+
+def _login(request, params, interaction):
+    realm = request.realm
+    query = {"next": authorization.after_login(request.path, params)}
+    if interaction.login_hint:
+        query["login_hint"] = interaction.login_hint
+    return redirect(f"/realms/{realm.name}/login?{urlencode(query)}")
+
+
+def _consent_page(request, target, params, scopes, session):
+    client = target.client
+    context = {
+        "realm": request.realm,
+        "user": session.user,
+        "client_name": client.name or client.client_id,
+        "scopes": consent.describe(request.realm, scopes),
+        "action": request.path,
+        "params": [(name, values[0]) for name, values in params.items()],
+    }
+    return responses.no_store(render(request, "authserver/consent.html", context))

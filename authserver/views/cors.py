@@ -1,0 +1,61 @@
+"""Cross-origin reads from browsers (the Fetch standard's CORS protocol), as a view decorator.
+
+Two policies:
+
+* ``public=True`` (discovery, JWKS, the realm document): public, credential-free, cacheable
+  documents; ``Access-Control-Allow-Origin: *`` on every answer, so one cached copy serves every
+  origin (Keycloak does the same for these).
+* otherwise (token, userinfo, revocation): the request's ``Origin`` is echoed only when it is
+  a web origin of an enabled client of the realm (protocol/origins.py), with ``Vary: Origin``.
+  No ``Access-Control-Allow-Credentials``: these endpoints take credentials in the
+  Authorization header or the body, never from cookies.
+
+The decorator also answers the preflight (``OPTIONS``) itself.
+"""
+
+import functools
+
+from django.http import HttpResponse
+from django.utils.cache import patch_vary_headers
+
+from authserver.protocol import origins
+
+ALLOW_HEADERS = "Authorization, Content-Type"
+# Browsers cap this (Chromium at two hours); an hour spares most preflights.
+PREFLIGHT_MAX_AGE = 3600
+
+
+def cors(*, methods: tuple[str, ...], public: bool = False):
+    allow_methods = ", ".join((*methods, "OPTIONS"))
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            origin = request.headers.get("Origin")
+            allowed = public or origins.realm_allows(request.realm, origin)
+            if request.method == "OPTIONS":
+                response = HttpResponse(status=204)
+                response["Allow"] = allow_methods
+                if allowed and origin:
+                    response["Access-Control-Allow-Methods"] = allow_methods
+                    response["Access-Control-Allow-Headers"] = ALLOW_HEADERS
+                    response["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
+            else:
+                response = view(request, *args, **kwargs)
+                if allowed and origin and not public:
+                    # A browser script may read why a bearer token was refused.
+                    response["Access-Control-Expose-Headers"] = "WWW-Authenticate"
+            if public:
+                response["Access-Control-Allow-Origin"] = "*"
+            else:
+                if allowed:
+                    response["Access-Control-Allow-Origin"] = origin
+                else:
+                    # oauthlib may have allowed the client's own origin; the realm decides.
+                    del response["Access-Control-Allow-Origin"]
+                patch_vary_headers(response, ["Origin"])
+            return response
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,358 @@
+import base64
+import hashlib
+
+import pytest
+import time_machine
+from django.test import Client
+from django.utils import timezone
+
+from authserver.models import AccessToken, Grant
+from tests.factories import make_realm, make_scope, make_user
+from tests.protocol.helpers import (
+    REDIRECT_URI,
+    SECRET,
+    authorize_and_get_code,
+    exchange_code,
+    make_web_client,
+    postgres_only,
+    refresh,
+    run_together,
+    verify,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def at_hash(access_token: str) -> str:
+    digest = hashlib.sha256(access_token.encode()).digest()
+    return base64.urlsafe_b64encode(digest[:16]).decode().rstrip("=")
+
+
+def assert_invalid_grant(response):
+    assert response.status_code == 400, response.content
+    assert response.json()["error"] == "invalid_grant"
+    assert response["Cache-Control"] == "no-store"
+
+
+# --- the exchange -----------------------------------------------------------------------------
+def test_it_exchanges_a_code_for_access_refresh_and_id_tokens(client):
+    realm = make_realm()
+    user = make_user(realm, first_name="Alice", last_name="Liddell", email="alice@example.org")
+    make_web_client(realm, scopes=("profile", "email"))
+    code = authorize_and_get_code(client, realm, user, scope="openid", nonce="n-42")
+
+    response = exchange_code(client, realm, code)
+
+    assert response.status_code == 200, response.content
+    assert response["Cache-Control"] == "no-store"
+    assert response["Pragma"] == "no-cache"
+    body = response.json()
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == realm.access_token_lifespan
+    assert 0 < body["refresh_expires_in"] <= realm.sso_session_idle_timeout
+    assert set(body["scope"].split()) == {"openid", "profile", "email"}
+
+    session = user.sessions.get()
+    identity = verify(client, realm, body["id_token"], typ="JWT")
+    assert identity["iss"] == realm.issuer
+    assert identity["sub"] == str(user.subject)
+    assert identity["aud"] == "app"
+    assert identity["azp"] == "app"
+    assert identity["typ"] == "ID"
+    assert identity["acr"] == "1"
+    assert identity["nonce"] == "n-42"
+    assert identity["at_hash"] == at_hash(body["access_token"])
+    assert identity["sid"] == str(session.sid) == body["session_state"]
+    assert identity["auth_time"] == int(session.started.timestamp())
+    assert identity["exp"] > identity["iat"]
+    assert identity["name"] == "Alice Liddell"
+    assert identity["given_name"] == "Alice"
+    assert identity["family_name"] == "Liddell"
+    assert identity["email"] == "alice@example.org"
+    assert identity["email_verified"] is False
+
+    access = verify(client, realm, body["access_token"], typ="at+jwt")
+    assert access["sub"] == str(user.subject)
+    assert access["sid"] == str(session.sid)
+    assert access["azp"] == "app"
+
+    refresh_claims = verify(client, realm, body["refresh_token"])
+    assert refresh_claims["typ"] == "Refresh"
+    assert refresh_claims["sid"] == str(session.sid)
+    assert refresh_claims["jti"]
+    assert refresh_claims["exp"] > refresh_claims["iat"]
+
+
+def test_it_releases_only_the_claims_of_granted_scopes(client):
+    realm = make_realm()
+    user = make_user(realm, first_name="Alice", email="alice@example.org")
+    make_web_client(realm)
+    code = authorize_and_get_code(client, realm, user, scope="openid")
+
+    identity = verify(client, realm, exchange_code(client, realm, code).json()["id_token"])
+
+    assert "email" not in identity
+    assert "given_name" not in identity
+    assert "nonce" not in identity
+
+
+def test_it_issues_no_id_token_without_openid(client):
+    realm = make_realm()
+    user = make_user(realm)
+    make_web_client(realm, scopes=("profile",))
+    code = authorize_and_get_code(client, realm, user)
+
+    body = exchange_code(client, realm, code).json()
+
+    assert "id_token" not in body
+    assert body["refresh_token"]
+    assert body["scope"] == "profile"
+
+
+def test_it_adds_optional_scopes_only_when_asked(client):
+    realm = make_realm()
+    user = make_user(realm)
+    app = make_web_client(realm)
+    app.optional_client_scopes.add(make_scope(realm, "orders:read", audience="orders"))
+
+    plain = exchange_code(client, realm, authorize_and_get_code(client, realm, user)).json()
+    asked = exchange_code(
+        client, realm, authorize_and_get_code(client, realm, user, scope="orders:read")
+    ).json()
+
+    assert "orders:read" not in plain["scope"].split()
+    assert asked["scope"] == "orders:read"
+    assert verify(client, realm, asked["access_token"])["aud"] == ["orders"]
+
+
+def test_it_lets_a_public_client_exchange_with_its_verifier(client):
+    realm = make_realm()
+    user = make_user(realm)
+    make_web_client(realm, "spa", public=True)
+    code = authorize_and_get_code(client, realm, user, "spa")
+
+    response = exchange_code(client, realm, code, client_id="spa", secret=None)
+
+    assert response.status_code == 200, response.content
+
+
+def test_it_refuses_a_wrong_client_secret(client):
+    realm = make_realm()
+    user = make_user(realm)
+    make_web_client(realm)
+    code = authorize_and_get_code(client, realm, user)
+
+    response = exchange_code(client, realm, code, secret="wrong")
+
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"
+
+
+# --- single use ---------------------------------------------------------------------------------
+def test_it_refuses_a_reused_code_and_revokes_what_it_issued(client):
+    realm = make_realm()
+    user = make_user(realm)
+    make_web_client(realm)
+    code = authorize_and_get_code(client, realm, user, scope="openid")
+    first = exchange_code(client, realm, code).json()
+    assert AccessToken.objects.filter(user=user).count() == 1
+
+    assert_invalid_grant(exchange_code(client, realm, code))
+
+    assert_invalid_grant(refresh(client, realm, first["refresh_token"]))
+    assert not AccessToken.objects.filter(user=user).exists()
+
+
+def test_it_revokes_the_refreshed_tokens_of_a_reused_code(client):
+    realm = make_realm()
+    user = make_user(realm)
+    make_web_client(realm)
+    code = authorize_and_get_code(client, realm, user)
+    first = exchange_code(client, realm, code).json()
+    rotated = refresh(client, realm, first["refresh_token"]).json()
+
+    assert_invalid_grant(exchange_code(client, realm, code))
+
+    assert_invalid_grant(refresh(client, realm, rotated["refresh_token"]))
+
+
+def test_it_refuses_an_expired_code(client):
+    realm = make_realm()
+    user = make_user(realm)
+    make_web_client(realm)
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        code = authorize_and_get_code(client, realm, user)
+        traveller.shift(61)
+        assert_invalid_grant(exchange_code(client, realm, code))
+
+
+def test_it_accepts_a_code_within_its_60_seconds(client):
+    realm = make_realm()
+    user = make_user(realm)
+    make_web_client(realm)
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        code = authorize_and_get_code(client, realm, user)
+        traveller.shift(59)
+        assert exchange_code(client, realm, code).status_code == 200
+
+
+def test_it_stores_only_a_digest_of_the_code(client):
+    realm = make_realm()
+    user = make_user(realm)
+    make_web_client(realm)
+    code = authorize_and_get_code(client, realm, user)
+    grant = Grant.objects.get()
+    assert grant.code != code
+    assert grant.code == hashlib.sha256(code.encode()).hexdigest()
+
+
+def test_it_refuses_a_code_after_the_session_ended(client):
+    realm = make_realm()
+    user = make_user(realm)
+    make_web_client(realm)
+    code = authorize_and_get_code(client, realm, user)
+    client.post(f"/realms/{realm.name}/logout")
+    assert_invalid_grant(exchange_code(client, realm, code))
+
+
+# --- bound to client, redirect URI and PKCE challenge -----------------------------------------
+def test_it_binds_the_code_to_its_client(client):
+    realm = make_realm()
+    user = make_user(realm)
+    make_web_client(realm, "app")
+    make_web_client(realm, "other")
+    code = authorize_and_get_code(client, realm, user, "app")
+
+    assert_invalid_grant(exchange_code(client, realm, code, client_id="other"))
+
+    # Another client's attempt does not burn the code of its rightful client.
+    assert exchange_code(client, realm, code).status_code == 200
+
+
+def test_it_binds_the_code_to_its_redirect_uri(client):
+    realm = make_realm()
+    user = make_user(realm)
+    make_web_client(realm, redirect_uris=f"{REDIRECT_URI} https://app.example/other")
+    code = authorize_and_get_code(client, realm, user)
+
+    response = exchange_code(client, realm, code, redirect_uri="https://app.example/other")
+
+    assert_invalid_grant(response)
+
+
+def test_it_requires_the_redirect_uri_at_the_exchange(client):
+    realm = make_realm()
+    user = make_user(realm)
+    make_web_client(realm)
+    code = authorize_and_get_code(client, realm, user)
+
+    response = exchange_code(client, realm, code, redirect_uri=None)
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+
+
+def test_it_requires_the_code_verifier(client):
+    realm = make_realm()
+    user = make_user(realm)
+    make_web_client(realm)
+    code = authorize_and_get_code(client, realm, user)
+
+    response = exchange_code(client, realm, code, verifier=None)
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+
+
+def test_it_refuses_a_wrong_code_verifier(client):
+    realm = make_realm()
+    user = make_user(realm)
+    make_web_client(realm, "spa", public=True)
+    code = authorize_and_get_code(client, realm, user, "spa")
+
+    response = exchange_code(client, realm, code, client_id="spa", secret=None, verifier="w" * 50)
+
+    assert_invalid_grant(response)
+
+
+def test_it_refuses_a_verifier_for_a_code_issued_without_a_challenge(client):
+    realm = make_realm()
+    user = make_user(realm)
+    make_web_client(realm, pkce_method="")
+    code = authorize_and_get_code(client, realm, user, verifier=None)
+
+    assert exchange_code(client, realm, code, verifier=None).status_code == 200
+
+
+# --- realms -------------------------------------------------------------------------------------
+def test_it_refuses_a_code_at_another_realms_token_endpoint(client):
+    realm = make_realm()
+    charlie = make_realm("charlie")
+    user = make_user(realm)
+    make_web_client(realm, "app")
+    code = authorize_and_get_code(client, realm, user, "app")
+
+    response = exchange_code(client, charlie, code)
+
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"
+
+
+def test_it_refuses_a_code_at_another_realm_with_a_same_named_client(client):
+    realm = make_realm()
+    charlie = make_realm("charlie")
+    user = make_user(realm)
+    make_web_client(realm, "app")
+    make_web_client(charlie, "app")
+    code = authorize_and_get_code(client, realm, user, "app")
+
+    assert_invalid_grant(exchange_code(client, charlie, code))
+    assert exchange_code(client, realm, code).status_code == 200
+
+
+# --- concurrency ------------------------------------------------------------------------------
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_it_lets_exactly_one_of_two_concurrent_exchanges_win():
+    realm = make_realm()
+    user = make_user(realm)
+    make_web_client(realm)
+    code = authorize_and_get_code(Client(), realm, user)
+
+    results = run_together(
+        lambda: exchange_code(Client(), realm, code, secret=SECRET),
+        lambda: exchange_code(Client(), realm, code, secret=SECRET),
+    )
+
+    assert sorted(response.status_code for response in results) == [200, 400]
+    loser = next(response for response in results if response.status_code == 400)
+    assert loser.json()["error"] == "invalid_grant"
+
+
+# --- bad input never gives a 500 --------------------------------------------------------------
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"code": "\x00"},
+        {"code": "é" * 40},
+        {"code": "c" * 8000},
+        {"code_verifier": "\x00" * 50},
+        {"code_verifier": "é" * 50},
+        {"code_verifier": "v" * 8000},
+        {"redirect_uri": "\x00"},
+        {"redirect_uri": "é"},
+        {"code": None},
+    ],
+)
+def test_it_never_fails_with_a_server_error(client, form):
+    realm = make_realm()
+    user = make_user(realm)
+    make_web_client(realm)
+    code = authorize_and_get_code(client, realm, user)
+    if "code" in form:
+        code = form.pop("code")
+
+    response = exchange_code(client, realm, code, **form)
+
+    assert response.status_code == 400, response.content
+    assert response.json()["error"] in {"invalid_grant", "invalid_request"}
