@@ -1,14 +1,12 @@
 """Cross-origin reads from browsers (the Fetch standard's CORS protocol), as a view decorator.
 
-Two policies:
-
-* ``public=True`` (discovery, JWKS, the realm document): public, credential-free, cacheable
-  documents; ``Access-Control-Allow-Origin: *`` on every answer, so one cached copy serves every
-  origin (Keycloak does the same for these).
-* otherwise (token, userinfo, revocation): the request's ``Origin`` is echoed only when it is
-  a web origin of an enabled client of the realm (protocol/origins.py), with ``Vary: Origin``.
-  No ``Access-Control-Allow-Credentials``: these endpoints take credentials in the
-  Authorization header or the body, never from cookies.
+One policy for every endpoint that browsers call (discovery, JWKS, the realm document, token,
+userinfo, revocation): the request's ``Origin`` is echoed only when it is a web origin of an
+enabled client of the realm (protocol/origins.py), with ``Vary: Origin`` so that caches keep
+one copy per origin. Never ``*``: a realm's documents are read only by the apps registered in
+it. No ``Access-Control-Allow-Credentials``: these endpoints take credentials in the
+Authorization header or the body, never from cookies. ``public=True`` marks the cacheable
+documents, which have no error headers worth exposing.
 
 The decorator also answers the preflight (``OPTIONS``) itself.
 """
@@ -32,7 +30,7 @@ def cors(*, methods: tuple[str, ...], public: bool = False):
         @functools.wraps(view)
         def wrapped(request, *args, **kwargs):
             origin = request.headers.get("Origin")
-            allowed = public or origins.realm_allows(request.realm, origin)
+            allowed = origins.realm_allows(request.realm, origin)
             if request.method == "OPTIONS":
                 response = HttpResponse(status=204)
                 response["Allow"] = allow_methods
@@ -45,15 +43,12 @@ def cors(*, methods: tuple[str, ...], public: bool = False):
                 if allowed and origin and not public:
                     # A browser script may read why a bearer token was refused.
                     response["Access-Control-Expose-Headers"] = "WWW-Authenticate"
-            if public:
-                response["Access-Control-Allow-Origin"] = "*"
+            if allowed:
+                response["Access-Control-Allow-Origin"] = origin
             else:
-                if allowed:
-                    response["Access-Control-Allow-Origin"] = origin
-                else:
-                    # oauthlib may have allowed the client's own origin; the realm decides.
-                    del response["Access-Control-Allow-Origin"]
-                patch_vary_headers(response, ["Origin"])
+                # oauthlib may have allowed the client's own origin; the realm decides.
+                del response["Access-Control-Allow-Origin"]
+            patch_vary_headers(response, ["Origin"])
             return response
 
         return wrapped

@@ -193,23 +193,26 @@ def test_it_sends_no_cors_headers_without_an_origin(client):
         "/realms/{name}",
     ],
 )
-def test_it_lets_any_origin_read_the_public_documents(client, path):
+def test_it_lets_only_registered_origins_read_the_public_documents(client, path):
     realm = make_realm()
+    make_machine_client(realm, allowed_origins=SPA)
     url = path.format(name=realm.name)
 
-    response = client.get(url, headers=origin("https://anyone.example"))
-    answered = preflight(client, url, "https://anyone.example", method="GET")
-    cached = client.get(url, headers={"If-None-Match": response["ETag"]})
+    response = client.get(url, headers=origin(SPA))
+    stranger = client.get(url, headers=origin("https://anyone.example"))
+    answered = preflight(client, url, SPA, method="GET")
+    cached = client.get(url, headers={"If-None-Match": response["ETag"], **origin(SPA)})
 
     assert response.status_code == 200
-    assert response["Access-Control-Allow-Origin"] == "*"
-    # One cached copy serves every origin.
-    assert "origin" not in vary(response)
+    assert response["Access-Control-Allow-Origin"] == SPA
+    assert "origin" in vary(response)
+    assert stranger.status_code == 200
+    assert "Access-Control-Allow-Origin" not in stranger
     assert answered.status_code == 204
-    assert answered["Access-Control-Allow-Origin"] == "*"
+    assert answered["Access-Control-Allow-Origin"] == SPA
     assert answered["Access-Control-Allow-Methods"] == "GET, HEAD, OPTIONS"
     assert cached.status_code == 304
-    assert cached["Access-Control-Allow-Origin"] == "*"
+    assert cached["Access-Control-Allow-Origin"] == SPA
 
 
 def test_it_does_not_open_introspection_to_browsers(client):
