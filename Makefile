@@ -29,9 +29,10 @@ migrate: install
 demo: migrate
 	$(PY) manage.py import_realm deploy/demo-realm.json --skip-existing
 
+# The authorization server, and the sample order (:8001) and payment (:8002) services beside it.
 run: demo
 	@$(PY) manage.py demo_banner
-	AUTHSERVER_BIND=$(AUTHSERVER_BIND) $(BIN)/gunicorn -c deploy/gunicorn.conf.py authserver.wsgi
+	AUTHSERVER_BIND=$(AUTHSERVER_BIND) BIN=$(BIN) deploy/run-all.sh
 
 # The suite runs twice: on the embedded SQLite and on PostgreSQL, both with Redis as the cache.
 test: test-sqlite test-postgres lint
@@ -47,14 +48,17 @@ lint: install-test
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=resource_server.orders.settings $(PY) -m django makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=resource_server.payments.settings $(PY) -m django makemigrations --check --dry-run
 
 format: install-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench:
-	@echo "make bench: the benchmark suite is not built yet (see the performance issue)." >&2
-	@exit 1
+# The benchmark suite (docs/performance.md): gunicorn driven by wrk over loopback. PostgreSQL and
+# Redis when DATABASE_URL / REDIS_URL are set, SQLite under bench/var otherwise.
+bench: install
+	$(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/static

@@ -4,23 +4,41 @@ Every list filters and shows the realm. Every picker of a realm-owned object (ro
 scopes, clients, users) offers only the objects of the edited object's realm; where the realm is
 not known yet (an add page), ``clean()`` rejects a choice from another realm. Console logins
 authenticate against the ``master`` realm (accounts.backends.RealmBackend).
+
+Who sees what: a superuser every realm; any other console user only the realms they administer
+(accounts.administrators), and of those only what Django's permissions allow. Another realm's
+objects are absent from lists, searches, filters, pickers and autocomplete, and their URLs
+answer 404. Every change is an admin event (accounts.console_audit).
 """
 
 from django import forms
-from django.contrib import admin
+from django.apps import apps
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import password_validation
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Model
-from django.http import QueryDict
+from django.http import Http404, QueryDict
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from accounts import password_policy
-from accounts.models import MASTER_REALM, ClientScope, Group, Realm, Role, User, UserSession
+from accounts.administrators import administered_realms, administers
+from accounts.console_audit import AuditedAdmin, record, snapshot
+from accounts.models import (
+    MASTER_REALM,
+    ClientScope,
+    Event,
+    Group,
+    Realm,
+    Role,
+    User,
+    UserSession,
+)
 from accounts.realms import for_realm
-
-admin.site.site_header = "authserver console"
-admin.site.site_title = "authserver console"
-admin.site.index_title = "Realms, users and clients"
-admin.site.site_url = None  # There is no site at "/": hide the "View site" link.
+from accounts.sessions import terminate
 
 
 def _is_realm_owned(model: type[Model]) -> bool:
@@ -108,11 +126,110 @@ def realm_from_changelist_filters(request) -> str | None:
     return filters.get("realm__id__exact") or filters.get("realm")
 
 
-class RealmScopedAdmin(admin.ModelAdmin):
-    """Lists filtered and labelled by realm; the realm of an existing object is read-only."""
+class AdministeredRealmFilter(admin.RelatedFieldListFilter):
+    """A filter by realm, or by a realm-owned object, offering only what is in the realms the
+    console user administers."""
+
+    def field_choices(self, field, request, model_admin):
+        model = field.related_model
+        realms = administered_realms(request.user)
+        if model is Realm:
+            return [(realm.pk, str(realm)) for realm in realms]
+        objects = model._default_manager.filter(realm__in=realms).select_related("realm")
+        return [(obj.pk, _label_with_realm(obj)) for obj in objects]
+
+    def has_output(self):
+        # Shown (and applied) even with one choice: a value typed into the URL still filters.
+        return bool(self.lookup_choices) or bool(self.used_parameters)
+
+
+def confirm_action(modeladmin, request, queryset, *, title: str, verb: str, perform):
+    """Django's pattern for a destructive action: list the objects and ask first; on the
+    confirming POST, ``perform(queryset)`` and return None (back to the list)."""
+    if request.POST.get("post") == "yes":
+        perform(queryset)
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "verb": verb,
+        "objects": list(queryset),
+        "opts": modeladmin.model._meta,
+        "action": request.POST.get("action", ""),
+        "action_checkbox_name": ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/console/confirm_action.html", context)
+
+
+class RealmScopedAdmin(AuditedAdmin):
+    """Lists filtered and labelled by realm; the realm of an existing object is read-only; a
+    console user sees and touches only the realms they administer."""
 
     form = RealmScopedForm
     list_select_related = ["realm"]
+    # How to reach the object's realm from the model (``client__realm`` for a consent).
+    realm_lookup = "realm"
+
+    # --- scoping ---
+
+    def realm_id_of(self, obj) -> int | None:
+        target = obj
+        steps = self.realm_lookup.split("__")
+        for step in steps[:-1]:
+            target = getattr(target, step)
+        return getattr(target, f"{steps[-1]}_id")
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(**{f"{self.realm_lookup}__in": administered_realms(request.user)})
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            # Not "deleted perhaps": to a user who may not see it, it does not exist.
+            raise Http404("No such object")
+        return obj
+
+    def _administers_any(self, request) -> bool:
+        return request.user.is_superuser or administered_realms(request.user).exists()
+
+    def _in_scope(self, request, obj) -> bool:
+        if obj is None:
+            return self._administers_any(request)
+        return request.user.is_superuser or administers(request.user, self.realm_id_of(obj))
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) and self._administers_any(request)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self._in_scope(request, obj)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and self._administers_any(request)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._in_scope(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._in_scope(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return _scoped_formfield(field, request)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        return _scoped_formfield(field, request)
+
+    def get_list_filter(self, request):
+        return [
+            ("realm", AdministeredRealmFilter) if name == "realm" else name
+            for name in super().get_list_filter(request)
+        ]
+
+    # --- presentation ---
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -126,6 +243,19 @@ class RealmScopedAdmin(admin.ModelAdmin):
         if realm and "realm" not in initial:
             initial["realm"] = realm
         return initial
+
+
+def _scoped_formfield(field, request):
+    """Narrow a picker to the realms the console user administers (and their objects)."""
+    if field is None or request.user.is_superuser or not hasattr(field, "queryset"):
+        return field
+    model = field.queryset.model
+    realms = administered_realms(request.user)
+    if model is Realm:
+        field.queryset = field.queryset.filter(pk__in=realms)
+    elif _is_realm_owned(model):
+        field.queryset = field.queryset.filter(realm__in=realms)
+    return field
 
 
 # --- Realms -------------------------------------------------------------------------------------
@@ -164,7 +294,10 @@ class RealmForm(forms.ModelForm):
 
 
 @admin.register(Realm)
-class RealmAdmin(admin.ModelAdmin):
+class RealmAdmin(AuditedAdmin):
+    """Realm settings. A realm administrator sees only their realms and may change them (with
+    the permission); creating and deleting realms is for superusers."""
+
     form = RealmForm
     list_display = [
         "name",
@@ -207,14 +340,50 @@ class RealmAdmin(admin.ModelAdmin):
         actions.pop("delete_selected", None)
         return actions
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(pk__in=administered_realms(request.user))
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404("No such realm")
+        return obj
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) and administered_realms(request.user).exists()
+
+    def has_view_permission(self, request, obj=None):
+        allowed = super().has_view_permission(request, obj)
+        return allowed and (obj is None or administers(request.user, obj.pk))
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or administers(request.user, obj.pk))
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser and super().has_add_permission(request)
+
     def has_delete_permission(self, request, obj=None):
         if obj is not None and obj.name == MASTER_REALM:
             return False
-        return super().has_delete_permission(request, obj)
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
 
     @admin.display(description="issuer")
     def issuer(self, obj):
         return obj.issuer if obj is not None and obj.pk else ""
+
+
+class LockedOutFilter(admin.SimpleListFilter):
+    title = "brute-force lockout"
+    parameter_name = "locked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Has failed logins")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(failed_logins__gt=0)
+        return queryset
 
 
 # --- Users --------------------------------------------------------------------------------------
@@ -312,6 +481,7 @@ class UserChangeForm(RealmScopedForm):
             "is_active",
             "is_staff",
             "is_superuser",
+            "administered_realms",
             "groups",
             "user_permissions",
         ]
@@ -351,11 +521,27 @@ class UserAdmin(RealmScopedAdmin):
         "password_status",
         "is_staff",
     ]
-    list_filter = ["realm", "is_active", "password_temporary", "is_staff", "is_superuser"]
+    list_filter = [
+        "realm",
+        "is_active",
+        "password_temporary",
+        "is_staff",
+        "is_superuser",
+        LockedOutFilter,
+    ]
     search_fields = ["username", "email", "first_name", "last_name"]
-    filter_horizontal = ["roles", "realm_groups", "groups", "user_permissions"]
+    filter_horizontal = [
+        "roles",
+        "realm_groups",
+        "administered_realms",
+        "groups",
+        "user_permissions",
+    ]
+    actions = ["unlock_users"]
     readonly_fields = [
         "password_status",
+        "sso_sessions",
+        "consents",
         "failed_logins",
         "last_failed_login",
         "last_login",
@@ -381,12 +567,30 @@ class UserAdmin(RealmScopedAdmin):
             },
         ),
         ("Role mapping", {"fields": ["roles", "realm_groups"]}),
+        ("Sessions and consents", {"fields": ["sso_sessions", "consents"]}),
         ("Status", {"fields": ["is_active", "last_login", "date_joined"]}),
     ]
     console_fieldset = (
         "Console access (master realm)",
-        {"fields": ["is_staff", "is_superuser", "groups", "user_permissions"]},
+        {
+            "fields": [
+                "is_staff",
+                "is_superuser",
+                "administered_realms",
+                "groups",
+                "user_permissions",
+            ],
+            "description": "A console user who is not a superuser sees only the realms "
+            "they administer, and there does what their permissions allow.",
+        },
     )
+    _console_rights = [
+        "is_staff",
+        "is_superuser",
+        "administered_realms",
+        "groups",
+        "user_permissions",
+    ]
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -404,8 +608,71 @@ class UserAdmin(RealmScopedAdmin):
         fields = super().get_readonly_fields(request, obj)
         if obj is not None and not request.user.is_superuser:
             # Only a superuser hands out console rights; others cannot raise their own.
-            fields = [*fields, "is_staff", "is_superuser", "groups", "user_permissions"]
+            fields = [*fields, *self._console_rights]
         return fields
+
+    def _guards_console_account(self, request, obj) -> bool:
+        # A realm administrator of master must not take over a console account (its password,
+        # its rights): console accounts are the superusers' to manage.
+        return (
+            obj is not None
+            and not request.user.is_superuser
+            and (obj.is_staff or obj.is_superuser)
+            and obj.pk != request.user.pk
+        )
+
+    def has_change_permission(self, request, obj=None):
+        if self._guards_console_account(request, obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if self._guards_console_account(request, obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @admin.action(description="Unlock selected users (reset failed logins)", permissions=["change"])
+    def unlock_users(self, request, queryset):
+        for user in queryset.filter(failed_logins__gt=0):
+            before = snapshot(user)
+            User.objects.filter(pk=user.pk).update(failed_logins=0, last_failed_login=None)
+            user.refresh_from_db()
+            record(
+                request, "ACTION", user, before=before, after={**snapshot(user), "action": "unlock"}
+            )
+        self.message_user(request, "The selected users can log in again.", messages.SUCCESS)
+
+    @admin.display(description="SSO sessions")
+    def sso_sessions(self, obj):
+        if obj is None or obj.pk is None:
+            return ""
+        live = obj.sessions.filter(ended__isnull=True).order_by("-last_seen")[:10]
+        url = reverse("admin:accounts_usersession_changelist") + f"?user__id__exact={obj.pk}"
+        rows = format_html_join(
+            "",
+            "<li>started {} from {}, last seen {}</li>",
+            (
+                (
+                    s.started.strftime("%Y-%m-%d %H:%M"),
+                    s.ip_address or "?",
+                    s.last_seen.strftime("%Y-%m-%d %H:%M"),
+                )
+                for s in live
+            ),
+        )
+        return format_html(
+            '<ul class="console-list">{}</ul><a href="{}">{} — see and revoke</a>',
+            rows,
+            url,
+            f"{len(live)} active session(s)" if live else "No active session",
+        )
+
+    @admin.display(description="granted consents")
+    def consents(self, obj):
+        if obj is None or obj.pk is None:
+            return ""
+        url = reverse("admin:authserver_consent_changelist") + f"?user__id__exact={obj.pk}"
+        return format_html('<a href="{}">Consents this user has granted — see and revoke</a>', url)
 
     @admin.display(description="password")
     def password_status(self, obj):
@@ -467,10 +734,61 @@ class GroupAdmin(RealmScopedAdmin):
     filter_horizontal = ["roles"]
 
 
+# What each built-in scope puts in tokens (authserver.protocol.claims); a custom scope releases
+# the audiences its mappers name.
+_RELEASED_CLAIMS = {
+    "openid": "sub, and an ID token",
+    "profile": "preferred_username, name, given_name, family_name",
+    "email": "email, email_verified",
+    "roles": "realm_access.roles, resource_access.{client}.roles",
+    "offline_access": "an offline refresh token, which outlives the SSO session",
+}
+
+
+def _audience_mapper(audience: str) -> dict:
+    return {
+        "name": f"{audience} audience",
+        "protocol": "openid-connect",
+        "protocolMapper": ClientScope.AUDIENCE_MAPPER,
+        "consentRequired": False,
+        "config": {
+            "included.custom.audience": audience,
+            "access.token.claim": "true",
+            "id.token.claim": "false",
+        },
+    }
+
+
 class ClientScopeForm(RealmScopedForm):
+    audience = forms.CharField(
+        label="Audience",
+        required=False,
+        max_length=255,
+        help_text="Added to the access token's aud claim when this scope is granted (the "
+        "scope's oidc-audience-mapper). Empty for none.",
+    )
+
     class Meta:
         model = ClientScope
-        fields = ["realm", "name", "description", "protocol", "protocol_mappers"]
+        fields = ["realm", "name", "description", "protocol", "audience", "protocol_mappers"]
+        help_texts = {
+            "protocol_mappers": "Other protocol mappers, as a JSON list in a realm file. The "
+            "audience mapper is edited in the field above.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        mappers = self.instance.protocol_mappers or []
+        self.initial.setdefault("audience", ", ".join(self.instance.audiences))
+        self.initial["protocol_mappers"] = [
+            m for m in mappers if m.get("protocolMapper") != ClientScope.AUDIENCE_MAPPER
+        ]
+
+    def clean_audience(self):
+        value = self.cleaned_data.get("audience", "").strip()
+        if "," in value or " " in value:
+            raise ValidationError("One audience: a client ID or a resource server's name.")
+        return value
 
     def clean_protocol_mappers(self):
         mappers = self.cleaned_data.get("protocol_mappers")
@@ -480,31 +798,181 @@ class ClientScopeForm(RealmScopedForm):
             raise ValidationError(
                 "Protocol mappers are a JSON list of objects, as in a realm file."
             )
-        return mappers
+        return [m for m in mappers if m.get("protocolMapper") != ClientScope.AUDIENCE_MAPPER]
+
+    def save(self, commit=True):
+        scope = super().save(commit=False)
+        audience = self.cleaned_data.get("audience")
+        scope.protocol_mappers = [*scope.protocol_mappers]
+        if audience:
+            scope.protocol_mappers.append(_audience_mapper(audience))
+        if commit:
+            scope.save()
+            self.save_m2m()
+        return scope
 
 
 @admin.register(ClientScope)
 class ClientScopeAdmin(RealmScopedAdmin):
     form = ClientScopeForm
-    list_display = ["name", "realm", "protocol", "description"]
+    list_display = ["name", "realm", "audience", "released_claims", "description"]
     list_filter = ["realm", "protocol"]
     search_fields = ["name", "description"]
-    fields = ["realm", "name", "description", "protocol", "protocol_mappers"]
+    fields = [
+        "realm",
+        "name",
+        "description",
+        "protocol",
+        "audience",
+        "released_claims",
+        "protocol_mappers",
+    ]
+    readonly_fields = ["released_claims"]
+
+    @admin.display(description="audience")
+    def audience(self, obj):
+        return ", ".join(obj.audiences) or "—"
+
+    @admin.display(description="claims released")
+    def released_claims(self, obj):
+        if obj is None or not obj.pk:
+            return "—"
+        if obj.name in _RELEASED_CLAIMS:
+            return _RELEASED_CLAIMS[obj.name]
+        return f"aud: {', '.join(obj.audiences)}" if obj.audiences else "the scope name only"
 
 
 # --- SSO sessions -------------------------------------------------------------------------------
 
 
+class SessionStatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("active", "Active"), ("ended", "Ended")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "active":
+            return queryset.filter(ended__isnull=True)
+        if self.value() == "ended":
+            return queryset.filter(ended__isnull=False)
+        return queryset
+
+
+class SessionClientFilter(admin.SimpleListFilter):
+    """Sessions per client: those in which the client was issued a refresh token."""
+
+    title = "client"
+    parameter_name = "client"
+
+    def lookups(self, request, model_admin):
+        clients = apps.get_model(settings.OAUTH2_PROVIDER_APPLICATION_MODEL)._default_manager
+        scoped = clients.filter(realm__in=administered_realms(request.user)).select_related("realm")
+        realm = request.GET.get("realm__id__exact")
+        if realm and realm.isdigit():
+            scoped = scoped.filter(realm_id=realm)
+        return [(client.pk, f"{client.realm.name} / {client.client_id}") for client in scoped]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        tokens = apps.get_model(settings.OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL)._default_manager
+        sessions = tokens.filter(application_id=self.value()).values("session_id")
+        return queryset.filter(pk__in=sessions)
+
+
 @admin.register(UserSession)
-class UserSessionAdmin(admin.ModelAdmin):
-    """Read-only: sessions are started and ended by logins and logouts. The cookie secret's
-    hash (key_hash) is never shown."""
+class UserSessionAdmin(RealmScopedAdmin):
+    """Sessions are started by logins and ended by logouts, or here by revocation, which also
+    revokes the tokens they issued. The cookie secret's hash (key_hash) is never shown."""
 
     list_display = ["user", "realm", "started", "last_seen", "ended", "ip_address"]
-    list_filter = ["realm", ("ended", admin.EmptyFieldListFilter)]
+    list_filter = ["realm", SessionStatusFilter, SessionClientFilter]
     list_select_related = ["realm", "user"]
     search_fields = ["user__username", "user__email", "ip_address"]
     fields = ["realm", "user", "sid", "started", "last_seen", "ended", "ip_address", "user_agent"]
+    readonly_fields = fields
+    actions = ["revoke_sessions"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_revoke_permission(self, request, obj=None):
+        opts = self.opts
+        allowed = request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+        return allowed and self._in_scope(request, obj)
+
+    @admin.action(
+        description="Revoke selected sessions (sign out, revoke tokens)", permissions=["revoke"]
+    )
+    def revoke_sessions(self, request, queryset):
+        def perform(sessions):
+            count = 0
+            for session in sessions.filter(ended__isnull=True):
+                before = snapshot(session)
+                terminate(session)
+                session.refresh_from_db()
+                record(
+                    request,
+                    "ACTION",
+                    session,
+                    before=before,
+                    after={**snapshot(session), "action": "revoke"},
+                )
+                count += 1
+            self.message_user(request, f"{count} session(s) revoked.", messages.SUCCESS)
+
+        return confirm_action(
+            self, request, queryset, title="Revoke sessions?", verb="Revoke", perform=perform
+        )
+
+
+# --- Events -------------------------------------------------------------------------------------
+
+
+@admin.register(Event)
+class EventAdmin(RealmScopedAdmin):
+    """The audit log: read-only; superusers also see installation-wide events (no realm)."""
+
+    list_display = [
+        "created",
+        "realm",
+        "category",
+        "type",
+        "username",
+        "client_id",
+        "resource_type",
+        "resource",
+        "ip_address",
+        "error",
+    ]
+    list_filter = ["realm", "category", "type", "resource_type", "created"]
+    date_hierarchy = "created"
+    search_fields = ["username", "client_id", "resource_path", "error", "type"]
+    list_select_related = ["realm"]
+    fields = [
+        "created",
+        "realm",
+        "category",
+        "type",
+        "user",
+        "username",
+        "client_id",
+        "ip_address",
+        "error",
+        "resource_type",
+        "resource_path",
+        "before",
+        "after",
+        "details",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request):
@@ -515,3 +983,12 @@ class UserSessionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="resource", ordering="resource_path")
+    def resource(self, obj):
+        """The changed object by name, as it was recorded; its path when it has none."""
+        state = obj.after or obj.before or {}
+        for key in ("username", "client_id", "name", "kid"):
+            if state.get(key):
+                return f"{state[key]} ({obj.resource_path})"
+        return obj.resource_path or "—"

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class AccountsConfig(AppConfig):
@@ -8,3 +9,10 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from accounts import signals  # noqa: F401  (connects the built-in scope creation)
+
+
+class ConsoleAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, served by the console's site (realm-aware login, optional TOTP)."""
+
+    default = False
+    default_site = "accounts.console.ConsoleSite"

@@ -81,6 +81,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     last_failed_login = models.DateTimeField(null=True, blank=True)
     roles = models.ManyToManyField("Role", blank=True, related_name="users")
     realm_groups = models.ManyToManyField("Group", blank=True, related_name="members")
+    # Console operators (master realm) who are not superusers administer only these realms.
+    administered_realms = models.ManyToManyField(
+        Realm,
+        blank=True,
+        related_name="administrators",
+        help_text="Realms this console user administers (superusers administer every realm).",
+    )
     date_joined = models.DateTimeField(default=timezone.now)
 
     USERNAME_FIELD = "username"

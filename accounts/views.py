@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from accounts import audit, sessions
+from accounts import audit, ratelimit, sessions
 from accounts.forms import LoginForm, UpdatePasswordForm
 from accounts.models import User
 from accounts.redirects import default_next, safe_next
@@ -29,6 +29,7 @@ def _complete_login(request, user: User, next_url: str):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@ratelimit.limit_logins("login", per_username=True)
 def login(request):
     realm = request.realm
     next_url = safe_next(realm, request.POST.get("next") or request.GET.get("next"))

@@ -9,16 +9,42 @@ from urllib.parse import urlsplit
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import path
 from oauth2_provider.generators import generate_client_secret
 
-from accounts.admin import RealmScopedAdmin, RealmScopedForm
-from authserver.models import AccessToken, Client, Grant, IDToken, RefreshToken
+from accounts import admin as accounts_admin
+from accounts.admin import RealmScopedAdmin, RealmScopedForm, confirm_action
+from accounts.console_audit import record, snapshot
+from accounts.models import Realm, Role, User
+from accounts.realms import for_realm
+from authserver import admin_realmfile
+from authserver.keys import rotation
+from authserver.keys.models import SigningKey
+from authserver.models import AccessToken, Client, Consent, Grant, IDToken, RefreshToken
+from authserver.protocol import consent as consents
 
 for _model in (Client, AccessToken, RefreshToken, IDToken, Grant):
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
 
 SHOWN_ONCE = "Copy the client secret now; it will not be shown again: {secret}"
+# Keycloak's defaults for a new client when none are chosen.
+DEFAULT_SCOPES = ["profile", "email", "roles"]
+OPTIONAL_SCOPES = ["offline_access"]
+
+
+class ClientKind:
+    """What the add page asks first; each kind sets the capability fields it implies."""
+
+    CONFIDENTIAL = "confidential"
+    PUBLIC = "public"
+    SERVICE = "service"
+    CHOICES = [
+        (CONFIDENTIAL, "Confidential: a server-side web app that keeps a client secret"),
+        (PUBLIC, "Public: a browser or mobile app, no secret, PKCE required"),
+        (SERVICE, "Service: machine to machine (client credentials), no browser login"),
+    ]
 
 
 def _redirect_uri_problem(uri: str) -> str | None:
@@ -104,6 +130,13 @@ class ClientForm(RealmScopedForm):
         required=False,
         initial="S256",
     )
+    service_account_roles = forms.ModelMultipleChoiceField(
+        label="Service account roles",
+        queryset=Role.objects.none(),
+        required=False,
+        widget=admin.widgets.FilteredSelectMultiple("roles", is_stacked=False),
+        help_text="Roles in the client-credentials tokens of this client.",
+    )
     regenerate_secret = forms.BooleanField(
         label="Regenerate secret",
         required=False,
@@ -148,6 +181,12 @@ class ClientForm(RealmScopedForm):
         if field is not None and current not in dict(field.choices):
             # Keep a value set elsewhere (a realm import) rather than silently replace it.
             field.choices = [*field.choices, (current, current)]
+        roles = self.fields.get("service_account_roles")
+        if roles is not None and self.instance.realm_id is not None:
+            roles.queryset = for_realm(Role, self.instance.realm).select_related("client")
+            account = self.instance.service_account
+            if account is not None:
+                roles.initial = list(account.roles.all())
 
     def clean_attributes(self):
         attributes = self.cleaned_data.get("attributes")
@@ -174,7 +213,79 @@ class ClientForm(RealmScopedForm):
             names = ", ".join(sorted(scope.name for scope in both))
             self.add_error("optional_client_scopes", f"Already a default client scope: {names}.")
         self.instance.authorization_grant_type = _dot_grant_type(standard_flow=standard_flow)
+        strangers = [
+            role
+            for role in data.get("service_account_roles") or ()
+            if role.realm_id != self.instance.realm_id
+        ]
+        if strangers:
+            self.add_error("service_account_roles", "Not a role of this client's realm.")
         return data
+
+
+class ClientWithoutServiceAccountForm(ClientForm):
+    """A client without service accounts has no service-account roles to edit."""
+
+    service_account_roles = None
+
+
+class ClientAddForm(ClientForm):
+    """The add page: the kind of client first, which sets the capability config for it."""
+
+    service_account_roles = None
+
+    kind = forms.ChoiceField(
+        label="Kind of client",
+        choices=[*ClientKind.CHOICES, ("", "Custom: as set in Capability config below")],
+        initial=ClientKind.CONFIDENTIAL,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Sets client type, flows and PKCE for that kind of application.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "client_type" in self.fields:
+            self.fields["client_type"].required = False
+            self.fields["client_type"].initial = Client.CLIENT_CONFIDENTIAL
+
+    def clean(self):
+        kind = self.cleaned_data.get("kind")
+        if not kind and not self.cleaned_data.get("client_type"):
+            self.add_error("client_type", "Choose a kind of client or a client type.")
+        if kind == ClientKind.PUBLIC:
+            self.cleaned_data.update(
+                client_type=Client.CLIENT_PUBLIC,
+                standard_flow_enabled=True,
+                service_accounts_enabled=False,
+                pkce_method="S256",
+            )
+            self.instance.pkce_method = "S256"
+        elif kind == ClientKind.SERVICE:
+            self.cleaned_data.update(
+                client_type=Client.CLIENT_CONFIDENTIAL,
+                standard_flow_enabled=False,
+                service_accounts_enabled=True,
+            )
+        elif kind == ClientKind.CONFIDENTIAL:
+            self.cleaned_data.update(
+                client_type=Client.CLIENT_CONFIDENTIAL, standard_flow_enabled=True
+            )
+        for name in ("client_type", "standard_flow_enabled", "service_accounts_enabled"):
+            if name in self.cleaned_data:
+                setattr(self.instance, name, self.cleaned_data[name])
+        return super().clean()
+
+
+class ClientRoleInline(admin.TabularInline):
+    """The client's roles (Keycloak's client roles), in the client's realm."""
+
+    model = Role
+    fk_name = "client"
+    fields = ["name", "description"]
+    extra = 0
+    verbose_name = "client role"
+    verbose_name_plural = "Client roles"
 
 
 @admin.register(Client)
@@ -200,6 +311,7 @@ class ClientAdmin(RealmScopedAdmin):
     radio_fields = {"client_type": admin.HORIZONTAL}
     filter_horizontal = ["default_client_scopes", "optional_client_scopes"]
     readonly_fields = ["client_secret_status"]
+    inlines = [ClientRoleInline]
     fieldsets = [
         ("General settings", {"fields": ["realm", "client_id", "name", "enabled"]}),
         (
@@ -229,8 +341,57 @@ class ClientAdmin(RealmScopedAdmin):
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return self.fieldsets
-        return [*self.fieldsets[:2], self.credentials_fieldset, *self.fieldsets[2:]]
+            return [self.fieldsets[0], ("Kind", {"fields": ["kind"]}), *self.fieldsets[1:]]
+        fieldsets = [*self.fieldsets[:2], self.credentials_fieldset, *self.fieldsets[2:]]
+        if obj.service_accounts_enabled:
+            fieldsets.insert(3, ("Service account roles", {"fields": ["service_account_roles"]}))
+        return fieldsets
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = ClientAddForm
+        elif not obj.service_accounts_enabled:
+            kwargs["form"] = ClientWithoutServiceAccountForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def save_formset(self, request, form, formset, change):
+        roles = formset.save(commit=False)
+        for role in roles:
+            role.realm = form.instance.realm  # A client role lives in its client's realm.
+            role.save()
+        for role in formset.deleted_objects:
+            role.delete()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        client = form.instance
+        if not change:
+            self._apply_default_scopes(client)
+        if client.service_accounts_enabled and client.service_account is None:
+            self._create_service_account(client)
+        if "service_account_roles" in form.fields and client.service_account is not None:
+            client.service_account.roles.set(form.cleaned_data["service_account_roles"])
+
+    def _apply_default_scopes(self, client):
+        scopes = for_realm(client.default_client_scopes.model, client.realm)
+        if not client.default_client_scopes.exists():
+            client.default_client_scopes.set(scopes.filter(name__in=DEFAULT_SCOPES))
+        if not client.optional_client_scopes.exists() and not client.is_public:
+            client.optional_client_scopes.set(scopes.filter(name__in=OPTIONAL_SCOPES))
+
+    def _create_service_account(self, client):
+        """Keycloak's service-account-CLIENT user: the subject of client-credentials tokens."""
+        username = f"service-account-{client.client_id}"[:255]
+        with transaction.atomic():
+            user, created = User.objects.get_or_create(realm=client.realm, username=username)
+            if created:
+                user.set_unusable_password()  # It signs in with the client's credentials only.
+                user.save(update_fields=["password"])
+            Client.objects.filter(pk=client.pk).update(service_account=user)
+        client.service_account = user
 
     @admin.display(description="client secret")
     def client_secret_status(self, obj):
@@ -251,3 +412,173 @@ class ClientAdmin(RealmScopedAdmin):
         super().save_model(request, obj, form, change)
         if secret is not None:
             self.message_user(request, SHOWN_ONCE.format(secret=secret), messages.WARNING)
+
+
+# --- Consents -----------------------------------------------------------------------------------
+
+
+@admin.register(Consent)
+class ConsentAdmin(RealmScopedAdmin):
+    """What users have allowed clients; revoking also revokes the client's tokens for the user."""
+
+    realm_lookup = "client__realm"
+    form = forms.ModelForm
+    list_display = ["user", "client", "realm", "scopes", "updated"]
+    list_filter = [
+        ("client__realm", accounts_admin.AdministeredRealmFilter),
+        ("client", accounts_admin.AdministeredRealmFilter),
+    ]
+    list_select_related = ["user", "client", "client__realm"]
+    search_fields = ["user__username", "client__client_id", "scopes"]
+    fields = ["user", "client", "scopes", "created", "updated"]
+    readonly_fields = fields
+    actions = ["revoke_consents"]
+
+    @admin.display(description="realm")
+    def realm(self, obj):
+        return obj.client.realm
+
+    def get_list_filter(self, request):
+        return self.list_filter
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(
+        description="Revoke selected consents (and the client's tokens for the user)",
+        permissions=["delete"],
+    )
+    def revoke_consents(self, request, queryset):
+        def perform(selected):
+            for consent in selected.select_related("user__realm", "client__realm"):
+                before = snapshot(consent)
+                consents.revoke(consent.user, consent.client.client_id)
+                record(request, "DELETE", consent, before=before)
+            self.message_user(request, "Consents revoked.", messages.SUCCESS)
+
+        return confirm_action(
+            self, request, queryset, title="Revoke consents?", verb="Revoke", perform=perform
+        )
+
+    def delete_queryset(self, request, queryset):
+        # Deleting a consent is revoking it: the tokens go too.
+        for consent in queryset.select_related("user__realm", "client"):
+            consents.revoke(consent.user, consent.client.client_id)
+
+    def delete_model(self, request, obj):
+        consents.revoke(obj.user, obj.client.client_id)
+
+
+# --- Keys ---------------------------------------------------------------------------------------
+
+
+class AlgorithmFilter(admin.SimpleListFilter):
+    title = "algorithm"
+    parameter_name = "alg"
+
+    def lookups(self, request, model_admin):
+        return [(alg, alg) for alg in Realm.SignatureAlgorithm.values]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(alg=self.value()) if self.value() else queryset
+
+
+@admin.register(SigningKey)
+class SigningKeyAdmin(RealmScopedAdmin):
+    """A realm's key ring: public facts only, never the private half."""
+
+    list_display = ["kid", "realm", "algorithm", "state", "created", "activated", "retire_after"]
+    list_filter = ["realm", "state", AlgorithmFilter]
+    search_fields = ["kid"]
+    fields = ["realm", "kid", "alg", "state", "created", "activated", "retire_after", "public_jwk"]
+    readonly_fields = fields
+    actions = ["rotate_realms"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="algorithm", ordering="alg")
+    def algorithm(self, obj):
+        return obj.alg
+
+    def has_rotate_permission(self, request, obj=None):
+        return request.user.has_perm("accounts.change_realm") and self._in_scope(request, obj)
+
+    @admin.action(
+        description="Rotate now: the realms of the selected keys sign with a new key",
+        permissions=["rotate"],
+    )
+    def rotate_realms(self, request, queryset):
+        realms = Realm.objects.filter(pk__in=queryset.values("realm_id"))
+        return rotate_keys(self, request, realms)
+
+
+def rotate_keys(modeladmin, request, realms):
+    """The confirmed rotation of ``realms`` (rotation.rotate), one admin event each."""
+
+    def perform(selected):
+        for realm in selected:
+            key = rotation.rotate(realm)
+            record(request, "ACTION", key, after={**snapshot(key), "action": "rotate"})
+        modeladmin.message_user(
+            request,
+            "New signing keys are active; the previous ones stay published until "
+            "their tokens expire.",
+            messages.SUCCESS,
+        )
+
+    return confirm_action(
+        modeladmin,
+        request,
+        realms,
+        title="Rotate signing keys?",
+        verb="Rotate the signing keys of",
+        perform=perform,
+    )
+
+
+# --- Realms: keys, import and export ------------------------------------------------------------
+
+
+admin.site.unregister(Realm)
+
+
+@admin.register(Realm)
+class RealmAdmin(accounts_admin.RealmAdmin):
+    """Realm settings, with what the provider adds: key rotation, realm-file import/export."""
+
+    actions = ["rotate_signing_keys"]
+    change_form_template = "admin/console/realm_change_form.html"
+    change_list_template = "admin/console/realm_change_list.html"
+
+    def has_rotate_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+    @admin.action(description="Rotate signing keys of selected realms", permissions=["rotate"])
+    def rotate_signing_keys(self, request, queryset):
+        return rotate_keys(self, request, queryset)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "import/",
+                wrap(admin_realmfile.ImportView.as_view(model_admin=self)),
+                name="accounts_realm_import",
+            ),
+            path(
+                "<int:realm_id>/export/",
+                wrap(admin_realmfile.export_view(self)),
+                name="accounts_realm_export",
+            ),
+            *super().get_urls(),
+        ]

@@ -50,6 +50,25 @@ def string_list(name: str, default: list[str] | None = None) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def rate(name: str, default: str) -> tuple[float, int] | None:
+    """A token-bucket rate written ``RATE/BURST``: RATE requests per second on average, BURST
+    at once (``5/20``, ``0.5/10``); ``off`` for no limit."""
+    raw = os.environ.get(name)
+    text = (default if raw is None or not raw.strip() else raw).strip().lower()
+    if text == "off":
+        return None
+    try:
+        per_second, burst = text.split("/")
+        parsed = (float(per_second), int(burst))
+    except ValueError:
+        raise ConfigurationError(
+            f"{name} must be RATE/BURST (requests per second / at once) or off, not {raw!r}"
+        ) from None
+    if not parsed[0] > 0 or parsed[1] < 1 or parsed[0] == float("inf"):
+        raise ConfigurationError(f"{name}: RATE must be above 0 and BURST at least 1, not {raw!r}")
+    return parsed
+
+
 def secret(name: str) -> str:
     """The value of NAME, or the contents of the file NAME_FILE points at, or ""."""
     value = os.environ.get(name, "").strip()

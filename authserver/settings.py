@@ -35,7 +35,7 @@ if DEBUG:
     ALLOWED_HOSTS += ["localhost", "127.0.0.1", "[::1]"]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.ConsoleAdminConfig",  # django.contrib.admin with the console's own site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "oauth2_provider",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
     "authserver",
 ]
@@ -54,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.realms.RealmMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -112,6 +115,15 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- Rate limits (accounts/ratelimit.py): token buckets in the cache, RATE/BURST ---------------
+# The token endpoint, per client IP address and per authenticated confidential client.
+AUTHSERVER_RATE_TOKEN = env.rate("AUTHSERVER_RATE_TOKEN", "20/100")
+# Login form POSTs: per client IP address and per username (realm pages), per IP (console).
+AUTHSERVER_RATE_LOGIN = env.rate("AUTHSERVER_RATE_LOGIN", "2/30")
+# The proxies whose X-Forwarded-For names the client's address; the same variable tells gunicorn
+# whom to trust for X-Forwarded-Proto (deploy/gunicorn.conf.py). "*" trusts every peer.
+AUTHSERVER_FORWARDED_ALLOW_IPS = env.string_list("AUTHSERVER_FORWARDED_ALLOW_IPS", ["127.0.0.1"])
+
 # Sessions live in the database; the cache only speeds up reads.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Messages stay on the server: a client secret shown once must not travel in a cookie.
@@ -128,6 +140,9 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [{"NAME": "accounts.password_policy.RealmPasswordPolicyValidator"}]
 LOGIN_URL = "admin:login"
+# Console superusers must log in with a TOTP code as well (manage.py console_totp enrols one).
+AUTHSERVER_CONSOLE_REQUIRE_MFA = env.boolean("AUTHSERVER_CONSOLE_REQUIRE_MFA", default=False)
+OTP_TOTP_ISSUER = "authserver console"
 # A username is unique within its realm, not across the installation; the realm-aware backend
 # above is what authenticates, so Django's warning about a non-unique USERNAME_FIELD is expected.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]

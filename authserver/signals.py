@@ -1,7 +1,10 @@
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from accounts.models import Realm
 from accounts.signals import session_ended
+from authserver.adminapi import realm_management
 from authserver.models import AccessToken, RefreshToken
 
 
@@ -13,3 +16,10 @@ def revoke_session_tokens(sender, session, **kwargs):
     )
     # An offline refresh token needs its access token: DOT treats one without it as an orphan.
     AccessToken.objects.filter(session=session).exclude(refresh_token__offline=True).delete()
+
+
+@receiver(post_save, sender=Realm, dispatch_uid="authserver.create_realm_management")
+def create_realm_management(sender, instance, created, raw=False, **kwargs):
+    """Every realm has its realm-management client and admin roles, as in Keycloak."""
+    if created and not raw:
+        realm_management.ensure(instance)

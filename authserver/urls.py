@@ -17,6 +17,8 @@ from authserver.views import (
 urlpatterns = [
     path("healthz", health.alive, name="healthz"),
     path("readyz", health.ready, name="readyz"),
+    # The admin REST API first: the console's URLs would take anything under admin/.
+    path("admin/", include("authserver.adminapi.urls")),
     path("admin/", admin.site.urls),
     path("realms/<str:realm_name>/protocol/openid-connect/certs", jwks.certs, name="jwks"),
     path(

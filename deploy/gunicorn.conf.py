@@ -1,10 +1,13 @@
 """gunicorn settings from the environment.
 
 gunicorn -c deploy/gunicorn.conf.py authserver.wsgi
+
+The payment service runs with this file too; TLS and mutual TLS are docs/deployment.md.
 """
 
 import multiprocessing
 import os
+import ssl
 
 bind = os.environ.get("AUTHSERVER_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("AUTHSERVER_WORKERS") or multiprocessing.cpu_count() * 2 + 1)
@@ -22,3 +25,31 @@ forwarded_allow_ips = os.environ.get("AUTHSERVER_FORWARDED_ALLOW_IPS", "127.0.0.
 # Request smuggling and oversized headers are refused before Django sees them.
 limit_request_line = 8190
 limit_request_fields = 100
+
+
+# --- TLS, and mutual TLS between the services (docs/deployment.md) ---------------------------
+def _flag(name: str) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if value not in {"", "0", "1", "true", "false", "yes", "no", "on", "off"}:
+        raise RuntimeError(f"{name} must be 1/0/true/false, not {value!r}")
+    return value in {"1", "true", "yes", "on"}
+
+
+_tls_cert = os.environ.get("AUTHSERVER_TLS_CERT", "").strip()
+_tls_key = os.environ.get("AUTHSERVER_TLS_KEY", "").strip()
+_tls_ca = os.environ.get("AUTHSERVER_TLS_CA", "").strip()
+_require_client_cert = _flag("AUTHSERVER_TLS_REQUIRE_CLIENT_CERT")
+if bool(_tls_cert) != bool(_tls_key):
+    raise RuntimeError("set both AUTHSERVER_TLS_CERT and AUTHSERVER_TLS_KEY, or neither")
+if (_tls_ca or _require_client_cert) and not _tls_cert:
+    raise RuntimeError("AUTHSERVER_TLS_CA and client certificates need AUTHSERVER_TLS_CERT")
+if _require_client_cert and not _tls_ca:
+    raise RuntimeError("AUTHSERVER_TLS_REQUIRE_CLIENT_CERT=1 needs AUTHSERVER_TLS_CA")
+if _tls_cert:
+    certfile = _tls_cert
+    keyfile = _tls_key
+    # Python's server defaults: TLS 1.2 at least, its cipher list.
+    if _tls_ca:
+        # Client certificates are checked against this CA: required, or only if offered.
+        ca_certs = _tls_ca
+        cert_reqs = ssl.CERT_REQUIRED if _require_client_cert else ssl.CERT_OPTIONAL

@@ -39,12 +39,15 @@ def _clear_cache():
     without the process's parsed signing keys: database rows roll back between tests."""
     from django.core.cache import cache
 
+    from accounts.realms import clear_realm_cache
     from authserver.keys import store
 
     cache.clear()
     store.clear_caches()
+    clear_realm_cache()
     yield
     store.clear_caches()
+    clear_realm_cache()
 
 
 def pytest_report_header(config):

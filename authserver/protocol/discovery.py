@@ -8,13 +8,18 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from accounts.models import ClientScope, Realm
 from accounts.realms import for_realm
 from authserver.keys import store
-from authserver.protocol import client_assertion
+from authserver.protocol import client_assertion, token_exchange
 
 # Verifiers may cache the documents this long; the signing algorithms change only with the keys,
 # which are published (JWKS_MAX_AGE) well before they sign.
 MAX_AGE = store.JWKS_MAX_AGE
 
-GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
+GRANT_TYPES = (
+    "authorization_code",
+    "refresh_token",
+    "client_credentials",
+    token_exchange.GRANT_TYPE,  # RFC 8693
+)
 # RFC 7636 §4.2: "plain" is refused (server.py).
 CODE_CHALLENGE_METHODS = ("S256",)
 # How a confidential client authenticates (RFC 8414 §2, OIDC Core §9).

@@ -98,5 +98,16 @@ class TemporarilyUnavailable(OAuthError):
     error, status = "temporarily_unavailable", 503
 
 
+class RateLimited(TemporarilyUnavailable):
+    """Too many requests (RFC 6585 §4: 429 with Retry-After). The token endpoint has no error
+    code of its own for this; temporarily_unavailable says "try again later" to any client."""
+
+    status = 429
+
+    def __init__(self, retry_after: int, *, detail: str = ""):
+        super().__init__(f"too many requests; retry after {retry_after} s", detail=detail)
+        self.retry_after = retry_after
+
+
 class ServerError(OAuthError):
     error, status = "server_error", 500

@@ -2,6 +2,9 @@
 
 from dataclasses import dataclass
 
+from django.db.models import Value
+
+from accounts.models import ClientScope
 from authserver.protocol.errors import InvalidScope
 
 # Longer scope strings are refused before any lookup.
@@ -32,8 +35,7 @@ def grant(client, requested: set[str]) -> ScopeGrant:
 
     ``openid`` is granted only when asked for, as OIDC Core §3.1.2.1 requires.
     """
-    defaults = {scope.name: scope for scope in client.default_client_scopes.all()}
-    optional = {scope.name: scope for scope in client.optional_client_scopes.all()}
+    defaults, optional = client_scopes(client)
     allowed = defaults | optional
     unknown = requested - set(allowed) - {"openid"}
     if unknown:
@@ -47,6 +49,24 @@ def grant(client, requested: set[str]) -> ScopeGrant:
     if "openid" in requested:
         names.add("openid")
     return ScopeGrant(frozenset(names), audiences_of(granted.values()))
+
+
+def client_scopes(client) -> tuple[dict, dict]:
+    """The client's default and optional scopes, by name: one query, then remembered on this
+    client instance (a token request asks three times; each request loads its own client)."""
+    cached = getattr(client, "_client_scopes", None)
+    if cached is None:
+        default = ClientScope.objects.filter(default_for_clients=client).annotate(
+            is_default=Value(True)
+        )
+        optional = ClientScope.objects.filter(optional_for_clients=client).annotate(
+            is_default=Value(False)
+        )
+        cached = ({}, {})
+        for scope in default.order_by().union(optional.order_by(), all=True):
+            cached[0 if scope.is_default else 1][scope.name] = scope
+        client._client_scopes = cached
+    return cached
 
 
 def audiences_of(scopes) -> tuple[str, ...]:

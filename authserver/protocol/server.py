@@ -17,7 +17,8 @@ from oauthlib.openid.connect.core.grant_types.dispatchers import (
     AuthorizationTokenGrantDispatcher,
 )
 
-from authserver.protocol import lifetimes, tokens
+from authserver.protocol import lifetimes, token_exchange, tokens
+from authserver.protocol.grants.token_exchange import TokenExchangeGrant
 
 # RFC 7636 §4.2: "plain" gives no protection against a stolen code; only S256 is accepted.
 _PKCE_METHODS = {"S256"}
@@ -40,7 +41,8 @@ class Server(
     RevocationEndpoint,
     UserInfoEndpoint,
 ):
-    """Authorization code (+PKCE S256, with or without OpenID), refresh and client credentials.
+    """Authorization code (+PKCE S256, with or without OpenID), refresh, client credentials and
+    token exchange (RFC 8693).
 
     Token lifetimes come from the request's realm; access and refresh tokens are our JWTs.
     """
@@ -51,6 +53,7 @@ class Server(
         _only_s256(oidc_code.proxy_target)
         refresh = RefreshTokenGrant(request_validator)
         credentials = ClientCredentialsGrant(request_validator)
+        exchange = TokenExchangeGrant(request_validator)
         self.bearer = BearerToken(
             request_validator,
             token_generator=tokens.access_token,
@@ -74,6 +77,7 @@ class Server(
                 ),
                 "refresh_token": refresh,
                 "client_credentials": credentials,
+                token_exchange.GRANT_TYPE: exchange,
             },
             default_token_type=self.bearer,
         )

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from accounts.models import ClientScope, User, UserSession
 from authserver.protocol import claims, jwt
 from authserver.protocol.backend import REALM
-from authserver.protocol.scopes import audiences_of
+from authserver.protocol.scopes import audiences_of, client_scopes
 
 # Keycloak's offlineSessionIdleTimeout default: an offline token lives 30 days unused.
 OFFLINE_SECONDS = 30 * 24 * 3600
@@ -26,16 +26,33 @@ def subject_of(request) -> User | None:
 
 
 def _audiences(realm, client, scopes: list[str]) -> list[str]:
-    granted = ClientScope.objects.filter(realm=realm, name__in=scopes)
+    # The client's own scopes are already read (validate_scopes); the realm's are asked for
+    # only when a scope is not among them (a scope since removed from the client).
+    defaults, optional = client_scopes(client)
+    known = defaults | optional
+    granted = [known[name] for name in scopes if name in known]
+    if len(granted) < len(scopes) or any(scope.realm_id != realm.pk for scope in granted):
+        granted = ClientScope.objects.filter(realm=realm, name__in=scopes)
     return list(audiences_of(granted)) or [client.client_id]
 
 
-def identity_claims(user: User, session: UserSession | None, scopes: set[str]) -> dict:
+def roles_of(request, user: User) -> list:
+    """The user's effective roles, read once per token request (access and ID token both
+    carry them)."""
+    found = getattr(request, "_effective_roles", None)
+    if found is None or found[0] != user.pk:
+        found = request._effective_roles = (user.pk, claims.effective_roles(user))
+    return found[1]
+
+
+def identity_claims(
+    user: User, session: UserSession | None, scopes: set[str], *, roles: list | None = None
+) -> dict:
     found = {"sub": str(user.subject)}
     if session is not None:
         found["sid"] = str(session.sid)
         found["auth_time"] = int(session.started.timestamp())
-    found |= claims.role_claims(claims.effective_roles(user))
+    found |= claims.role_claims(claims.effective_roles(user) if roles is None else roles)
     # Keycloak adapters read preferred_username from every token, whatever the scopes.
     found["preferred_username"] = user.username
     found |= claims.profile_claims(user, scopes)
@@ -50,21 +67,27 @@ def access_token(request, refresh_token=False) -> str:
     jti = str(uuid.uuid4())
     request.access_token_jti = jti
     scopes = list(request.scopes or [])
+    # oauthlib has set expires_in (lifetimes.py) before calling us; the record expires with it.
+    lifespan = getattr(request, "expires_in", None)
     body = {
-        "exp": now + realm.access_token_lifespan,
+        "exp": now + (realm.access_token_lifespan if lifespan is None else lifespan),
         "iat": now,
         "jti": jti,
         "iss": realm.issuer,
-        "aud": _audiences(realm, client, scopes),
+        # A token exchange (RFC 8693) names its one audience; otherwise the scopes' mappers do.
+        "aud": getattr(request, "token_audiences", None) or _audiences(realm, client, scopes),
         "typ": "Bearer",
         "azp": client.client_id,
         "client_id": client.client_id,
         "scope": " ".join(scopes),
     }
     if user is not None:
-        body |= identity_claims(user, session, set(scopes))
+        body |= identity_claims(user, session, set(scopes), roles=roles_of(request, user))
     else:
         body["sub"] = client.client_id
+    actor = getattr(request, "actor", None)
+    if actor:
+        body["act"] = actor  # RFC 8693 §4.1: who acts for the subject
     return jwt.sign(realm, body, typ=jwt.ACCESS_TOKEN_TYPE)
 
 

@@ -24,6 +24,8 @@ from authserver.protocol import (
     jwt,
     origins,
     scopes,
+    throttling,
+    token_exchange,
     tokens,
 )
 from authserver.protocol.backend import REALM, SESSION
@@ -78,6 +80,14 @@ class RealmValidator(OAuth2Validator):
         return client is None or not client.is_public
 
     def authenticate_client(self, request, *args, **kwargs):
+        authenticated = self._authenticate_client(request)
+        if authenticated and request.grant_type:
+            # The token endpoint's per-client limit, before the grant is looked at (so a code is
+            # not spent by a refused request); introspection and revocation have no grant_type.
+            throttling.check_client(request)
+        return authenticated
+
+    def _authenticate_client(self, request) -> bool:
         if getattr(request, "client_assertion_type", None):
             return client_assertion.authenticate(self, request)
         authenticated = self._authenticate_basic_auth(request) or self._authenticate_request_body(
@@ -97,6 +107,7 @@ class RealmValidator(OAuth2Validator):
         "client_credentials": lambda client: (
             client.service_accounts_enabled and not client.is_public
         ),
+        token_exchange.GRANT_TYPE: token_exchange.may_exchange,
     }
 
     def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
@@ -108,7 +119,8 @@ class RealmValidator(OAuth2Validator):
 
     # --- scopes ---------------------------------------------------------------------------------
     def get_default_scopes(self, client_id, request, *args, **kwargs):
-        return [scope.name for scope in request.client.default_client_scopes.all()]
+        defaults, _ = scopes.client_scopes(request.client)
+        return sorted(defaults)
 
     def validate_scopes(self, client_id, requested, client, request, *args, **kwargs):
         try:
@@ -146,12 +158,21 @@ class RealmValidator(OAuth2Validator):
         )
 
     # --- authorization codes: stored as SHA-256, single use -----------------------------------
-    def _grant(self, code, client):
-        return (
+    def _grant(self, code, client, request=None):
+        """The code's record; oauthlib asks for it up to six times per exchange, so it is read
+        once per request (its claim, in validate_code, is an UPDATE of its own)."""
+        key = (code, client.pk if client is not None else None)
+        found = getattr(request, "_grants", None)
+        if found is not None and key in found:
+            return found[key]
+        grant = (
             Grant.objects.select_related("session", "user", "session__realm")
             .filter(code=digest(code), application=client)
             .first()
         )
+        if request is not None:
+            request._grants = {**(found or {}), key: grant}
+        return grant
 
     def _create_authorization_code(self, request, code, expires=None):
         grant = super()._create_authorization_code(request, {"code": digest(code["code"])}, expires)
@@ -161,7 +182,7 @@ class RealmValidator(OAuth2Validator):
         return grant
 
     def validate_code(self, client_id, code, client, request, *args, **kwargs):
-        grant = self._grant(code, client)
+        grant = self._grant(code, client, request)
         if grant is None:
             log.info("invalid_grant: unknown code for client %s", client.client_id)
             return False
@@ -190,7 +211,7 @@ class RealmValidator(OAuth2Validator):
         return True
 
     def confirm_redirect_uri(self, client_id, code, redirect_uri, client, request, *args, **kwargs):
-        grant = self._grant(code, client)
+        grant = self._grant(code, client, request)
         if grant is None or grant.redirect_uri != redirect_uri:
             # RFC 6749 §5.2: a redirect URI other than the authorization request's is
             # invalid_grant (oauthlib would say invalid_request).
@@ -202,11 +223,11 @@ class RealmValidator(OAuth2Validator):
         """Already claimed in validate_code; the row stays to recognise a replay."""
 
     def get_code_challenge(self, code, request):
-        grant = self._grant(code, request.client)
+        grant = self._grant(code, request.client, request)
         return (grant.code_challenge or None) if grant else None
 
     def get_code_challenge_method(self, code, request):
-        grant = self._grant(code, request.client)
+        grant = self._grant(code, request.client, request)
         return (grant.code_challenge_method or None) if grant else None
 
     def get_authorization_code_scopes(self, client_id, code, redirect_uri, request):
@@ -220,7 +241,7 @@ class RealmValidator(OAuth2Validator):
         return scope.split() if scope else []
 
     def get_authorization_code_nonce(self, client_id, code, redirect_uri, request):
-        grant = self._grant(code, request.client)
+        grant = self._grant(code, request.client, request)
         return (grant.nonce or None) if grant else None
 
     # --- storing what was issued --------------------------------------------------------------
@@ -229,7 +250,9 @@ class RealmValidator(OAuth2Validator):
             request.user = request.client.service_account
         if not hasattr(request, "token_family"):
             request.token_family = uuid.uuid4()
-        with transaction.atomic():
+        # Inside the token view's transaction already; a savepoint (two more round trips) only
+        # where a refusal is raised in here, so that it undoes no more than this block.
+        with transaction.atomic(savepoint=request.grant_type == "refresh_token"):
             if request.grant_type == "refresh_token":
                 self._claim_refresh_token(request)
             self._save_bearer_token(token, request, *args, **kwargs)
@@ -242,43 +265,47 @@ class RealmValidator(OAuth2Validator):
     def _create_access_token(self, expires, request, token, source_refresh_token=None):
         if request.grant_type == "client_credentials":
             request.user = request.client.service_account
-        # DOT would look the ID token up by verifying it with a per-client key; ours is signed
-        # with the realm's key, and finalize_id_token has left its record on the request.
-        id_token = token.pop("id_token", None)
-        try:
-            access_token = super()._create_access_token(
-                expires, request, token, source_refresh_token
-            )
-        finally:
-            if id_token is not None:
-                token["id_token"] = id_token
-        AccessToken.objects.filter(pk=access_token.pk).update(
+        # DOT's row, with our columns, in one INSERT. DOT would look the ID token up by
+        # verifying it with a per-client key; ours is signed with the realm's key, and
+        # finalize_id_token has left its record on the request.
+        access_token = AccessToken(
+            user=request.user,
+            scope=token["scope"],
+            expires=expires,
+            id_token=getattr(request, "id_token", None) if token.get("id_token") else None,
+            application=request.client,
+            source_refresh_token=source_refresh_token,
+            resource=getattr(request, "resource", []),  # RFC 8707
             jti=getattr(request, "access_token_jti", ""),
             session=getattr(request, "sso_session", None),
             token_family=request.token_family,
-            id_token=getattr(request, "id_token", None) if id_token is not None else None,
         )
+        self._set_token_value(access_token, token["access_token"])
+        access_token.save()
         return access_token
 
     def _create_refresh_token(
         self, request, refresh_token_code, access_token, previous_refresh_token
     ):
-        if previous_refresh_token is None:
-            # The family starts at the code: a replayed code revokes the refresh tokens too.
-            previous = RefreshToken(token_family=request.token_family)
-            refresh = super()._create_refresh_token(
-                request, refresh_token_code, access_token, previous
-            )
-        else:
-            refresh = super()._create_refresh_token(
-                request, refresh_token_code, access_token, previous_refresh_token
-            )
-        RefreshToken.objects.filter(pk=refresh.pk).update(
+        # DOT's row, with our columns, in one INSERT. Without a previous token the family
+        # starts at the code: a replayed code revokes the refresh tokens too.
+        refresh = RefreshToken(
+            user=request.user,
+            application=request.client,
+            access_token=access_token,
+            token_family=(
+                request.token_family
+                if previous_refresh_token is None
+                else previous_refresh_token.token_family
+            ),
+            resource=getattr(request, "resource", []),  # RFC 8707
             jti=getattr(request, "refresh_token_jti", ""),
             session=getattr(request, "sso_session", None),
             offline=getattr(request, "refresh_token_offline", False),
             expires=getattr(request, "refresh_token_expires", None),
         )
+        self._set_token_value(refresh, refresh_token_code)
+        refresh.save()
         return refresh
 
     # --- refresh tokens -----------------------------------------------------------------------
@@ -338,7 +365,7 @@ class RealmValidator(OAuth2Validator):
         now = timezone.now()
         expires = now + timedelta(seconds=realm.access_token_lifespan)
         granted = set(request.scopes or [])
-        body = tokens.identity_claims(user, session, granted)
+        body = tokens.identity_claims(user, session, granted, roles=tokens.roles_of(request, user))
         body.update(
             iss=realm.issuer,
             exp=int(expires.timestamp()),
@@ -379,6 +406,8 @@ class RealmValidator(OAuth2Validator):
         Either kind ends the grant it came from: its family's refresh tokens are revoked and its
         access tokens deleted (§2.1 SHOULD for a refresh token, MAY for an access token; DOT
         refuses a refresh token whose access token is gone, so keeping it would be a pretence).
+        A token from a token exchange (RFC 8693, it names an ``act``or) is revoked alone: it
+        shares the family of the user's grant, which its client must not end.
         """
         client = request.client
         if not isinstance(client, Client) or client.realm_id != _realm(request).pk:
@@ -392,10 +421,15 @@ class RealmValidator(OAuth2Validator):
                 if found is None:
                     continue
                 log.info("revocation: a token of %s, with its family", client.client_id)
-                if found.token_family is None:
+                if found.token_family is None or _exchanged(found, token):
                     found.revoke()
                 else:
                     revoke_family(found.token_family)
+
+
+def _exchanged(found, token: str) -> bool:
+    """Whether ``found``, the record of ``token``, was issued by a token exchange."""
+    return isinstance(found, AccessToken) and "act" in (jwt.unverified_claims(token) or {})
 
 
 def revoke_family(family) -> None:

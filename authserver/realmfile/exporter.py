@@ -23,6 +23,20 @@ def export_realm(realm: Realm) -> dict:
     roles = list(for_realm(Role, realm).select_related("client"))
     groups = list(for_realm(Group, realm).prefetch_related("roles__client"))
     group_paths = _group_paths(groups)
+    return export_realm_settings(realm) | {
+        "roles": _roles(roles),
+        "groups": _groups(groups, parent_id=None),
+        "clientScopes": _client_scopes(realm),
+        "clients": _clients(realm),
+        "users": _users(realm, group_paths),
+    }
+
+
+# --- One object at a time, as in a realm file (the admin API's representations) ----------------
+
+
+def export_realm_settings(realm: Realm) -> dict:
+    """The realm's own settings, without what it owns."""
     return {
         "realm": realm.name,
         "enabled": realm.enabled,
@@ -35,12 +49,30 @@ def export_realm(realm: Realm) -> dict:
         "failureFactor": realm.failure_factor,
         "passwordPolicy": realm.password_policy,
         "defaultSignatureAlgorithm": realm.default_signature_algorithm,
-        "roles": _roles(roles),
-        "groups": _groups(groups, parent_id=None),
-        "clientScopes": _client_scopes(realm),
-        "clients": _clients(realm),
-        "users": _users(realm, group_paths),
     }
+
+
+def export_client(client: Client) -> dict:
+    """One client; a confidential one with its ``hashedSecret``."""
+    return _client(client)
+
+
+def export_client_scope(scope: ClientScope) -> dict:
+    return _client_scope(scope)
+
+
+def export_group(group: Group) -> dict:
+    """One group with its role mappings and its subgroups, however deep."""
+    groups = list(for_realm(Group, group.realm).prefetch_related("roles__client"))
+    return next(
+        entry for entry in _groups(groups, parent_id=group.parent_id) if entry["name"] == group.name
+    )
+
+
+def export_user(user: User) -> dict:
+    """One user; credentials as stored hashes (``hashedValue``)."""
+    groups = for_realm(Group, user.realm)
+    return _user(user, _group_paths(list(groups)))
 
 
 def _sorted_dict(value: dict) -> dict:
@@ -99,22 +131,26 @@ def _groups(groups: list[Group], *, parent_id: int | None) -> list[dict]:
 
 def _client_scopes(realm: Realm) -> list[dict]:
     return [
-        {
-            "name": scope.name,
-            "description": scope.description,
-            "protocol": scope.protocol,
-            "protocolMappers": [
-                {
-                    "name": mapper.get("name", ""),
-                    "protocol": mapper.get("protocol", scope.protocol),
-                    "protocolMapper": mapper.get("protocolMapper", ""),
-                    "config": _sorted_dict(mapper.get("config", {})),
-                }
-                for mapper in sorted(scope.protocol_mappers, key=lambda m: m.get("name", ""))
-            ],
-        }
+        _client_scope(scope)
         for scope in sorted(for_realm(ClientScope, realm), key=lambda scope: scope.name)
     ]
+
+
+def _client_scope(scope: ClientScope) -> dict:
+    return {
+        "name": scope.name,
+        "description": scope.description,
+        "protocol": scope.protocol,
+        "protocolMappers": [
+            {
+                "name": mapper.get("name", ""),
+                "protocol": mapper.get("protocol", scope.protocol),
+                "protocolMapper": mapper.get("protocolMapper", ""),
+                "config": _sorted_dict(mapper.get("config", {})),
+            }
+            for mapper in sorted(scope.protocol_mappers, key=lambda m: m.get("name", ""))
+        ],
+    }
 
 
 def _clients(realm: Realm) -> list[dict]:

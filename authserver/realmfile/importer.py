@@ -49,6 +49,15 @@ _USER_KEYS = {
     "password": "credentials",
 }
 
+_KEYS = {
+    Realm: _REALM_KEYS,
+    ClientScope: _SCOPE_KEYS,
+    Client: _CLIENT_KEYS,
+    Role: _ROLE_KEYS,
+    Group: _GROUP_KEYS,
+    User: _USER_KEYS,
+}
+
 # (client_id or None for a realm role, role name) -> Role
 _Roles = dict[tuple[str | None, str], Role]
 
@@ -78,6 +87,12 @@ def import_realm(spec: RealmSpec, *, overwrite: bool = False) -> Realm:
     return realm
 
 
+def checked(instance: models.Model, path: str = "") -> models.Model:
+    """``instance`` once its fields pass the model's validation; else a RealmFileError naming
+    the field as the file (or an admin API body) calls it."""
+    return _checked(instance, path, _KEYS[type(instance)])
+
+
 def _checked(instance: models.Model, path: str, keys: dict) -> models.Model:
     """``instance`` once its fields pass the model's validation; else the error at its path."""
     try:
@@ -93,20 +108,25 @@ def _checked(instance: models.Model, path: str, keys: dict) -> models.Model:
     return instance
 
 
+def realm_fields(spec: RealmSpec) -> dict:
+    """The realm's settings as model field values."""
+    return {
+        "name": spec.name,
+        "enabled": spec.enabled,
+        "display_name": spec.display_name,
+        "access_token_lifespan": spec.access_token_lifespan,
+        "sso_session_idle_timeout": spec.sso_session_idle_timeout,
+        "sso_session_max_lifespan": spec.sso_session_max_lifespan,
+        "revoke_refresh_token": spec.revoke_refresh_token,
+        "brute_force_protected": spec.brute_force_protected,
+        "failure_factor": spec.failure_factor,
+        "password_policy": spec.password_policy,
+        "default_signature_algorithm": spec.default_signature_algorithm,
+    }
+
+
 def _write_realm(spec: RealmSpec) -> Realm:
-    realm = Realm(
-        name=spec.name,
-        enabled=spec.enabled,
-        display_name=spec.display_name,
-        access_token_lifespan=spec.access_token_lifespan,
-        sso_session_idle_timeout=spec.sso_session_idle_timeout,
-        sso_session_max_lifespan=spec.sso_session_max_lifespan,
-        revoke_refresh_token=spec.revoke_refresh_token,
-        brute_force_protected=spec.brute_force_protected,
-        failure_factor=spec.failure_factor,
-        password_policy=spec.password_policy,
-        default_signature_algorithm=spec.default_signature_algorithm,
-    )
+    realm = Realm(**realm_fields(spec))
     _checked(realm, "", _REALM_KEYS)
     try:
         with transaction.atomic():
@@ -131,36 +151,42 @@ def _write_client_scopes(realm: Realm, spec: RealmSpec) -> dict[str, ClientScope
     return scopes
 
 
-def _write_client(realm: Realm, spec: ClientSpec, scopes: dict[str, ClientScope]) -> Client:
-    if spec.hashed_secret is not None:
-        secret = spec.hashed_secret
-    elif spec.secret is not None:
-        # Hashed here rather than by the field on save: the field stores as it is any value
-        # that happens to look like a hash.
-        secret = credentials.hash_client_secret(spec.secret)
-    else:
-        secret = ""
-    client = Client(
-        realm=realm,
-        client_id=spec.client_id,
-        name=spec.name,
-        enabled=spec.enabled,
-        client_type=Client.CLIENT_PUBLIC if spec.public else Client.CLIENT_CONFIDENTIAL,
-        client_secret=secret,
-        authorization_grant_type=(
+def client_fields(spec: ClientSpec) -> dict:
+    """The client's model field values; ``client_secret`` only when the spec gives one."""
+    fields = {
+        "client_id": spec.client_id,
+        "name": spec.name,
+        "enabled": spec.enabled,
+        "client_type": Client.CLIENT_PUBLIC if spec.public else Client.CLIENT_CONFIDENTIAL,
+        "authorization_grant_type": (
             Client.GRANT_AUTHORIZATION_CODE
             if spec.standard_flow_enabled
             else Client.GRANT_CLIENT_CREDENTIALS
         ),
-        redirect_uris=" ".join(spec.redirect_uris),
-        allowed_origins=" ".join(spec.web_origins),
-        post_logout_redirect_uris=" ".join(spec.post_logout_redirect_uris),
-        pkce_method=spec.pkce_method,
-        standard_flow_enabled=spec.standard_flow_enabled,
-        service_accounts_enabled=spec.service_accounts_enabled,
-        consent_required=spec.consent_required,
-        attributes=spec.attributes,
-    )
+        "redirect_uris": " ".join(spec.redirect_uris),
+        "allowed_origins": " ".join(spec.web_origins),
+        "post_logout_redirect_uris": " ".join(spec.post_logout_redirect_uris),
+        "pkce_method": spec.pkce_method,
+        "standard_flow_enabled": spec.standard_flow_enabled,
+        "service_accounts_enabled": spec.service_accounts_enabled,
+        "consent_required": spec.consent_required,
+        "attributes": spec.attributes,
+    }
+    if spec.hashed_secret is not None:
+        fields["client_secret"] = spec.hashed_secret
+    elif spec.secret is not None:
+        # Hashed here rather than by the field on save: the field stores as it is any value
+        # that happens to look like a hash.
+        fields["client_secret"] = credentials.hash_client_secret(spec.secret)
+    elif spec.public:
+        fields["client_secret"] = ""
+    return fields
+
+
+def _write_client(realm: Realm, spec: ClientSpec, scopes: dict[str, ClientScope]) -> Client:
+    # A client the realm made for itself on creation (realm-management): the file's wins.
+    for_realm(Client, realm).filter(client_id=spec.client_id).delete()
+    client = Client(realm=realm, **client_fields(spec))
     _checked(client, spec.path, _CLIENT_KEYS).save()
     if spec.public:
         # The secret field hashes whatever it is given, even nothing; a public client has none.

@@ -9,7 +9,7 @@ users; then the references between them are checked (``_REFERENCE_CHECKS``).
 import json
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -61,6 +61,43 @@ def read(document: object) -> Reading:
     for check in _REFERENCE_CHECKS:
         check(realm)
     return Reading(realm, tuple(path for paths in ignored for path in paths))
+
+
+# --- One object at a time: the admin API's bodies, read as the file's elements are ------------
+# A body is read with the same checks and field names as its element of a realm file; paths in
+# errors are relative to the body ("redirectUris[0]"). References to other objects (roles,
+# groups, scopes) are the caller's to check, against what the realm already holds.
+
+
+def read_realm_settings(document: object) -> RealmSpec:
+    """A realm's settings (``realm``, ``enabled``, ``accessTokenLifespan``, ...), nothing nested."""
+    with _Object(document, "", []) as root:
+        return _realm_settings(root)
+
+
+def read_client(document: object) -> ClientSpec:
+    with _Object(document, "", []) as client:
+        return _client(client, client.text("clientId", required=True))
+
+
+def read_user(document: object) -> UserSpec:
+    with _Object(document, "", []) as user:
+        return _user(user)
+
+
+def read_role(document: object) -> RoleSpec:
+    with _Object(document, "", []) as role:
+        return RoleSpec(role.path, role.text("name", required=True), role.text("description"))
+
+
+def read_group(document: object) -> GroupSpec:
+    with _Object(document, "", []) as group:
+        return _group(group)
+
+
+def read_client_scope(document: object) -> ClientScopeSpec:
+    with _Object(document, "", []) as scope:
+        return _client_scope(scope)
 
 
 def _kind(value: object) -> str:
@@ -197,39 +234,46 @@ def _default(field_name: str):
 
 def _realm(root: _Object) -> RealmSpec:
     with root:
-        name = root.text("realm", required=True)
-        try:
-            REALM_NAME(name)
-        except ValidationError as error:
-            raise RealmFileError(root.at("realm"), " ".join(error.messages)) from None
-        return RealmSpec(
-            name=name,
-            enabled=root.flag("enabled", default=_default("enabled")),
-            display_name=root.text("displayName"),
-            access_token_lifespan=root.count(
-                "accessTokenLifespan", default=_default("access_token_lifespan")
-            ),
-            sso_session_idle_timeout=root.count(
-                "ssoSessionIdleTimeout", default=_default("sso_session_idle_timeout")
-            ),
-            sso_session_max_lifespan=root.count(
-                "ssoSessionMaxLifespan", default=_default("sso_session_max_lifespan")
-            ),
-            revoke_refresh_token=root.flag(
-                "revokeRefreshToken", default=_default("revoke_refresh_token")
-            ),
-            brute_force_protected=root.flag(
-                "bruteForceProtected", default=_default("brute_force_protected")
-            ),
-            failure_factor=root.count("failureFactor", default=_default("failure_factor")),
-            password_policy=_password_policy(root),
-            default_signature_algorithm=_signature_algorithm(root),
+        return replace(
+            _realm_settings(root),
             client_scopes=_client_scopes(root),
             clients=_clients(root),
             **_roles(root.child("roles")),
             groups=_groups(root, "groups"),
             users=_users(root),
         )
+
+
+def _realm_settings(root: _Object) -> RealmSpec:
+    """The realm's own settings, without what it owns."""
+    name = root.text("realm", required=True)
+    try:
+        REALM_NAME(name)
+    except ValidationError as error:
+        raise RealmFileError(root.at("realm"), " ".join(error.messages)) from None
+    return RealmSpec(
+        name=name,
+        enabled=root.flag("enabled", default=_default("enabled")),
+        display_name=root.text("displayName"),
+        access_token_lifespan=root.count(
+            "accessTokenLifespan", default=_default("access_token_lifespan")
+        ),
+        sso_session_idle_timeout=root.count(
+            "ssoSessionIdleTimeout", default=_default("sso_session_idle_timeout")
+        ),
+        sso_session_max_lifespan=root.count(
+            "ssoSessionMaxLifespan", default=_default("sso_session_max_lifespan")
+        ),
+        revoke_refresh_token=root.flag(
+            "revokeRefreshToken", default=_default("revoke_refresh_token")
+        ),
+        brute_force_protected=root.flag(
+            "bruteForceProtected", default=_default("brute_force_protected")
+        ),
+        failure_factor=root.count("failureFactor", default=_default("failure_factor")),
+        password_policy=_password_policy(root),
+        default_signature_algorithm=_signature_algorithm(root),
+    )
 
 
 def _password_policy(root: _Object) -> str:
@@ -283,20 +327,23 @@ def _groups(parent: _Object, key: str) -> tuple[GroupSpec, ...]:
     specs, seen = [], {}
     for group in parent.children(key):
         with group:
-            name = group.text("name", required=True)
-            if "/" in name:
-                raise RealmFileError(group.at("name"), "a group name cannot contain '/'")
-            _unique(seen, name, group.at("name"), "group")
-            specs.append(
-                GroupSpec(
-                    path=group.path,
-                    name=name,
-                    realm_roles=group.names("realmRoles"),
-                    client_roles=_by_client(group.mapping("clientRoles"), group.at("clientRoles")),
-                    sub_groups=_groups(group, "subGroups"),
-                )
-            )
+            spec = _group(group)
+            _unique(seen, spec.name, group.at("name"), "group")
+            specs.append(spec)
     return tuple(specs)
+
+
+def _group(group: _Object) -> GroupSpec:
+    name = group.text("name", required=True)
+    if "/" in name:
+        raise RealmFileError(group.at("name"), "a group name cannot contain '/'")
+    return GroupSpec(
+        path=group.path,
+        name=name,
+        realm_roles=group.names("realmRoles"),
+        client_roles=_by_client(group.mapping("clientRoles"), group.at("clientRoles")),
+        sub_groups=_groups(group, "subGroups"),
+    )
 
 
 def _group_paths(
@@ -316,21 +363,24 @@ def _client_scopes(root: _Object) -> tuple[ClientScopeSpec, ...]:
     specs, seen = [], {}
     for scope in root.children("clientScopes"):
         with scope:
-            name = scope.text("name", required=True)
-            if len(name.split()) != 1 or name != name.strip():
-                raise RealmFileError(scope.at("name"), "a scope name cannot contain spaces")
-            _unique(seen, name, scope.at("name"), "client scope")
-            protocol = scope.text("protocol", default="openid-connect")
-            specs.append(
-                ClientScopeSpec(
-                    path=scope.path,
-                    name=name,
-                    description=scope.text("description"),
-                    protocol=protocol,
-                    protocol_mappers=_protocol_mappers(scope, protocol),
-                )
-            )
+            spec = _client_scope(scope)
+            _unique(seen, spec.name, scope.at("name"), "client scope")
+            specs.append(spec)
     return tuple(specs)
+
+
+def _client_scope(scope: _Object) -> ClientScopeSpec:
+    name = scope.text("name", required=True)
+    if len(name.split()) != 1 or name != name.strip():
+        raise RealmFileError(scope.at("name"), "a scope name cannot contain spaces")
+    protocol = scope.text("protocol", default="openid-connect")
+    return ClientScopeSpec(
+        path=scope.path,
+        name=name,
+        description=scope.text("description"),
+        protocol=protocol,
+        protocol_mappers=_protocol_mappers(scope, protocol),
+    )
 
 
 def _protocol_mappers(scope: _Object, protocol: str) -> tuple[dict, ...]:
@@ -510,32 +560,30 @@ def _users(root: _Object) -> tuple[UserSpec, ...]:
     specs, seen, seen_ids = [], {}, {}
     for user in root.children("users"):
         with user:
-            username = user.text("username", required=True)
-            _unique(seen, username, user.at("username"), "username")
-            subject = _subject(user)
-            if subject is not None:
-                _unique(seen_ids, str(subject), user.at("id"), "user id")
-            specs.append(
-                UserSpec(
-                    path=user.path,
-                    username=username,
-                    subject=subject,
-                    email=user.text("email"),
-                    email_verified=user.flag("emailVerified", default=False),
-                    first_name=user.text("firstName"),
-                    last_name=user.text("lastName"),
-                    enabled=user.flag("enabled", default=True),
-                    password=_password(user),
-                    realm_roles=user.names("realmRoles"),
-                    client_roles=_by_client(user.mapping("clientRoles"), user.at("clientRoles")),
-                    groups=tuple(
-                        name if name.startswith("/") else f"/{name}"
-                        for name in user.names("groups")
-                    ),
-                    service_account_client_id=user.text("serviceAccountClientId", default=None),
-                )
-            )
+            spec = _user(user)
+            _unique(seen, spec.username, user.at("username"), "username")
+            if spec.subject is not None:
+                _unique(seen_ids, str(spec.subject), user.at("id"), "user id")
+            specs.append(spec)
     return tuple(specs)
+
+
+def _user(user: _Object) -> UserSpec:
+    return UserSpec(
+        path=user.path,
+        username=user.text("username", required=True),
+        subject=_subject(user),
+        email=user.text("email"),
+        email_verified=user.flag("emailVerified", default=False),
+        first_name=user.text("firstName"),
+        last_name=user.text("lastName"),
+        enabled=user.flag("enabled", default=True),
+        password=_password(user),
+        realm_roles=user.names("realmRoles"),
+        client_roles=_by_client(user.mapping("clientRoles"), user.at("clientRoles")),
+        groups=tuple(name if name.startswith("/") else f"/{name}" for name in user.names("groups")),
+        service_account_client_id=user.text("serviceAccountClientId", default=None),
+    )
 
 
 def _subject(user: _Object) -> uuid.UUID | None:

@@ -50,6 +50,7 @@ def test_it_refuses_a_staff_user_of_another_realm_at_the_admin_login(client, roo
 def test_it_lets_a_staff_user_do_what_the_permissions_allow(client, root):
     staff = make_user(None, "viewer", is_staff=True)
     staff.user_permissions.add(Permission.objects.get(codename="view_user"))
+    staff.administered_realms.add(root.realm)  # permissions say what, realms say where
     client.force_login(staff)
     assert client.get("/admin/accounts/user/").status_code == 200
     assert client.get(f"/admin/accounts/user/{root.pk}/change/").status_code == 200

@@ -96,7 +96,7 @@ def test_it_rejects_redirect_uris_that_are_not_absolute_http_without_fragment(co
     response = console.post("/admin/authserver/client/add/", _new_client(realm, redirect_uris=uri))
     assert response.status_code == 200
     assert "redirect_uris" in response.context["adminform"].form.errors
-    assert not Client.objects.filter(realm=realm).exists()
+    assert not Client.objects.filter(realm=realm, client_id="shop").exists()
 
 
 def test_it_rejects_a_bad_post_logout_redirect_uri_and_web_origin(console):
@@ -232,7 +232,7 @@ def test_it_rejects_a_client_id_taken_in_the_same_realm(console):
     response = console.post("/admin/authserver/client/add/", _new_client(realm))
     assert response.status_code == 200
     assert response.context["adminform"].form.errors
-    assert Client.objects.filter(realm=realm).count() == 1
+    assert Client.objects.filter(realm=realm, client_id="shop").count() == 1
 
 
 def test_it_stores_empty_attributes_as_an_empty_object(console):

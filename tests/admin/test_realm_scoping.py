@@ -124,7 +124,11 @@ def test_it_rejects_a_client_of_another_realm_for_a_new_role(console, alpha, bra
 
     response = console.post(
         "/admin/accounts/role/add/",
-        {"realm": alpha.pk, "name": "reader", "client": Client.objects.get(realm=bravo).pk},
+        {
+            "realm": alpha.pk,
+            "name": "reader",
+            "client": Client.objects.get(realm=bravo, client_id="bravo-client").pk,
+        },
     )
     assert response.status_code == 200
     assert "client" in response.context["adminform"].form.errors

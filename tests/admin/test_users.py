@@ -138,6 +138,7 @@ def test_it_lets_only_a_superuser_grant_console_rights(client, root):
     staff.user_permissions.add(
         *Permission.objects.filter(codename__in=["view_user", "change_user"])
     )
+    staff.administered_realms.add(root.realm)
     client.force_login(staff)
     url = f"/admin/accounts/user/{staff.pk}/change/"
     response = client.get(url)

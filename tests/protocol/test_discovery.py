@@ -74,6 +74,7 @@ def test_it_says_exactly_what_is_supported(client):
         "authorization_code",
         "refresh_token",
         "client_credentials",
+        "urn:ietf:params:oauth:grant-type:token-exchange",
     ]
     assert document["response_types_supported"] == ["code"]
     assert document["response_modes_supported"] == ["query", "form_post"]

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.hashers import check_password, make_password
 
 from accounts.models import Realm, User
+from authserver.adminapi import realm_management
 from authserver.models import Client
 from authserver.realmfile import reader
 from authserver.realmfile.exporter import dumps, export_realm
@@ -137,10 +138,15 @@ def test_it_exports_every_field_in_a_stable_order():
             {"name": "user", "description": ""},
         ],
         "client": {
+            # Every realm has the admin API's roles (Keycloak's realm-management client).
+            "realm-management": [
+                {"name": name, "description": description}
+                for name, description in sorted(realm_management.ROLES.items())
+            ],
             "web": [
                 {"name": "editor", "description": "Edits"},
                 {"name": "viewer", "description": ""},
-            ]
+            ],
         },
     }
     assert document["groups"] == [
@@ -168,7 +174,12 @@ def test_it_exports_every_field_in_a_stable_order():
         "roles",
         "zz:unused",
     ]
-    assert [client["clientId"] for client in document["clients"]] == ["billing", "spa", "web"]
+    assert [client["clientId"] for client in document["clients"]] == [
+        "billing",
+        "realm-management",
+        "spa",
+        "web",
+    ]
     assert [user["username"] for user in document["users"]] == [
         "alice",
         "bob",
@@ -193,7 +204,7 @@ def test_it_keeps_the_audience_mapper():
 
 def test_it_exports_client_fields_as_keycloak_names_them():
     document = export_realm(make_rich_realm())
-    billing, spa, web = document["clients"]
+    billing, _realm_management, spa, web = document["clients"]
     assert web == {
         "clientId": "web",
         "name": "Web",

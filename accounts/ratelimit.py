@@ -1,0 +1,194 @@
+"""Token-bucket rate limits, kept in the cache: Redis (one atomic Lua script) or, without
+``REDIS_URL``, the in-process cache.
+
+A bucket holds up to BURST tokens and refills at RATE per second; each request takes one, and a
+request finding it empty is told how long to wait (``Retry-After``). Limits are a defence, not a
+dependency: when Redis fails the request goes on (fail open), the failure is logged, and Redis
+is left alone for a few seconds so that an outage costs neither a timeout per request nor a log
+line per request. Sessions, tokens and the brute-force lockout never depend on these buckets.
+
+Keys are hashed: a username or an address never appears in Redis as given.
+"""
+
+import hashlib
+import ipaddress
+import logging
+import math
+import threading
+import time
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.shortcuts import render
+
+log = logging.getLogger(__name__)
+
+Rate = tuple[float, int]  # (tokens per second, burst), as settings hold it (env.rate)
+
+# After a Redis failure, skip Redis (fail open) for this long before trying again.
+_BACKOFF_SECONDS = 5.0
+
+# KEYS[1] the bucket; ARGV: rate per second, burst, now (seconds, float). Returns
+# {1, "0"} when a token was taken, {0, "<seconds to wait>"} when the bucket is empty. Floats
+# travel as strings: Redis would truncate a Lua number reply to an integer.
+_TOKEN_BUCKET = """
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1])
+local at = tonumber(state[2])
+if tokens == nil or at == nil then
+  tokens = burst
+  at = now
+end
+tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+local taken = 0
+local wait = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  taken = 1
+else
+  wait = (1 - tokens) / rate
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil((burst / rate) * 1000) + 1000)
+return {taken, tostring(wait)}
+"""
+
+_redis_down_until: dict[str, float] = {}
+_local_lock = threading.Lock()
+
+
+def limit(scope: str, key: str, rate: Rate | None) -> int | None:
+    """Take one token from the bucket of ``key`` in ``scope``: None when the request may go on,
+    else the whole seconds to wait before one may (at least 1). No rate, no limit."""
+    if rate is None or not key:
+        return None
+    per_second, burst = rate
+    bucket = cache.make_key(f"ratelimit:{scope}:{hashlib.sha256(key.encode()).hexdigest()}")
+    now = time.time()
+    if _uses_redis():
+        wait = _take_in_redis(bucket, per_second, burst, now)
+    else:
+        wait = _take_in_process(bucket, per_second, burst, now)
+    if wait is None or wait <= 0:
+        return None
+    return max(1, math.ceil(wait))
+
+
+def _uses_redis() -> bool:
+    return settings.CACHES["default"]["BACKEND"].startswith("django_redis.")
+
+
+def _take_in_redis(bucket: str, per_second: float, burst: int, now: float) -> float | None:
+    from django_redis import get_redis_connection
+    from redis.exceptions import RedisError
+
+    location = str(settings.CACHES["default"].get("LOCATION"))
+    if time.monotonic() < _redis_down_until.get(location, 0.0):
+        return None
+    try:
+        connection = get_redis_connection("default")
+        taken, wait = connection.register_script(_TOKEN_BUCKET)(
+            keys=[bucket], args=[repr(per_second), burst, repr(now)]
+        )
+    except (RedisError, OSError) as error:
+        _redis_down_until[location] = time.monotonic() + _BACKOFF_SECONDS
+        log.warning(
+            "rate limits off for %ss: Redis failed (%s: %s)",
+            _BACKOFF_SECONDS,
+            type(error).__name__,
+            error,
+        )
+        return None
+    _redis_down_until.pop(location, None)
+    return None if int(taken) else float(wait)
+
+
+def _take_in_process(bucket: str, per_second: float, burst: int, now: float) -> float | None:
+    """The same bucket in the in-process cache (one process, so a lock makes it atomic)."""
+    with _local_lock:
+        tokens, at = cache.get(bucket) or (float(burst), now)
+        tokens = min(burst, tokens + max(0.0, now - at) * per_second)
+        if tokens >= 1:
+            cache.set(bucket, (tokens - 1, now), timeout=math.ceil(burst / per_second) + 1)
+            return None
+        cache.set(bucket, (tokens, now), timeout=math.ceil(burst / per_second) + 1)
+        return (1 - tokens) / per_second
+
+
+# --- who is asking ----------------------------------------------------------------------------
+def client_ip(request) -> str:
+    """The client's address: the peer's, or, when the peer is a trusted proxy
+    (AUTHSERVER_FORWARDED_ALLOW_IPS), the nearest untrusted address of X-Forwarded-For."""
+    peer = request.META.get("REMOTE_ADDR") or ""
+    if not _trusted(peer):
+        return peer
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    for hop in reversed([hop.strip() for hop in forwarded.split(",") if hop.strip()]):
+        if not _valid_ip(hop):
+            break  # a malformed entry: trust nothing to its left
+        if not _trusted(hop):
+            return hop
+    return peer
+
+
+def _trusted(address: str) -> bool:
+    trusted = settings.AUTHSERVER_FORWARDED_ALLOW_IPS
+    return "*" in trusted or address in trusted
+
+
+def _valid_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+# --- login forms ------------------------------------------------------------------------------
+def limit_logins(scope: str, *, per_username: bool):
+    """Decorate a login view: its POSTs are limited (AUTHSERVER_RATE_LOGIN) per client address,
+    and with ``per_username`` per username of the request's realm too. A refused POST is not
+    looked at (no password is checked) and gets a 429 page with ``Retry-After``. This comes on
+    top of the realm's brute-force lockout, which counts failures per user in the database."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method == "POST":
+                wait = _login_wait(request, scope, per_username=per_username)
+                if wait is not None:
+                    return too_many_requests(request, wait)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _login_wait(request, scope: str, *, per_username: bool) -> int | None:
+    """An address's bucket spans every realm; a username's is its realm's (usernames are unique
+    per realm). Both are charged, so a refused username still costs its address a token."""
+    rate = settings.AUTHSERVER_RATE_LOGIN
+    waits = [limit(f"{scope}-ip", client_ip(request), rate)]
+    realm = getattr(request, "realm", None)
+    if per_username and realm is not None:
+        username = request.POST.get("username", "")[:255].casefold()
+        waits.append(limit(f"{scope}-user:{realm.pk}", username, rate))
+    return max((wait for wait in waits if wait is not None), default=None)
+
+
+def too_many_requests(request, wait: int):
+    """RFC 6585 §4: 429 with Retry-After, as a page a person can read."""
+    response = render(
+        request,
+        "accounts/too_many_requests.html",
+        {"realm": getattr(request, "realm", None), "retry_after": wait},
+        status=429,
+    )
+    response["Retry-After"] = str(wait)
+    response["Cache-Control"] = "no-store"
+    return response

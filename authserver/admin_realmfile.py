@@ -1,0 +1,143 @@
+"""The console's realm-file pages: upload, preview what would change, confirm; and download.
+
+The uploaded file waits in the operator's (server-side) session between the preview and the
+confirmation, never in the page. Importing a new realm is for superusers; replacing a realm is
+for whoever may change it. Both leave an admin event; the file's secrets are never recorded.
+"""
+
+import secrets
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views import View
+
+from accounts.administrators import administers
+from accounts.console_audit import record
+from accounts.models import MASTER_REALM, Realm
+from authserver.realmfile import exporter, reader
+from authserver.realmfile.errors import RealmFileError
+from authserver.realmfile.importer import import_realm
+from authserver.realmfile.preview import preview
+
+_SESSION_KEY = "console_realm_import"
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label="Realm file (JSON)", help_text="A Keycloak realm export.")
+
+
+class ImportView(View):
+    model_admin = None
+
+    def _context(self, request, **extra):
+        return {
+            **self.model_admin.admin_site.each_context(request),
+            "title": "Import a realm file",
+            "opts": Realm._meta,
+            **extra,
+        }
+
+    def get(self, request):
+        return TemplateResponse(
+            request, "admin/console/realm_import.html", self._context(request, form=UploadForm())
+        )
+
+    def post(self, request):
+        if "confirm" in request.POST:
+            return self._confirm(request)
+        form = UploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self._show(request, form)
+        upload = form.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            form.add_error("file", "The file is too large.")
+            return self._show(request, form)
+        try:
+            text = upload.read().decode("utf-8")
+            reading = reader.read(reader.parse(text))
+        except UnicodeDecodeError:
+            form.add_error("file", "The file is not UTF-8 text.")
+            return self._show(request, form)
+        except RealmFileError as error:
+            form.add_error("file", str(error))
+            return self._show(request, form)
+        self._check_allowed(request, reading.realm.name)
+        token = secrets.token_urlsafe(16)
+        request.session[_SESSION_KEY] = {"token": token, "text": text}
+        context = self._context(
+            request,
+            title=f"Import realm {reading.realm.name}?",
+            preview=preview(reading.realm),
+            ignored=reading.ignored,
+            token=token,
+        )
+        return TemplateResponse(request, "admin/console/realm_import_preview.html", context)
+
+    def _show(self, request, form):
+        return TemplateResponse(
+            request, "admin/console/realm_import.html", self._context(request, form=form)
+        )
+
+    def _check_allowed(self, request, name: str) -> None:
+        existing = Realm.objects.filter(name=name).first()
+        if existing is None:
+            if not request.user.is_superuser:
+                raise PermissionDenied("Only a superuser creates realms.")
+            return
+        if name == MASTER_REALM:
+            raise PermissionDenied("The master realm is never replaced.")
+        if not administers(request.user, existing.pk):
+            raise Http404("No such realm")
+        if not self.model_admin.has_change_permission(request, existing):
+            raise PermissionDenied
+
+    def _confirm(self, request):
+        pending = request.session.get(_SESSION_KEY) or {}
+        if not pending or not secrets.compare_digest(pending["token"], request.POST["confirm"]):
+            messages.error(request, "That preview has expired: upload the file again.")
+            return HttpResponseRedirect(reverse("admin:accounts_realm_import"))
+        reading = reader.read(reader.parse(pending["text"]))
+        self._check_allowed(request, reading.realm.name)
+        existing = Realm.objects.filter(name=reading.realm.name).first()
+        administrators = list(existing.administrators.all()) if existing else []
+        try:
+            realm = import_realm(reading.realm, overwrite=True)
+        except RealmFileError as error:
+            messages.error(request, f"Nothing was imported: {error}")
+            return HttpResponseRedirect(reverse("admin:accounts_realm_import"))
+        del request.session[_SESSION_KEY]
+        # The realm was created afresh: its administrators keep administering it.
+        realm.administrators.add(*administrators)
+        summary = preview(reading.realm)
+        record(
+            request,
+            "ACTION",
+            realm,
+            details={
+                "action": "import",
+                "replaced": existing is not None,
+                "changes": [change.__dict__ for change in summary.changes],
+            },
+        )
+        messages.success(request, f"Realm {realm.name} imported.")
+        return HttpResponseRedirect(reverse("admin:accounts_realm_change", args=[realm.pk]))
+
+
+def export_view(model_admin):
+    def export(request, realm_id: int):
+        realm = model_admin.get_queryset(request).filter(pk=realm_id).first()
+        if realm is None or not model_admin.has_view_permission(request, realm):
+            raise Http404("No such realm")
+        body = exporter.dumps(exporter.export_realm(realm))
+        record(request, "ACTION", realm, details={"action": "export"})
+        response = HttpResponse(body, content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="{realm.name}-realm.json"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+    return export

@@ -1,0 +1,88 @@
+"""What every resource handler shares: its input (Context), its output (Result), paging, and the
+audit record of a change. No HTTP here: http.py turns a request into a Context and a Result (or
+an AdminError) into a response."""
+
+from dataclasses import dataclass, field
+
+from accounts import audit
+from accounts.models import Realm
+from authserver.adminapi.errors import BadRequest
+from authserver.adminapi.permissions import Caller
+
+# Keycloak's default page size for users and clients is 100; a larger ``max`` is allowed.
+_MAX_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class Context:
+    caller: Caller
+    realm: Realm | None
+    body: object = None
+    query: dict[str, str] = field(default_factory=dict)
+    # The HTTP request, only for the audit log's IP address.
+    request: object = None
+
+    def record(
+        self,
+        operation: str,
+        resource_type: str,
+        resource_path: str,
+        *,
+        before: dict | None = None,
+        after: dict | None = None,
+    ) -> None:
+        """Keycloak's admin event: CREATE, UPDATE, DELETE or ACTION, by this caller."""
+        audit.admin_event(
+            operation,
+            realm=self.realm,
+            actor=self.caller.user,
+            resource_type=resource_type,
+            resource_path=resource_path,
+            before=before,
+            after=after,
+            request=self.request,
+        )
+
+
+@dataclass(frozen=True)
+class Result:
+    status: int = 200
+    body: object = None
+    location: str | None = None
+
+
+def ok(body: object) -> Result:
+    return Result(200, body)
+
+
+def created(body: object, location: str) -> Result:
+    return Result(201, body, location)
+
+
+NO_CONTENT = Result(204)
+
+
+def object_body(context: Context) -> dict:
+    if not isinstance(context.body, dict):
+        raise BadRequest("the body must be a JSON object", fields={"(body)": "expected an object"})
+    return context.body
+
+
+def page(items, query: dict[str, str]):
+    """Keycloak's paging: ``first`` (offset, default 0) and ``max`` (default 100)."""
+    first = _count(query, "first", 0)
+    size = min(_count(query, "max", 100), _MAX_PAGE)
+    return items[first : first + size]
+
+
+def _count(query: dict[str, str], name: str, default: int) -> int:
+    value = query.get(name)
+    if value is None:
+        return default
+    if not value.isdigit():
+        raise BadRequest(f"{name} must be a whole number", fields={name: "expected a number"})
+    return int(value)
+
+
+def location(realm: Realm, *parts: str) -> str:
+    return "/".join(("/admin/realms", realm.name, *parts))

@@ -1,0 +1,261 @@
+"""The admin API's OpenAPI 3.1 description, served at /admin/openapi.json.
+
+Paths and methods come from the route table (routes.py); the representations' schemas are
+written here, in the realm file's field names. Bodies may carry fields outside these schemas:
+they are ignored, as in a realm file.
+"""
+
+import re
+from functools import cache
+
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+
+from authserver.adminapi.realm_management import CLIENT_ID
+from authserver.adminapi.routes import ROUTES
+
+_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
+_NAMES = {"type": "array", "items": {"type": "string"}}
+_BY_CLIENT = {"type": "object", "additionalProperties": _NAMES}
+_ID = {"type": "string", "readOnly": True}
+
+SCHEMAS = {
+    "Realm": {
+        "type": "object",
+        "properties": {
+            "id": _ID,
+            "realm": {"type": "string"},
+            "enabled": {"type": "boolean"},
+            "displayName": {"type": "string"},
+            "accessTokenLifespan": {"type": "integer", "minimum": 0},
+            "ssoSessionIdleTimeout": {"type": "integer", "minimum": 0},
+            "ssoSessionMaxLifespan": {"type": "integer", "minimum": 0},
+            "revokeRefreshToken": {"type": "boolean"},
+            "bruteForceProtected": {"type": "boolean"},
+            "failureFactor": {"type": "integer", "minimum": 0},
+            "passwordPolicy": {"type": "string"},
+            "defaultSignatureAlgorithm": {"enum": ["RS256", "ES256"]},
+        },
+    },
+    "Client": {
+        "type": "object",
+        "required": ["clientId"],
+        "properties": {
+            "id": {**_ID, "description": "the clientId"},
+            "clientId": {"type": "string"},
+            "name": {"type": "string"},
+            "enabled": {"type": "boolean"},
+            "publicClient": {"type": "boolean"},
+            "secret": {
+                "type": "string",
+                "description": "given or generated at creation; returned by the creation only",
+            },
+            "redirectUris": _NAMES,
+            "webOrigins": _NAMES,
+            "standardFlowEnabled": {"type": "boolean"},
+            "serviceAccountsEnabled": {"type": "boolean"},
+            "consentRequired": {"type": "boolean"},
+            "defaultClientScopes": _NAMES,
+            "optionalClientScopes": _NAMES,
+            "attributes": {"type": "object"},
+        },
+    },
+    "Role": {
+        "type": "object",
+        "required": ["name"],
+        "properties": {
+            "id": {**_ID, "description": "the name"},
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+            "clientRole": {"type": "boolean", "readOnly": True},
+            "containerId": {
+                "type": "string",
+                "readOnly": True,
+                "description": "the realm's name, or the clientId of a client role",
+            },
+        },
+    },
+    "Group": {
+        "type": "object",
+        "required": ["name"],
+        "properties": {
+            "id": {**_ID, "description": "an opaque key"},
+            "name": {"type": "string"},
+            "path": {"type": "string", "readOnly": True},
+            "realmRoles": _NAMES,
+            "clientRoles": _BY_CLIENT,
+            "subGroups": {"type": "array", "items": {"$ref": "#/components/schemas/Group"}},
+        },
+    },
+    "ClientScope": {
+        "type": "object",
+        "required": ["name"],
+        "properties": {
+            "id": {**_ID, "description": "the name"},
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+            "protocol": {"type": "string"},
+            "protocolMappers": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name", "protocolMapper"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "protocol": {"type": "string"},
+                        "protocolMapper": {"type": "string"},
+                        "config": {"type": "object"},
+                    },
+                },
+            },
+        },
+    },
+    "User": {
+        "type": "object",
+        "required": ["username"],
+        "properties": {
+            "id": {"type": "string", "format": "uuid", "description": "the token subject"},
+            "username": {"type": "string"},
+            "enabled": {"type": "boolean"},
+            "email": {"type": "string"},
+            "emailVerified": {"type": "boolean"},
+            "firstName": {"type": "string"},
+            "lastName": {"type": "string"},
+            "realmRoles": _NAMES,
+            "clientRoles": _BY_CLIENT,
+            "groups": {**_NAMES, "description": 'group paths, "/parent/child"'},
+            "credentials": {
+                "type": "array",
+                "maxItems": 1,
+                "writeOnly": True,
+                "items": {"$ref": "#/components/schemas/Credential"},
+            },
+            "serviceAccountClientId": {"type": "string", "readOnly": True},
+            "createdTimestamp": {"type": "integer", "readOnly": True},
+        },
+    },
+    "Credential": {
+        "type": "object",
+        "required": ["type"],
+        "properties": {
+            "type": {"const": "password"},
+            "value": {"type": "string", "writeOnly": True},
+            "hashedValue": {"type": "string", "writeOnly": True},
+            "temporary": {"type": "boolean"},
+        },
+    },
+    "Secret": {
+        "type": "object",
+        "required": ["type", "value"],
+        "properties": {"type": {"const": "secret"}, "value": {"type": "string"}},
+    },
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {"type": "string"},
+            "error_description": {"type": "string"},
+            "fields": {
+                "type": "object",
+                "description": 'a message per bad field, by JSON path: "redirectUris[0]"',
+                "additionalProperties": {"type": "string"},
+            },
+        },
+    },
+}
+
+_ERRORS = {
+    "400": "Invalid body or query: `fields` names each bad field",
+    "401": "No bearer access token, or not a valid one (WWW-Authenticate: Bearer)",
+    "403": f"The caller lacks the {CLIENT_ID} role this needs",
+    "404": "No such realm or object, or not one the caller may see",
+}
+_CHANGE_ERRORS = {
+    "409": "The name is already taken",
+    "413": "The body is too large",
+    "415": "The body is not application/json",
+}
+
+
+def openapi_path(route_path: str) -> str:
+    """``realms/<str:realm>/users`` as OpenAPI writes it: ``/admin/realms/{realm}/users``."""
+    return "/admin/" + _PARAMETER.sub(r"{\1}", route_path)
+
+
+def _schema(name: str) -> dict:
+    if name.endswith("[]"):
+        return {"type": "array", "items": _schema(name[:-2])}
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(name: str) -> dict:
+    return {"content": {"application/json": {"schema": _schema(name)}}}
+
+
+def _operation(method: str, operation) -> dict:
+    answer = {"description": {200: "OK", 201: "Created", 204: "No content"}[operation.status]}
+    if operation.response:
+        answer |= _json(operation.response)
+    if operation.status == 201:
+        answer["headers"] = {
+            "Location": {"description": "the new object's URL", "schema": {"type": "string"}}
+        }
+    errors = _ERRORS | (_CHANGE_ERRORS if method != "GET" else {})
+    described = {
+        "summary": operation.summary,
+        "responses": {
+            str(operation.status): answer,
+            **{code: {"description": text} | _json("Error") for code, text in errors.items()},
+        },
+    }
+    if operation.role:
+        described["description"] = f"Needs the {CLIENT_ID} role {operation.role} (or realm-admin)."
+    if operation.request:
+        described["requestBody"] = {"required": True} | _json(operation.request)
+    return described
+
+
+@cache
+def document() -> dict:
+    paths = {}
+    for route in ROUTES:
+        parameters = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in _PARAMETER.findall(route.path)
+        ]
+        item = {method.lower(): _operation(method, op) for method, op in route.operations.items()}
+        if parameters:
+            item["parameters"] = parameters
+        paths[openapi_path(route.path)] = item
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "authserver admin REST API",
+            "version": "1",
+            "description": (
+                "Keycloak's admin API shape for realms, clients, roles, users, groups and "
+                "client scopes, with the realm file's field names."
+            ),
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": (
+                        "An access token of the realm managed, or of master for a superuser"
+                    ),
+                }
+            },
+        },
+    }
+
+
+@require_GET
+def serve(request):
+    return JsonResponse(document())

@@ -1,0 +1,93 @@
+"""Who is calling, and what they may do on which realm.
+
+The caller is the user (or client service account) of a bearer access token, checked against
+the realm that issued it. Its admin roles are the client roles of that realm's
+``realm-management`` client that the user holds now, directly or through groups: they are read
+at each request, so taking a role away takes effect at once, not when the token expires.
+
+- a token of realm X carrying realm-management roles manages realm X, and only X;
+- a token of the ``master`` realm whose user is a superuser manages every realm;
+- ``manage-*`` implies the matching ``view-*``; ``realm-admin`` implies every role.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from accounts.models import MASTER_REALM, Realm, User
+from authserver.adminapi import realm_management
+from authserver.protocol import bearer, jwt
+from authserver.protocol.claims import effective_roles
+from authserver.protocol.errors import InvalidToken
+
+_REALMS_PREFIX = "/realms/"
+
+
+@dataclass(frozen=True)
+class Caller:
+    user: User
+    realm: Realm
+    roles: frozenset[str]
+
+    @property
+    def superuser(self) -> bool:
+        return self.realm.name == MASTER_REALM and self.user.is_superuser
+
+    def sees(self, realm: Realm) -> bool:
+        """Whether ``realm`` exists for this caller at all (else: 404, as if it did not): its
+        own realm, or every realm for a superuser of the master realm."""
+        return self.superuser or realm.pk == self.realm.pk
+
+    def administers(self, realm: Realm) -> bool:
+        """Whether the caller holds any admin role in ``realm`` (GET /admin/realms lists it)."""
+        return self.superuser or (realm.pk == self.realm.pk and bool(self.roles))
+
+    def may(self, realm: Realm, role: str) -> bool:
+        if self.superuser:
+            return True
+        if realm.pk != self.realm.pk:
+            return False
+        return bool(self.roles & implied_by(role))
+
+    def may_grant(self, role_name: str) -> bool:
+        """Keycloak's rule for admin roles: only who holds one (or realm-admin) hands it out."""
+        return self.superuser or bool(self.roles & {role_name, realm_management.REALM_ADMIN})
+
+
+def implied_by(role: str) -> set[str]:
+    """The roles that grant ``role``: itself, realm-admin, and manage-X for view-X."""
+    found = {role, realm_management.REALM_ADMIN}
+    if role.startswith("view-"):
+        found.add("manage-" + role.removeprefix("view-"))
+    return found
+
+
+def authenticate(token: str) -> Caller:
+    """The caller of an access token of one of our realms; InvalidToken otherwise."""
+    realm = _issuing_realm(token)
+    if realm is None:
+        raise InvalidToken(bearer.INVALID, detail="admin API: no enabled realm issued this token")
+    user = bearer.authenticate(realm, token).user
+    if user is None:
+        raise InvalidToken(bearer.INVALID, detail="admin API: the token has no user")
+    return Caller(user=user, realm=realm, roles=frozenset(_admin_roles(user)))
+
+
+def _issuing_realm(token: str) -> Realm | None:
+    """The enabled realm named by the token's ``iss``; bearer.authenticate then checks that
+    this realm really signed it."""
+    issuer = (jwt.unverified_claims(token) or {}).get("iss")
+    prefix = settings.AUTHSERVER_URL + _REALMS_PREFIX
+    if not isinstance(issuer, str) or not issuer.startswith(prefix):
+        return None
+    return Realm.objects.filter(name=issuer.removeprefix(prefix), enabled=True).first()
+
+
+def _admin_roles(user: User) -> set[str]:
+    return {
+        role.name
+        for role in effective_roles(user)
+        if role.client_id is not None
+        and role.client.client_id == realm_management.CLIENT_ID
+        and role.realm_id == user.realm_id
+    }

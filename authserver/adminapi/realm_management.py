@@ -1,0 +1,51 @@
+"""The ``realm-management`` client every realm has, and its roles (Keycloak's admin roles).
+
+Granting a user (or a group, or a service account) one of these client roles lets its tokens
+use the admin API on that realm: ``view-*`` to read, ``manage-*`` to change (and read);
+``realm-admin`` is all of them.
+"""
+
+from accounts.models import Realm, Role
+from accounts.realms import for_realm
+from authserver.models import Client
+
+CLIENT_ID = "realm-management"
+REALM_ADMIN = "realm-admin"
+VIEW_REALM, MANAGE_REALM = "view-realm", "manage-realm"
+VIEW_CLIENTS, MANAGE_CLIENTS = "view-clients", "manage-clients"
+VIEW_USERS, MANAGE_USERS = "view-users", "manage-users"
+
+ROLES = {
+    REALM_ADMIN: "Everything below",
+    VIEW_REALM: "Read the realm's settings and realm roles",
+    MANAGE_REALM: "Change the realm's settings and realm roles",
+    VIEW_CLIENTS: "Read clients, client roles and client scopes",
+    MANAGE_CLIENTS: "Change clients, client roles and client scopes",
+    VIEW_USERS: "Read users and groups",
+    MANAGE_USERS: "Change users and groups",
+}
+
+
+def ensure(realm: Realm) -> Client:
+    """The realm's realm-management client with its roles, made if missing (idempotent).
+
+    Confidential with a random secret nobody is told, no flow enabled: it only holds roles,
+    like Keycloak's bearer-only client of the same name.
+    """
+    client = for_realm(Client, realm).filter(client_id=CLIENT_ID).first()
+    if client is None:
+        client = Client.objects.create(
+            realm=realm,
+            client_id=CLIENT_ID,
+            name="Realm management",
+            client_type=Client.CLIENT_CONFIDENTIAL,
+            authorization_grant_type=Client.GRANT_CLIENT_CREDENTIALS,
+            standard_flow_enabled=False,
+            service_accounts_enabled=False,
+            pkce_method="",
+        )
+    for name, description in ROLES.items():
+        Role.objects.get_or_create(
+            realm=realm, client=client, name=name, defaults={"description": description}
+        )
+    return client

@@ -1,0 +1,62 @@
+"""Objects as the admin API shows them: the realm file's representation plus Keycloak's ``id``.
+
+Identifiers: a user's ``id`` is its token subject (UUID); a client's is its ``clientId``; a
+role's and a client scope's, its name; a group's, its database key (names repeat across
+parents). Secrets and password hashes are never shown.
+"""
+
+from accounts.models import ClientScope, Group, Realm, Role, User
+from accounts.realms import for_realm
+from authserver.models import Client
+from authserver.realmfile import exporter
+
+
+def realm(realm: Realm) -> dict:
+    return {"id": realm.name, **exporter.export_realm_settings(realm)}
+
+
+def client(client: Client) -> dict:
+    found = {"id": client.client_id, **exporter.export_client(client)}
+    found.pop("hashedSecret", None)
+    return found
+
+
+def client_scope(scope: ClientScope) -> dict:
+    return {"id": scope.name, **exporter.export_client_scope(scope)}
+
+
+def role(role: Role) -> dict:
+    return {
+        "id": role.name,
+        "name": role.name,
+        "description": role.description,
+        "clientRole": role.client_id is not None,
+        "containerId": role.client.client_id if role.client_id else role.realm.name,
+    }
+
+
+def group(group: Group) -> dict:
+    """The group with its subgroups, each with ``id`` and ``path`` beside the file's fields."""
+    ids = {(each.parent_id, each.name): each.pk for each in for_realm(Group, group.realm)}
+    return _with_ids(exporter.export_group(group), group.pk, group.path, ids)
+
+
+def _with_ids(entry: dict, pk: int, path: str, ids: dict) -> dict:
+    return {
+        "id": str(pk),
+        "name": entry["name"],
+        "path": path,
+        "realmRoles": entry["realmRoles"],
+        "clientRoles": entry["clientRoles"],
+        "subGroups": [
+            _with_ids(child, ids[pk, child["name"]], f"{path}/{child['name']}", ids)
+            for child in entry["subGroups"]
+        ],
+    }
+
+
+def user(user: User) -> dict:
+    found = exporter.export_user(user)
+    del found["credentials"]
+    found["createdTimestamp"] = int(user.date_joined.timestamp() * 1000)
+    return found

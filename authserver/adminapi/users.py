@@ -1,0 +1,170 @@
+"""/admin/realms/{realm}/users[/{id}[/reset-password]]: a user's ``id`` is its token subject.
+
+Passwords come in ``credentials`` (as in a realm file) or through reset-password; a password in
+clear must satisfy the realm's password policy. A stored hash (``hashedValue``, Keycloak's
+``secretData``) is taken as a realm file's is: a hash cannot be checked against a policy.
+"""
+
+import uuid
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+
+from accounts.models import User
+from accounts.realms import for_realm
+from authserver.adminapi import mappings
+from authserver.adminapi import representations as rep
+from authserver.adminapi.api import (
+    NO_CONTENT,
+    Context,
+    Result,
+    created,
+    location,
+    object_body,
+    ok,
+    page,
+)
+from authserver.adminapi.errors import Conflict, Forbidden, NotFound, invalid_field
+from authserver.realmfile import reader
+from authserver.realmfile.errors import RealmFileError, quote
+from authserver.realmfile.importer import checked
+from authserver.realmfile.schema import PasswordSpec, UserSpec
+
+RESOURCE = "USER"
+_CREDENTIAL = "credentials[0]"
+
+
+def _find(context: Context, user_id: str) -> User:
+    try:
+        subject = uuid.UUID(user_id)
+    except ValueError:
+        raise NotFound("no such user") from None
+    user = for_realm(User, context.realm).filter(subject=subject).first()
+    if user is None:
+        raise NotFound("no such user")
+    return user
+
+
+def _path(user: User) -> str:
+    return f"users/{user.subject}"
+
+
+def list_users(context: Context) -> Result:
+    query = context.query
+    users = for_realm(User, context.realm).prefetch_related("roles__client", "realm_groups")
+    exact = query.get("exact") == "true"
+    for key, field in (
+        ("username", "username"),
+        ("email", "email"),
+        ("firstName", "first_name"),
+        ("lastName", "last_name"),
+    ):
+        if key in query:
+            lookup = field if exact else f"{field}__icontains"
+            users = users.filter(**{lookup: query[key]})
+    if query.get("search"):
+        words = query["search"].strip("*")
+        users = users.filter(
+            Q(username__icontains=words)
+            | Q(email__icontains=words)
+            | Q(first_name__icontains=words)
+            | Q(last_name__icontains=words)
+        )
+    return ok([rep.user(user) for user in page(users.order_by("username"), query)])
+
+
+def get_user(context: Context, user_id: str) -> Result:
+    return ok(rep.user(_find(context, user_id)))
+
+
+def create_user(context: Context) -> Result:
+    spec = reader.read_user(object_body(context))
+    if for_realm(User, context.realm).filter(username=spec.username).exists():
+        raise Conflict(f"user {quote(spec.username)} already exists")
+    user = User(realm=context.realm)
+    if spec.subject is not None:
+        if User.objects.filter(subject=spec.subject).exists():
+            raise Conflict("a user with this id already exists")
+        user.subject = spec.subject
+    user.set_unusable_password()
+    _save(context, user, spec)
+    after = rep.user(user)
+    context.record("CREATE", RESOURCE, _path(user), after=after)
+    return created(after, location(context.realm, _path(user)))
+
+
+def update_user(context: Context, user_id: str) -> Result:
+    user = _changeable(context, user_id)
+    before = rep.user(user)
+    spec = reader.read_user(before | object_body(context))
+    if spec.subject != user.subject:
+        raise invalid_field("id", "does not match the user of the URL")
+    taken = for_realm(User, context.realm).filter(username=spec.username).exclude(pk=user.pk)
+    if taken.exists():
+        raise Conflict(f"user {quote(spec.username)} already exists")
+    _save(context, user, spec)
+    context.record("UPDATE", RESOURCE, _path(user), before=before, after=rep.user(user))
+    return NO_CONTENT
+
+
+def delete_user(context: Context, user_id: str) -> Result:
+    user = _changeable(context, user_id)
+    before = rep.user(user)
+    mappings.check_grants(context, user.roles.select_related("client"), [])
+    user.delete()
+    context.record("DELETE", RESOURCE, _path(user), before=before)
+    return NO_CONTENT
+
+
+def reset_password(context: Context, user_id: str) -> Result:
+    """Keycloak's PUT .../reset-password with a credential {type, value, temporary}."""
+    user = _changeable(context, user_id)
+    body = object_body(context)
+    try:
+        spec = reader.read_user({"username": user.username, "credentials": [body]})
+    except RealmFileError as error:
+        # Named as in this body, not the wrapper: "value", not "credentials[0].value".
+        path = error.path.removeprefix(_CREDENTIAL).lstrip(".")
+        raise invalid_field(path, error.message) from None
+    _set_password(user, spec.password, path="value")
+    user.save()
+    context.record("ACTION", RESOURCE, f"{_path(user)}/reset-password")
+    return NO_CONTENT
+
+
+def _changeable(context: Context, user_id: str) -> User:
+    user = _find(context, user_id)
+    if user.is_superuser and not context.caller.superuser:
+        raise Forbidden("only a superuser may change a superuser")
+    return user
+
+
+def _save(context: Context, user: User, spec: UserSpec) -> None:
+    roles = mappings.roles(context, spec.realm_roles, spec.client_roles)
+    groups = mappings.groups(context, spec.groups)
+    before = list(user.roles.select_related("client")) if user.pk else []
+    mappings.check_grants(context, before, roles)
+    user.username = spec.username
+    user.email = spec.email
+    user.email_verified = spec.email_verified
+    user.first_name = spec.first_name
+    user.last_name = spec.last_name
+    user.is_active = spec.enabled
+    if spec.password is not None:
+        _set_password(user, spec.password, path=f"{_CREDENTIAL}.value")
+    checked(user).save()
+    user.roles.set(roles)
+    user.realm_groups.set(groups)
+
+
+def _set_password(user: User, password: PasswordSpec, *, path: str) -> None:
+    if password.encoded is not None:
+        user.password = password.encoded
+    else:
+        try:
+            validate_password(password.plain, user=user)
+        except ValidationError as error:
+            raise invalid_field(path, " ".join(error.messages)) from None
+        user.set_password(password.plain)
+    user.password_temporary = password.temporary

@@ -1,0 +1,1 @@
+"""Grant types of our own, registered in server.py's table beside oauthlib's."""

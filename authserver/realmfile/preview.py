@@ -1,0 +1,71 @@
+"""What importing a realm file would change, counted before anything is written.
+
+An import replaces the realm as a whole (importer.py), so every object of the file is either
+added (new name) or replaced (same name), and every object of the realm that the file lacks is
+removed.
+"""
+
+from dataclasses import dataclass
+
+from accounts.models import ClientScope, Group, Realm, Role, User
+from accounts.realms import for_realm
+from authserver.models import Client
+from authserver.realmfile.schema import GroupSpec, RealmSpec
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str
+    added: int
+    replaced: int
+    removed: int
+
+
+@dataclass(frozen=True)
+class Preview:
+    realm: str
+    exists: bool
+    changes: tuple[Change, ...]
+
+
+def _change(kind: str, incoming: set, existing: set) -> Change:
+    return Change(
+        kind=kind,
+        added=len(incoming - existing),
+        replaced=len(incoming & existing),
+        removed=len(existing - incoming),
+    )
+
+
+def _group_paths(specs: tuple[GroupSpec, ...], prefix: str = "") -> set[str]:
+    paths = set()
+    for spec in specs:
+        path = f"{prefix}/{spec.name}"
+        paths |= {path} | _group_paths(spec.sub_groups, path)
+    return paths
+
+
+def preview(spec: RealmSpec) -> Preview:
+    """The counts of users, clients, roles, groups and client scopes added, replaced, removed."""
+    realm = Realm.objects.filter(name=spec.name).first()
+    roles = {(None, role.name) for role in spec.realm_roles} | {
+        (client_id, role.name) for client_id, specs in spec.client_roles for role in specs
+    }
+    incoming = {
+        "users": {user.username for user in spec.users},
+        "clients": {client.client_id for client in spec.clients},
+        "roles": roles,
+        "groups": _group_paths(spec.groups),
+        "client scopes": {scope.name for scope in spec.client_scopes} | set(ClientScope.BUILT_IN),
+    }
+    existing: dict[str, set] = {kind: set() for kind in incoming}
+    if realm is not None:
+        existing = {
+            "users": set(for_realm(User, realm).values_list("username", flat=True)),
+            "clients": set(for_realm(Client, realm).values_list("client_id", flat=True)),
+            "roles": set(for_realm(Role, realm).values_list("client__client_id", "name")),
+            "groups": {group.path for group in for_realm(Group, realm).select_related("parent")},
+            "client scopes": set(for_realm(ClientScope, realm).values_list("name", flat=True)),
+        }
+    changes = tuple(_change(kind, incoming[kind], existing[kind]) for kind in incoming)
+    return Preview(realm=spec.name, exists=realm is not None, changes=changes)

@@ -1,0 +1,46 @@
+"""Bearer-token validation for a resource server (RFC 6750, RFC 9068, RFC 7662, RFC 8693).
+
+Framework-free: only ``cryptography`` and the standard library, with the HTTP client, the
+cache and the clock injectable (import-linter forbids Django here). Lift the package into any
+service::
+
+    from resource_server.auth import BearerValidator, Issuer
+
+    issuer = Issuer("https://auth.example.com/realms/demo")
+    validator = BearerValidator(issuer, audience="orders")
+    principal = validator.validate(token)        # or raises a BearerError
+"""
+
+from resource_server.auth.challenge import bearer_token, www_authenticate
+from resource_server.auth.errors import (
+    AccessDenied,
+    BearerError,
+    InsufficientScope,
+    InvalidRequest,
+    InvalidToken,
+    IssuerUnavailable,
+    MissingToken,
+)
+from resource_server.auth.introspection import Introspector
+from resource_server.auth.issuer import Issuer
+from resource_server.auth.outbound import TokenClient, TokenRequestFailed
+from resource_server.auth.principal import Principal
+from resource_server.auth.validator import BearerValidator
+
+__all__ = [
+    "AccessDenied",
+    "BearerError",
+    "BearerValidator",
+    "InsufficientScope",
+    "Introspector",
+    "InvalidRequest",
+    "InvalidToken",
+    "Issuer",
+    "IssuerUnavailable",
+    "MissingToken",
+    "Principal",
+    "TokenClient",
+    "TokenRequestFailed",
+    "bearer_token",
+    "www_authenticate",
+]

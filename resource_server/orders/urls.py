@@ -1,0 +1,14 @@
+from django.urls import path
+
+from resource_server import views
+from resource_server.orders import views as orders
+
+urlpatterns = [
+    path("api/public/health", views.health, name="health"),
+    path("api/orders", orders.orders, name="orders"),
+    path("api/orders/<uuid:order_id>", orders.order, name="order"),
+    path("api/admin/orders", orders.admin_orders, name="admin-orders"),
+]
+
+handler404 = "resource_server.views.not_found"
+handler500 = "resource_server.views.server_error"

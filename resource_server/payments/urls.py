@@ -1,0 +1,12 @@
+from django.urls import path
+
+from resource_server import views
+from resource_server.payments import views as payments
+
+urlpatterns = [
+    path("api/public/health", views.health, name="health"),
+    path("api/payments", payments.payments, name="payments"),
+]
+
+handler404 = "resource_server.views.not_found"
+handler500 = "resource_server.views.server_error"

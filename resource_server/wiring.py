@@ -1,0 +1,76 @@
+"""The process's issuer, validator and token client, built once from ``RESOURCE_SERVER``.
+
+One of each per process: the issuer's parsed keys and the cached service token are shared by
+every request the process serves. A change of the setting (tests) builds them anew.
+"""
+
+import functools
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+from resource_server import conf
+from resource_server.auth import BearerValidator, Introspector, Issuer, TokenClient
+from resource_server.conf import ServiceConfig
+
+
+def config() -> ServiceConfig:
+    return settings.RESOURCE_SERVER
+
+
+@functools.cache
+def issuer() -> Issuer:
+    return Issuer(config().issuer, min_refresh_seconds=config().jwks_min_refresh_seconds)
+
+
+@functools.cache
+def validator() -> BearerValidator:
+    current = config()
+    introspector = None
+    if current.introspect:
+        # Django's cache is Redis when REDIS_URL is set: one answer serves every worker.
+        introspector = Introspector(
+            issuer(),
+            client_id=current.client_id,
+            client_secret=current.client_secret,
+            cache=cache,
+            cache_seconds=current.introspection_cache_seconds,
+        )
+    return BearerValidator(
+        issuer(),
+        audience=current.audience,
+        leeway_seconds=current.leeway_seconds,
+        introspector=introspector,
+    )
+
+
+@functools.cache
+def token_client() -> TokenClient:
+    current = config()
+    return TokenClient(issuer(), client_id=current.client_id, client_secret=current.client_secret)
+
+
+def require_configuration(*, needs_client: bool) -> None:
+    """ImproperlyConfigured naming every missing variable (called by the WSGI modules)."""
+    absent = conf.missing(config(), needs_client=needs_client)
+    if absent:
+        raise ImproperlyConfigured(
+            f"the {config().name} service needs " + ", ".join(absent) + " (see README.md)"
+        )
+
+
+_BUILT = (issuer, validator, token_client)
+
+
+def reset() -> None:
+    for built in _BUILT:
+        built.cache_clear()
+
+
+@receiver(setting_changed, dispatch_uid="resource_server.wiring.reset")
+def _setting_changed(setting, **kwargs):
+    if setting == "RESOURCE_SERVER":
+        reset()

@@ -1,0 +1,176 @@
+"""/admin/realms/{realm}/clients: Keycloak's representation, secrets told once, field errors."""
+
+import pytest
+
+from accounts.models import Event, User
+from authserver.adminapi import realm_management as rm
+from authserver.models import Client
+from tests.adminapi.helpers import admin_token, call, url
+from tests.factories import make_client, make_scope
+from tests.protocol.helpers import basic, endpoint, post_form
+
+pytestmark = pytest.mark.django_db
+
+WEB = {
+    "clientId": "web",
+    "name": "Web",
+    "redirectUris": ["https://web.example/cb"],
+    "webOrigins": ["https://web.example"],
+    "defaultClientScopes": ["openid", "profile"],
+    "optionalClientScopes": ["orders:read"],
+    "attributes": {"pkce.code.challenge.method": "S256", "login_theme": "acme"},
+}
+
+
+@pytest.fixture
+def manager(realm):
+    make_scope(realm, "orders:read", audience="orders")
+    return admin_token(realm, rm.MANAGE_CLIENTS)
+
+
+def token_response(http, realm, client_id, secret):
+    return post_form(
+        http,
+        endpoint(realm, "token"),
+        {"grant_type": "client_credentials"},
+        HTTP_AUTHORIZATION=basic(client_id, secret),
+    )
+
+
+def test_it_creates_a_client_and_tells_its_generated_secret_once(client, realm, manager):
+    response = call(client, "POST", url(realm, "clients"), manager, WEB)
+    assert response.status_code == 201, response.content
+    assert response["Location"] == "/admin/realms/acme/clients/web"
+    body = response.json()
+    assert body["id"] == body["clientId"] == "web"
+    assert body["defaultClientScopes"] == ["openid", "profile"]
+    assert body["attributes"] == {"login_theme": "acme", "pkce.code.challenge.method": "S256"}
+    secret = body["secret"]
+    stored = Client.objects.get(realm=realm, client_id="web")
+    assert stored.client_secret != secret  # hashed
+    shown = call(client, "GET", url(realm, "clients", "web"), manager).json()
+    assert "secret" not in shown and "hashedSecret" not in shown
+    assert {key: shown[key] for key in WEB} == WEB | {"attributes": body["attributes"]}
+
+
+def test_it_makes_a_service_account_whose_secret_works(client, realm, manager):
+    body = {"clientId": "machine", "standardFlowEnabled": False, "serviceAccountsEnabled": True}
+    secret = call(client, "POST", url(realm, "clients"), manager, body).json()["secret"]
+    assert token_response(client, realm, "machine", secret).status_code == 200
+    assert User.objects.filter(realm=realm, username="service-account-machine").exists()
+
+
+def test_it_regenerates_the_secret(client, realm, manager):
+    make_client(realm, "machine", service_accounts_enabled=True, standard_flow_enabled=False)
+    response = call(client, "POST", url(realm, "clients", "machine", "client-secret"), manager)
+    assert response.status_code == 200
+    assert response.json()["type"] == "secret"
+    new = response.json()["value"]
+    stored = Client.objects.get(client_id="machine")
+    from django.contrib.auth.hashers import check_password
+
+    assert check_password(new, stored.client_secret)
+    event = Event.objects.get(type="ACTION")
+    assert event.resource_path == "clients/machine/client-secret"
+    assert new not in str(event.before) + str(event.after)
+
+
+def test_it_updates_only_the_fields_given_and_keeps_the_secret(client, realm, manager):
+    secret = call(client, "POST", url(realm, "clients"), manager, WEB).json()["secret"]
+    hashed = Client.objects.get(client_id="web").client_secret
+    response = call(client, "PUT", url(realm, "clients", "web"), manager, {"name": "Renamed"})
+    assert response.status_code == 204
+    stored = Client.objects.get(client_id="web")
+    assert stored.name == "Renamed"
+    assert stored.redirect_uris == "https://web.example/cb"
+    assert stored.client_secret == hashed
+    assert secret
+    event = Event.objects.get(type="UPDATE")
+    assert event.before["name"] == "Web" and event.after["name"] == "Renamed"
+    assert event.resource_type == "CLIENT" and event.resource_path == "clients/web"
+
+
+def test_it_deletes_a_client(client, realm, manager):
+    make_client(realm, "web")
+    response = call(client, "DELETE", url(realm, "clients", "web"), manager)
+    assert response.status_code == 204
+    assert not Client.objects.filter(client_id="web").exists()
+    event = Event.objects.get(type="DELETE")
+    assert event.before["clientId"] == "web" and event.after is None
+    assert event.username and event.realm == realm
+
+
+def test_it_lists_clients_by_client_id(client, realm, manager):
+    make_client(realm, "web")
+    listed = call(client, "GET", url(realm, "clients") + "?clientId=web", manager).json()
+    assert [entry["id"] for entry in listed] == ["web"]
+    everything = call(client, "GET", url(realm, "clients"), manager).json()
+    assert rm.CLIENT_ID in [entry["clientId"] for entry in everything]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"redirectUris": ["https://ok.example/cb", "not a uri"]}, "redirectUris[1]"),
+        ({"redirectUris": ["https://app.example/*"]}, "redirectUris[0]"),
+        ({"defaultClientScopes": ["ghost"]}, "defaultClientScopes[0]"),
+        ({"enabled": "yes"}, "enabled"),
+        ({"clientId": ""}, "clientId"),
+        ({"clientId": "a/b"}, "clientId"),
+        (
+            {"attributes": {"pkce.code.challenge.method": "plain"}},
+            'attributes["pkce.code.challenge.method"]',
+        ),
+        ({"publicClient": True, "serviceAccountsEnabled": True}, "serviceAccountsEnabled"),
+        ({"redirectUris": []}, "redirectUris"),
+    ],
+)
+def test_it_names_the_bad_field(client, realm, manager, change, field):
+    response = call(client, "POST", url(realm, "clients"), manager, WEB | change)
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["error"] == "invalid_request"
+    assert list(body["fields"]) == [field]
+    assert not Client.objects.filter(client_id="web").exists()
+    assert not Event.objects.exists()
+
+
+def test_it_refuses_a_duplicate_client_id_with_409(client, realm, manager):
+    make_client(realm, "web")
+    response = call(client, "POST", url(realm, "clients"), manager, WEB)
+    assert response.status_code == 409
+    assert response.json()["error"] == "conflict"
+
+
+def test_it_keeps_the_realm_management_client_built_in(client, realm, manager):
+    for method in ("PUT", "DELETE"):
+        response = call(client, method, url(realm, "clients", rm.CLIENT_ID), manager, {})
+        assert response.status_code == 400, (method, response.content)
+    assert Client.objects.filter(realm=realm, client_id=rm.CLIENT_ID).exists()
+
+
+def test_it_answers_404_for_a_client_of_another_realm(client, realm, other_realm, manager):
+    make_client(other_realm, "charlies-client")
+    for method in ("GET", "PUT", "DELETE"):
+        response = call(client, method, url(realm, "clients", "charlies-client"), manager, {})
+        assert response.status_code == 404, method
+    assert Client.objects.filter(client_id="charlies-client").exists()
+
+
+def test_it_lets_a_viewer_read_but_not_change(client, realm):
+    viewer = admin_token(realm, rm.VIEW_CLIENTS)
+    assert call(client, "GET", url(realm, "clients"), viewer).status_code == 200
+    response = call(client, "POST", url(realm, "clients"), viewer, WEB)
+    assert response.status_code == 403
+    assert not Client.objects.filter(client_id="web").exists()
+
+
+def test_it_merges_attributes_one_by_one(client, realm, manager):
+    call(client, "POST", url(realm, "clients"), manager, WEB)
+    body = {"attributes": {"login_theme": None, "display.on.consent.screen": "true"}}
+    assert call(client, "PUT", url(realm, "clients", "web"), manager, body).status_code == 204
+    shown = call(client, "GET", url(realm, "clients", "web"), manager).json()
+    assert shown["attributes"] == {
+        "display.on.consent.screen": "true",
+        "pkce.code.challenge.method": "S256",
+    }
