@@ -1,15 +1,23 @@
 """gunicorn settings from the environment.
 
 gunicorn -c deploy/gunicorn.conf.py authserver.wsgi
+gunicorn -c deploy/gunicorn.conf.py resource_server.orders.wsgi     (RS_BIND; payments likewise)
 
-The payment service runs with this file too; TLS and mutual TLS are docs/deployment.md.
+TLS and mutual TLS between the services: docs/deployment.md.
 """
 
 import multiprocessing
 import os
 import ssl
+import sys
 
-bind = os.environ.get("AUTHSERVER_BIND", "127.0.0.1:8000")
+# The sample services share this file; they listen where RS_BIND says.
+_SAMPLE_SERVICE = any(arg.startswith("resource_server.") for arg in sys.argv[1:])
+bind = (
+    os.environ.get("RS_BIND", "127.0.0.1:8001")
+    if _SAMPLE_SERVICE
+    else os.environ.get("AUTHSERVER_BIND", "127.0.0.1:8000")
+)
 workers = int(os.environ.get("AUTHSERVER_WORKERS") or multiprocessing.cpu_count() * 2 + 1)
 threads = int(os.environ.get("AUTHSERVER_THREADS") or 1)
 worker_class = "sync" if threads == 1 else "gthread"

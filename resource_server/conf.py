@@ -24,6 +24,9 @@ class ServiceConfig:
     client_secret: str = field(default="", repr=False)
     payments_url: str = ""
     payments_audience: str = "payments"
+    payments_ca: str = ""
+    tls_client_cert: str = ""
+    tls_client_key: str = field(default="", repr=False)
     leeway_seconds: float = 30
     jwks_min_refresh_seconds: float = 10
     introspect: bool = False
@@ -46,6 +49,9 @@ def load(name: str, *, default_audience: str) -> ServiceConfig:
         client_secret=env.secret("RS_CLIENT_SECRET"),
         payments_url=env.url("PAYMENTS_URL"),
         payments_audience=env.string("PAYMENTS_AUDIENCE") or "payments",
+        payments_ca=env.string("RS_PAYMENTS_CA"),
+        tls_client_cert=env.string("RS_TLS_CLIENT_CERT"),
+        tls_client_key=env.string("RS_TLS_CLIENT_KEY"),
         leeway_seconds=env.number("RS_CLOCK_SKEW_SECONDS", 30),
         jwks_min_refresh_seconds=env.number("RS_JWKS_MIN_REFRESH_SECONDS", 10),
         introspect=env.boolean("RS_INTROSPECT"),

@@ -12,7 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from resource_server import conf
+from resource_server import conf, tls
 from resource_server.auth import BearerValidator, Introspector, Issuer, TokenClient
 from resource_server.conf import ServiceConfig
 
@@ -53,6 +53,15 @@ def token_client() -> TokenClient:
     return TokenClient(issuer(), client_id=current.client_id, client_secret=current.client_secret)
 
 
+@functools.cache
+def payments_tls():
+    """The TLS context for calls to the payment service (mutual TLS when configured)."""
+    current = config()
+    return tls.client_context(
+        ca=current.payments_ca, cert=current.tls_client_cert, key=current.tls_client_key
+    )
+
+
 def require_configuration(*, needs_client: bool) -> None:
     """ImproperlyConfigured naming every missing variable (called by the WSGI modules)."""
     absent = conf.missing(config(), needs_client=needs_client)
@@ -62,7 +71,7 @@ def require_configuration(*, needs_client: bool) -> None:
         )
 
 
-_BUILT = (issuer, validator, token_client)
+_BUILT = (issuer, validator, token_client, payments_tls)
 
 
 def reset() -> None:

@@ -94,6 +94,7 @@ def charge(order: Order, *, subject_token: str | None) -> dict:
                 "currency": order.currency,
             },
             headers={"Authorization": f"Bearer {token}"},
+            context=wiring.payments_tls(),
         )
     except http.FetchError as error:
         raise PaymentFailed(str(error), unavailable=True) from None

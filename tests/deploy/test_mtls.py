@@ -187,3 +187,20 @@ def test_it_refuses_to_start_half_configured(certs, env, message):
     )
     assert result.returncode != 0
     assert message in (result.stdout + result.stderr).decode()
+
+
+def test_the_order_service_calls_payments_with_its_certificate(certs, mtls_port):
+    from resource_server import tls
+    from resource_server.auth import http
+
+    context = tls.client_context(
+        ca=str(certs / "ca.crt"),
+        cert=str(certs / "orders-service.crt"),
+        key=str(certs / "orders-service.key"),
+    )
+    answer = http.fetch("GET", f"https://localhost:{mtls_port}/", context=context)
+    assert answer.status == 200
+
+    without = tls.client_context(ca=str(certs / "ca.crt"))
+    with pytest.raises(http.FetchError):
+        http.fetch("GET", f"https://localhost:{mtls_port}/", context=without)
