@@ -2,11 +2,14 @@
 a client, a role and a user, and that user then signs in to a real client; keys are rotated and
 a session revoked from the console; a realm administrator sees nothing of another realm.
 
-The screenshots in docs/ (the README's console tour) are taken here.
+The screenshots in docs/ (the README's console tour) are taken here: every run takes them, and
+``AUTHSERVER_UPDATE_SCREENSHOTS=1`` writes them over the ones in docs/.
 """
 
 import json
+import os
 import re
+import tempfile
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -24,7 +27,11 @@ from tests.factories import make_client, make_realm, make_user
 
 pytestmark = pytest.mark.browser
 
-DOCS = Path(settings.BASE_DIR) / "docs"
+DOCS = (
+    Path(settings.BASE_DIR) / "docs"
+    if os.environ.get("AUTHSERVER_UPDATE_SCREENSHOTS") == "1"
+    else Path(tempfile.mkdtemp(prefix="console-screenshots-"))
+)
 ROOT_PASSWORD = "Root-Password-1"
 ALICE_PASSWORD = "Alice-Password-1"
 SECRET = re.compile(r"it will not be shown again: ([A-Za-z0-9]+)")

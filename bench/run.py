@@ -1,0 +1,647 @@
+"""make bench: the authorization server under gunicorn, driven over loopback by wrk.
+
+    python bench/run.py [--duration 8] [--concurrency 1,8,32] [--only client_credentials_rs256,...]
+
+PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set, SQLite under bench/var otherwise.
+Prints a table and writes bench/results/<timestamp>-<database>.json. See docs/performance.md.
+"""
+
+import argparse
+import base64
+import functools
+import http.client
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+VAR = BENCH / "var"
+RESULTS = BENCH / "results"
+LUA = BENCH / "wrk"
+PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
+GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
+
+sys.path.insert(0, str(BENCH))
+import setup_realm as fixtures  # noqa: E402
+
+RS, ES = "bench-rs256", "bench-es256"
+
+
+def basic(client_id: str, secret: str) -> str:
+    raw = f"{quote(client_id, safe='')}:{quote(secret, safe='')}".encode()
+    return "Basic " + base64.b64encode(raw).decode()
+
+
+SERVICE_AUTH = basic(fixtures.SERVICE_CLIENT, fixtures.SERVICE_SECRET)
+WEB_AUTH = basic(fixtures.WEB_CLIENT, fixtures.WEB_SECRET)
+CODE_BODY = urlencode(
+    {
+        "grant_type": "authorization_code",
+        "redirect_uri": fixtures.REDIRECT_URI,
+        "code_verifier": fixtures.VERIFIER,
+    }
+)
+
+
+def oidc(realm: str, name: str) -> str:
+    return f"/realms/{realm}/protocol/openid-connect/{name}"
+
+
+# --- the server -------------------------------------------------------------------------------
+class Server:
+    app = "authserver.wsgi"
+    ready_path = f"/realms/{RS}/.well-known/openid-configuration"
+
+    def __init__(self, port: int):
+        self.port = port
+        self.base = f"http://127.0.0.1:{port}"
+        self.env = {
+            **os.environ,
+            "DJANGO_DEBUG": "0",
+            "AUTHSERVER_URL": self.base,
+            "AUTHSERVER_BIND": f"127.0.0.1:{port}",
+            "AUTHSERVER_VAR_DIR": str(VAR),
+            "AUTHSERVER_LOG_LEVEL": os.environ.get("AUTHSERVER_LOG_LEVEL", "WARNING"),
+            "PYTHONPATH": str(ROOT),
+            # One load generator on one address would meet the per-address limits at once; a
+            # limit no run reaches keeps the limiter's own cost (a cache round trip) measured.
+            "AUTHSERVER_RATE_TOKEN": os.environ.get("AUTHSERVER_RATE_TOKEN", "1000000/1000000"),
+            "AUTHSERVER_RATE_LOGIN": os.environ.get("AUTHSERVER_RATE_LOGIN", "1000000/1000000"),
+        }
+        self.process = None
+        self.started_at = None
+
+    def manage(self, *args: str) -> None:
+        subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=self.env, check=True)
+
+    def script(self, *args: str) -> None:
+        subprocess.run(
+            [PYTHON, str(BENCH / "setup_realm.py"), *args], cwd=ROOT, env=self.env, check=True
+        )
+
+    def start(self) -> float:
+        """Start gunicorn; the seconds from the spawn to the first request answered 200."""
+        if _port_open(self.port):
+            sys.exit(f"port {self.port} is taken; set BENCH_PORT")
+        log = open(VAR / f"{self.app}.log", "ab")  # noqa: SIM115 - closed with the process
+        self.started_at = time.perf_counter()
+        self.process = subprocess.Popen(
+            [GUNICORN, "-c", "deploy/gunicorn.conf.py", self.app],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        path = self.ready_path
+        deadline = self.started_at + 60
+        while time.perf_counter() < deadline:
+            if self.process.poll() is not None:
+                sys.exit(f"gunicorn exited ({self.process.returncode}); see {VAR}/{self.app}.log")
+            try:
+                status, _ = self.request("GET", path)
+                if status == 200:
+                    return time.perf_counter() - self.started_at
+            except OSError:
+                pass
+            time.sleep(0.005)
+        sys.exit("gunicorn did not answer within 60 s")
+
+    def request(self, method: str, path: str, body: str | None = None, headers=None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            connection.request(method, path, body=body, headers=headers or {})
+            response = connection.getresponse()
+            return response.status, response.read()
+        finally:
+            connection.close()
+
+    def post_form(self, path: str, form: dict, authorization: str | None = None):
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if authorization:
+            headers["Authorization"] = authorization
+        status, body = self.request("POST", path, urlencode(form), headers)
+        return status, json.loads(body) if body.startswith(b"{") else body
+
+    def workers(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()]
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=25)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+class OrdersService(Server):
+    """The sample resource server's order service, trusting the bench realm (SQLite of its own
+    under bench/var/orders)."""
+
+    app = "resource_server.orders.wsgi"
+    ready_path = "/api/public/health"
+
+    def __init__(self, port: int, issuer: str):
+        super().__init__(port)
+        self.env |= {
+            "DJANGO_SETTINGS_MODULE": "resource_server.orders.settings",
+            "RS_ISSUER": issuer,
+            "RS_CLIENT_ID": fixtures.SERVICE_CLIENT,
+            "RS_CLIENT_SECRET": fixtures.SERVICE_SECRET,
+            # GET /api/orders never calls the payment service; the setting must only be there.
+            "PAYMENTS_URL": "http://127.0.0.1:9/",
+            "RS_VAR_DIR": str(VAR / "orders"),
+            "RS_RATE_REPLENISH": "1000000",
+            "RS_RATE_BURST": "1000000",
+            "RS_LOG_LEVEL": "WARNING",
+        }
+        self.env.pop("RS_DATABASE_URL", None)
+
+    def migrate(self) -> None:
+        subprocess.run(
+            [PYTHON, "-m", "django", "migrate", "--no-input", "-v", "0"],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+        )
+
+
+def orders_available() -> bool:
+    try:
+        import importlib.util
+
+        return importlib.util.find_spec("resource_server.orders.wsgi") is not None
+    except ImportError:
+        return False
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str]:
+    # The command name (field 2) may hold spaces; everything after its ")" is space-separated.
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def server_cpu_seconds(server: "Server") -> float:
+    """CPU time of gunicorn's workers so far: the live ones, and those already recycled
+    (max_requests), which the master has reaped into its children's time."""
+    master = _stat(server.process.pid)
+    total = int(master[13]) + int(master[14])  # cutime, cstime
+    for pid in server.workers():
+        try:
+            fields = _stat(pid)
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / _TICKS
+
+
+def database_cpu(database: str) -> dict[int, int]:
+    """CPU ticks of each PostgreSQL backend serving ``database``, by pid."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes()
+            if not command.startswith(b"postgres: ") or f" {database} ".encode() not in command:
+                continue
+            fields = _stat(int(entry.name))
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        found[int(entry.name)] = int(fields[11]) + int(fields[12])
+    return found
+
+
+def database_cpu_seconds(before: dict[int, int], after: dict[int, int]) -> float:
+    """Backends come and go (CONN_MAX_AGE): a new one counts whole, a gone one what it had."""
+    return sum(ticks - before.get(pid, 0) for pid, ticks in after.items()) / _TICKS
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+# --- the load generator -----------------------------------------------------------------------
+def wrk(server: Server, path: str, *, script: str, concurrency: int, duration: int, **env):
+    threads = min(concurrency, os.cpu_count() or 1, 2)
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{concurrency}",
+        f"-d{duration}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA / script),
+        server.base + path,
+    ]
+    run_env = {
+        **os.environ,
+        "BENCH_LUA_DIR": str(LUA),
+        "BENCH_THREADS": str(threads),
+        **{f"BENCH_{name.upper()}": str(value) for name, value in env.items()},
+    }
+    finished = subprocess.run(command, env=run_env, capture_output=True, text=True, check=True)
+    for line in finished.stdout.splitlines():
+        if line.startswith("BENCH_JSON "):
+            result = json.loads(line.removeprefix("BENCH_JSON "))
+            result["errors"] = sum(result["errors"].values())
+            return result
+    raise RuntimeError(f"wrk said nothing useful:\n{finished.stdout}\n{finished.stderr}")
+
+
+def ensure_wrk() -> None:
+    if shutil.which("wrk"):
+        return
+    print("wrk is missing; installing Debian's package", file=sys.stderr)
+    install = ["apt-get", "install", "-y", "-q", "wrk"]
+    if subprocess.run(install, capture_output=True).returncode != 0:
+        subprocess.run(["apt-get", "update", "-q"], capture_output=True)
+        subprocess.run(install, capture_output=True)
+    if not shutil.which("wrk"):
+        sys.exit("FATAL: wrk could not be installed (apt-get install wrk)")
+
+
+# --- fixtures minted through the running server -------------------------------------------------
+def exchange_codes(server: Server, codes: list[str]) -> list[dict]:
+    """Spend codes at the token endpoint, as a client would: their access and refresh tokens."""
+    issued = []
+    for code in codes:
+        status, body = server.post_form(
+            oidc(RS, "token"),
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": fixtures.REDIRECT_URI,
+                "code_verifier": fixtures.VERIFIER,
+            },
+            WEB_AUTH,
+        )
+        if status != 200:
+            sys.exit(f"code exchange failed while preparing: {status} {body!r}")
+        issued.append(body)
+    return issued
+
+
+def login_form(server: Server) -> tuple[str, str]:
+    """A CSRF cookie and the form body of a correct login (each POST gets a 302)."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    connection.request("GET", f"/realms/{RS}/login")
+    response = connection.getresponse()
+    page = response.read().decode()
+    cookie = next(
+        value.split(";", 1)[0]
+        for name, value in response.getheaders()
+        if name.lower() == "set-cookie" and value.startswith("csrftoken=")
+    )
+    marker = 'name="csrfmiddlewaretoken" value="'
+    token = page.split(marker, 1)[1].split('"', 1)[0]
+    body = urlencode(
+        {
+            "csrfmiddlewaretoken": token,
+            "username": fixtures.USERNAME,
+            "password": fixtures.PASSWORD,
+        }
+    )
+    status, _ = server.request(
+        "POST",
+        f"/realms/{RS}/login",
+        body,
+        {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
+    )
+    if status != 302:
+        sys.exit(f"the bench user's login does not succeed ({status})")
+    return cookie, body
+
+
+# --- in-process validation ------------------------------------------------------------------------
+def validations_per_second(server: Server, token: str, seconds: float = 3.0) -> dict:
+    """Access-token validations per second of CPU in this one process (one core), as a resource
+    server does them: the sample resource server's validator when it is there (signature
+    against the issuer's JWKS, fetched once, then typ, iss, aud, exp and the principal),
+    else jwcrypto with iss and exp."""
+    issuer = f"{server.base}/realms/{RS}"
+    try:
+        from resource_server.auth import BearerValidator, Issuer
+
+        validator = BearerValidator(Issuer(issuer), audience="orders")
+        validate = functools.partial(validator.validate, token)
+        note = "resource_server.auth.BearerValidator, audience orders"
+    except ImportError:
+        from jwcrypto import jwk, jwt
+
+        _, jwks_body = server.request("GET", oidc(RS, "certs"))
+        keys = jwk.JWKSet.from_json(jwks_body.decode())
+        validate = functools.partial(
+            jwt.JWT,
+            jwt=token,
+            key=keys,
+            algs=["RS256"],
+            check_claims={"iss": issuer, "exp": None},
+            expected_type="JWS",
+        )
+        note = "jwcrypto verification of our access token (resource_server is not present)"
+    validate()  # discovery and JWKS, once
+    count, started = 0, time.process_time()
+    while (elapsed := time.process_time() - started) < seconds:
+        for _ in range(100):
+            validate()
+        count += 100
+    return {"per_second": count / elapsed, "microseconds_each": elapsed / count * 1e6, "note": note}
+
+
+def orders_api(server: Server, options, levels: list[int]) -> tuple[list[dict], str | None]:
+    """GET /api/orders of the sample order service with a valid token: rows, or why not."""
+    if not orders_available():
+        return [], "resource_server.orders.wsgi does not exist"
+    orders = OrdersService(options.port + 1, f"{server.base}/realms/{RS}")
+    orders.migrate()
+    orders.start()
+    try:
+        status, body = server.post_form(
+            oidc(RS, "token"), {"grant_type": "client_credentials"}, SERVICE_AUTH
+        )
+        token = body["access_token"]
+        status, answer = orders.request(
+            "GET", "/api/orders", headers={"Authorization": f"Bearer {token}"}
+        )
+        if status != 200:
+            return [], f"GET /api/orders answered {status}: {answer[:200]!r}"
+        rows = []
+        for level in levels:
+            cpu = server_cpu_seconds(orders)
+            measured = wrk(
+                orders,
+                "/api/orders",
+                script="fixed.lua",
+                concurrency=level,
+                duration=options.duration,
+                authorization=f"Bearer {token}",
+            )
+            requests = max(measured["requests"], 1)
+            measured["server_cpu_ms"] = round(
+                (server_cpu_seconds(orders) - cpu) * 1000 / requests, 3
+            )
+            measured["database_cpu_ms"] = 0.0
+            rows.append({"name": "orders_api", "concurrency": level, **measured})
+            print_row(rows[-1])
+        return rows, None
+    finally:
+        orders.stop()
+
+
+# --- the run ------------------------------------------------------------------------------------
+def scenarios(prepared: dict) -> list[dict]:
+    """Each: name, path, wrk script, environment for the script, and values to spend per level."""
+    return [
+        {
+            "name": "client_credentials_rs256",
+            "path": oidc(RS, "token"),
+            "script": "fixed.lua",
+            "env": {
+                "method": "POST",
+                "body": "grant_type=client_credentials",
+                "authorization": SERVICE_AUTH,
+            },
+        },
+        {
+            "name": "client_credentials_es256",
+            "path": oidc(ES, "token"),
+            "script": "fixed.lua",
+            "env": {
+                "method": "POST",
+                "body": "grant_type=client_credentials",
+                "authorization": SERVICE_AUTH,
+            },
+        },
+        {
+            "name": "refresh_token",
+            "path": oidc(RS, "token"),
+            "script": "chain.lua",
+            "env": {"body": "grant_type=refresh_token&refresh_token={}", "authorization": WEB_AUTH},
+            "values": "refresh",
+        },
+        {
+            "name": "authorization_code",
+            "path": oidc(RS, "token"),
+            "script": "codes.lua",
+            "env": {"body": CODE_BODY + "&code={}", "authorization": WEB_AUTH},
+            "values": "codes",
+        },
+        {
+            "name": "introspection",
+            "path": oidc(RS, "token/introspect"),
+            "script": "fixed.lua",
+            "env": {
+                "method": "POST",
+                "body": urlencode({"token": prepared["access_token"]}),
+                "authorization": SERVICE_AUTH,
+            },
+        },
+        {
+            "name": "userinfo",
+            "path": oidc(RS, "userinfo"),
+            "script": "fixed.lua",
+            "env": {"authorization": "Bearer " + prepared["access_token"]},
+        },
+        {
+            "name": "discovery",
+            "path": f"/realms/{RS}/.well-known/openid-configuration",
+            "script": "fixed.lua",
+            "env": {},
+        },
+        {"name": "jwks", "path": oidc(RS, "certs"), "script": "fixed.lua", "env": {}},
+        {
+            "name": "login_form_post",
+            "path": f"/realms/{RS}/login",
+            "script": "fixed.lua",
+            "env": {"method": "POST", "body": prepared["login_body"], "cookie": prepared["cookie"]},
+        },
+    ]
+
+
+def machine() -> dict:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    return {"nproc": os.cpu_count(), "cpu": cpu, "memory_gb": round(memory_kb / 1024**2, 1)}
+
+
+def print_header() -> None:
+    header = (
+        f"{'scenario':<26}{'c':>4}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+        f"{'cpu ms/req':>12}{'db cpu ms':>11}"
+    )
+    print(header)
+    print("-" * len(header))
+
+
+def print_row(row: dict) -> None:
+    print(
+        f"{row['name']:<26}{row['concurrency']:>4}{row['rps']:>10.0f}"
+        f"{row['p50_ms']:>9.2f}{row['p99_ms']:>9.2f}{row['errors']:>8}"
+        f"{row['server_cpu_ms']:>12.2f}{row['database_cpu_ms']:>11.2f}",
+        flush=True,
+    )
+
+
+def print_table(results: list[dict]) -> None:
+    print_header()
+    for row in results:
+        print_row(row)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=int(os.environ.get("BENCH_DURATION", 8)))
+    parser.add_argument("--concurrency", default=os.environ.get("BENCH_CONCURRENCY", "1,8,32"))
+    parser.add_argument("--only", default=os.environ.get("BENCH_ONLY", ""))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 8100)))
+    parser.add_argument("--label", default=os.environ.get("BENCH_LABEL", ""))
+    options = parser.parse_args()
+    levels = [int(level) for level in options.concurrency.split(",")]
+    only = {name for name in options.only.split(",") if name}
+
+    ensure_wrk()
+    VAR.mkdir(exist_ok=True)
+    RESULTS.mkdir(exist_ok=True)
+    server = Server(options.port)
+    database = "postgresql" if os.environ.get("DATABASE_URL") else "sqlite"
+    db = os.environ.get("DATABASE_URL", "").rsplit("/", 1)[-1].split("?")[0] or "-"
+    load_before = os.getloadavg()[0]
+    print(f"database: {database}; cache: {'redis' if os.environ.get('REDIS_URL') else 'local'}")
+    server.manage("migrate", "--no-input", "-v", "0")
+    server.manage("collectstatic", "--no-input", "-v", "0")
+    server.script("realms")
+    # Enough codes for the fastest plausible exchange rate at every level, and some to prepare.
+    code_budget = 1500 * options.duration
+    code_files = {}
+    for level in levels:
+        code_files[level] = VAR / f"codes-c{level}.txt"
+        server.script("codes", str(code_budget), str(code_files[level]))
+    server.script("codes", str(2 * sum(levels) + 10), str(VAR / "codes-prepare.txt"))
+
+    first_request = server.start()
+    try:
+        prepare_codes = (VAR / "codes-prepare.txt").read_text().split()
+        issued = exchange_codes(server, prepare_codes)
+        cookie, login_body = login_form(server)
+        prepared = {
+            "access_token": issued[0]["access_token"],
+            "cookie": cookie,
+            "login_body": login_body,
+        }
+        refresh_tokens = [grant["refresh_token"] for grant in issued[1:]]
+        results = []
+        print_header()
+        for scenario in scenarios(prepared):
+            if only and scenario["name"] not in only:
+                continue
+            for level in levels:
+                env = dict(scenario["env"])
+                if scenario.get("values") == "codes":
+                    env["values"] = code_files[level]
+                elif scenario.get("values") == "refresh":
+                    # Two chains per connection: a chain broken by an error does not starve it.
+                    chains = refresh_tokens[: 2 * level]
+                    refresh_tokens = refresh_tokens[2 * level :]
+                    values = VAR / f"refresh-c{level}.txt"
+                    values.write_text("\n".join(chains) + "\n")
+                    env["values"] = values
+                server_cpu, database_before = server_cpu_seconds(server), database_cpu(db)
+                measured = wrk(
+                    server,
+                    scenario["path"],
+                    script=scenario["script"],
+                    concurrency=level,
+                    duration=options.duration,
+                    **env,
+                )
+                # CPU per request holds still when other work shares the machine; req/s do not.
+                requests = max(measured["requests"], 1)
+                measured["server_cpu_ms"] = round(
+                    (server_cpu_seconds(server) - server_cpu) * 1000 / requests, 3
+                )
+                measured["database_cpu_ms"] = round(
+                    database_cpu_seconds(database_before, database_cpu(db)) * 1000 / requests, 3
+                )
+                row = {"name": scenario["name"], "concurrency": level, **measured}
+                results.append(row)
+                print_row(row)
+        skipped = {}
+        if not only or "orders_api" in only:
+            rows, why_not = orders_api(server, options, levels)
+            results += rows
+            if why_not:
+                skipped["orders_api"] = why_not
+        _, service = server.post_form(
+            oidc(RS, "token"), {"grant_type": "client_credentials"}, SERVICE_AUTH
+        )
+        validation = validations_per_second(server, service["access_token"])
+        workers = {pid: round(rss_mb(pid), 1) for pid in server.workers()}
+    finally:
+        server.stop()
+
+    report = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "label": options.label,
+        "database": database,
+        "cache": "redis" if os.environ.get("REDIS_URL") else "local",
+        "machine": machine(),
+        "gunicorn_workers": len(workers),
+        "duration_seconds": options.duration,
+        "results": results,
+        "skipped": skipped,
+        "validations": validation,
+        "first_request_seconds": round(first_request, 3),
+        "load_average_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "worker_rss_mb": workers,
+    }
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    suffix = f"-{options.label}" if options.label else ""
+    path = RESULTS / f"{stamp}-{database}{suffix}.json"
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    print()
+    print_table(results)
+    for name, note in skipped.items():
+        print(f"{name}: skipped ({note})")
+    print(
+        f"in-process validations: {validation['per_second']:.0f}/s on one core "
+        f"({validation['microseconds_each']:.0f} us each; {validation['note']})"
+    )
+    print(f"first request served {first_request:.2f} s after gunicorn was started")
+    rss = ", ".join(f"{value:.0f}" for value in workers.values())
+    print(f"resident memory per worker after the run (MB): {rss}")
+    print(f"written to {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
