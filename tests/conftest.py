@@ -40,14 +40,17 @@ def _clear_cache():
     from django.core.cache import cache
 
     from accounts.realms import clear_realm_cache
+    from authserver.protocol import directory
     from authserver.keys import store
 
     cache.clear()
     store.clear_caches()
     clear_realm_cache()
+    directory.clear()
     yield
     store.clear_caches()
     clear_realm_cache()
+    directory.clear()
 
 
 def pytest_report_header(config):

@@ -23,6 +23,7 @@ from authserver.adminapi.api import (
 )
 from authserver.adminapi.errors import BadRequest, Conflict, NotFound, invalid_field
 from authserver.models import Client
+from authserver.protocol import directory
 from authserver.realmfile import credentials, reader
 from authserver.realmfile.errors import item, quote
 from authserver.realmfile.importer import checked, client_fields
@@ -111,6 +112,8 @@ def regenerate_secret(context: Context, client_id: str) -> Result:
         raise BadRequest("a public client has no secret")
     secret = secrets.token_urlsafe(32)
     Client.objects.filter(pk=client.pk).update(client_secret=credentials.hash_client_secret(secret))
+    # update() sends no signal: drop this process's copy of the client (the old secret).
+    directory.changed()
     context.record("ACTION", RESOURCE, f"{_path(client)}/client-secret")
     return ok({"type": "secret", "value": secret})
 

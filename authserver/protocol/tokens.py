@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime
 
 from accounts.models import ClientScope, User, UserSession
-from authserver.protocol import claims, jwt
+from authserver.protocol import claims, directory, jwt
 from authserver.protocol.backend import REALM
 from authserver.protocol.scopes import audiences_of, client_scopes
 
@@ -41,7 +41,7 @@ def roles_of(request, user: User) -> list:
     carry them)."""
     found = getattr(request, "_effective_roles", None)
     if found is None or found[0] != user.pk:
-        found = request._effective_roles = (user.pk, claims.effective_roles(user))
+        found = request._effective_roles = (user.pk, directory.effective_roles(user))
     return found[1]
 
 
@@ -52,7 +52,7 @@ def identity_claims(
     if session is not None:
         found["sid"] = str(session.sid)
         found["auth_time"] = int(session.started.timestamp())
-    found |= claims.role_claims(claims.effective_roles(user) if roles is None else roles)
+    found |= claims.role_claims(directory.effective_roles(user) if roles is None else roles)
     # Keycloak adapters read preferred_username from every token, whatever the scopes.
     found["preferred_username"] = user.username
     found |= claims.profile_claims(user, scopes)

@@ -21,6 +21,7 @@ from authserver.protocol import (
     authorization,
     client_assertion,
     consent,
+    directory,
     jwt,
     origins,
     scopes,
@@ -64,11 +65,8 @@ class RealmValidator(OAuth2Validator):
         request.client = None
         if not client_id or len(client_id) > MAX_CLIENT_ID_LENGTH or "\x00" in client_id:
             return None
-        try:
-            client = Client.objects.select_related("realm", "service_account").get(
-                realm=realm, client_id=client_id, enabled=True
-            )
-        except Client.DoesNotExist:
+        client = directory.client(realm, client_id)
+        if client is None:
             return None
         request.client = client
         return client
