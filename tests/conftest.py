@@ -40,8 +40,8 @@ def _clear_cache():
     from django.core.cache import cache
 
     from accounts.realms import clear_realm_cache
-    from authserver.protocol import directory
     from authserver.keys import store
+    from authserver.protocol import directory
 
     cache.clear()
     store.clear_caches()
