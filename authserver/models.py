@@ -8,7 +8,7 @@ import re
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from oauth2_provider.models import (
     AbstractAccessToken,
     AbstractApplication,
@@ -137,6 +137,17 @@ class RefreshToken(AbstractRefreshToken):
 
     class Meta(AbstractRefreshToken.Meta):
         swappable = "OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL"
+
+    @classmethod
+    def revoke_family(cls, token_family) -> None:
+        """DOT's sweep, plus every access token of the family: ours carry the family
+        themselves, including those issued from the code before any refresh (RFC 6749
+        §4.1.2) and those whose refresh token has since been rotated away."""
+        if not token_family:
+            return
+        with transaction.atomic():
+            super().revoke_family(token_family)
+            AccessToken.objects.filter(token_family=token_family).delete()
 
 
 class IDToken(AbstractIDToken):

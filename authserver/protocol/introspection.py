@@ -15,7 +15,7 @@ from accounts.models import Realm
 from authserver.models import Client, RefreshToken
 from authserver.protocol import bearer, jwt
 from authserver.protocol.errors import InvalidRequest, InvalidToken
-from authserver.protocol.validator import digest
+from authserver.protocol.validator import digest, refresh_refusal
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def _refresh_token(realm: Realm, client: Client, token: str) -> dict | None:
         .filter(token_checksum=digest(token), application=client, revoked__isnull=True)
         .first()
     )
-    reason = _refresh_refusal(record)
+    reason = refresh_refusal(record, timezone.now())
     if reason:
         log.info("introspection by %s: refresh token refused: %s", client.client_id, reason)
         return None
@@ -79,19 +79,6 @@ def _refresh_token(realm: Realm, client: Client, token: str) -> dict | None:
             "token_type": "Refresh",
         }
     )
-
-
-def _refresh_refusal(record: RefreshToken | None) -> str | None:
-    now = timezone.now()
-    if record is None:
-        return "revoked, unknown or another client's"
-    if record.expires is not None and record.expires <= now:
-        return "expired"
-    if not record.user.is_active:
-        return "its user is disabled"
-    if not record.offline and (record.session is None or not record.session.is_live(now)):
-        return "its SSO session has ended"
-    return None
 
 
 def _without_empty(claims: dict) -> dict:

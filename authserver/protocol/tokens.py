@@ -36,23 +36,12 @@ def _audiences(realm, client, scopes: list[str]) -> list[str]:
     return list(audiences_of(granted)) or [client.client_id]
 
 
-def roles_of(request, user: User) -> list:
-    """The user's effective roles, read once per token request (access and ID token both
-    carry them)."""
-    found = getattr(request, "_effective_roles", None)
-    if found is None or found[0] != user.pk:
-        found = request._effective_roles = (user.pk, directory.effective_roles(user))
-    return found[1]
-
-
-def identity_claims(
-    user: User, session: UserSession | None, scopes: set[str], *, roles: list | None = None
-) -> dict:
+def identity_claims(user: User, session: UserSession | None, scopes: set[str]) -> dict:
     found = {"sub": str(user.subject)}
     if session is not None:
         found["sid"] = str(session.sid)
         found["auth_time"] = int(session.started.timestamp())
-    found |= claims.role_claims(directory.effective_roles(user) if roles is None else roles)
+    found |= claims.role_claims(directory.effective_roles(user))
     # Keycloak adapters read preferred_username from every token, whatever the scopes.
     found["preferred_username"] = user.username
     found |= claims.profile_claims(user, scopes)
@@ -82,7 +71,7 @@ def access_token(request, refresh_token=False) -> str:
         "scope": " ".join(scopes),
     }
     if user is not None:
-        body |= identity_claims(user, session, set(scopes), roles=roles_of(request, user))
+        body |= identity_claims(user, session, set(scopes))
     else:
         body["sub"] = client.client_id
     actor = getattr(request, "actor", None)

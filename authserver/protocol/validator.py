@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors as oauthlib_errors
 
 from accounts.models import UserSession
@@ -39,6 +40,20 @@ MAX_CLIENT_ID_LENGTH = 255
 
 def digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
+
+
+def refresh_refusal(record: RefreshToken | None, now) -> str | None:
+    """Why a refresh token's record does not make it live, or None (the grant and
+    introspection ask the same question)."""
+    if record is None:
+        return "revoked, unknown or another client's"
+    if record.expires is not None and record.expires <= now:
+        return "expired"
+    if record.user is not None and not record.user.is_active:
+        return "its user is disabled"
+    if not record.offline and (record.session is None or not record.session.is_live(now)):
+        return "its SSO session has ended"
+    return None
 
 
 def _realm(request):
@@ -173,11 +188,25 @@ class RealmValidator(OAuth2Validator):
         return grant
 
     def _create_authorization_code(self, request, code, expires=None):
-        grant = super()._create_authorization_code(request, {"code": digest(code["code"])}, expires)
-        session = request.headers.get(SESSION)
-        if session is not None:
-            Grant.objects.filter(pk=grant.pk).update(session=session)
-        return grant
+        """DOT's row with its SHA-256 and the SSO session, in one INSERT. PKCE is S256 only
+        (server.py), so DOT's check for "plain" has nothing left to refuse."""
+        expires = expires or timezone.now() + timedelta(
+            seconds=oauth2_settings.AUTHORIZATION_CODE_EXPIRE_SECONDS
+        )
+        return Grant.objects.create(
+            application=request.client,
+            user=request.user,
+            code=digest(code["code"]),
+            expires=expires,
+            redirect_uri=request.redirect_uri,
+            scope=" ".join(request.scopes),
+            code_challenge=request.code_challenge or "",
+            code_challenge_method=request.code_challenge_method or "",
+            nonce=request.nonce or "",
+            claims=json.dumps(request.claims or {}),
+            resource=getattr(request, "resource", []),  # RFC 8707
+            session=request.headers.get(SESSION),
+        )
 
     def validate_code(self, client_id, code, client, request, *args, **kwargs):
         grant = self._grant(code, client, request)
@@ -190,7 +219,7 @@ class RealmValidator(OAuth2Validator):
         )
         if not claimed:
             log.warning("invalid_grant: code replayed for client %s; revoking", client.client_id)
-            revoke_family(grant.token_family)
+            RefreshToken.revoke_family(grant.token_family)
             return False
         if grant.is_expired():
             log.info("invalid_grant: expired code for client %s", client.client_id)
@@ -313,23 +342,18 @@ class RealmValidator(OAuth2Validator):
         except jwt.BadToken as error:
             log.info("invalid_grant: refresh token rejected: %s", error)
             return False
+        # DOT refuses a used refresh token and, with REFRESH_TOKEN_REUSE_PROTECTION, revokes its
+        # family (RefreshToken.revoke_family, which ours extends to the family's access tokens).
         if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
-            replayed = RefreshToken.objects.filter(
-                token_checksum=digest(refresh_token), revoked__isnull=False
-            ).first()
-            if replayed is not None:
-                log.warning("invalid_grant: refresh token replayed; revoking its family")
-                revoke_family(replayed.token_family)
             return False
         record = request.refresh_token_instance
         now = timezone.now()
-        if record.expires is not None and record.expires <= now:
+        reason = refresh_refusal(record, now)
+        if reason:
+            log.info("invalid_grant: refresh token refused: %s", reason)
             return False
         if not record.offline:
             session = record.session
-            if session is None or not session.is_live(now):
-                log.info("invalid_grant: refresh token's SSO session has ended")
-                return False
             # As Keycloak's: a client refreshing its tokens keeps the user's session from idling
             # out (its max lifespan still ends it).
             UserSession.objects.filter(pk=session.pk).update(last_seen=now)
@@ -363,7 +387,7 @@ class RealmValidator(OAuth2Validator):
         now = timezone.now()
         expires = now + timedelta(seconds=realm.access_token_lifespan)
         granted = set(request.scopes or [])
-        body = tokens.identity_claims(user, session, granted, roles=tokens.roles_of(request, user))
+        body = tokens.identity_claims(user, session, granted)
         body.update(
             iss=realm.issuer,
             exp=int(expires.timestamp()),
@@ -422,20 +446,9 @@ class RealmValidator(OAuth2Validator):
                 if found.token_family is None or _exchanged(found, token):
                     found.revoke()
                 else:
-                    revoke_family(found.token_family)
+                    RefreshToken.revoke_family(found.token_family)
 
 
 def _exchanged(found, token: str) -> bool:
     """Whether ``found``, the record of ``token``, was issued by a token exchange."""
     return isinstance(found, AccessToken) and "act" in (jwt.unverified_claims(token) or {})
-
-
-def revoke_family(family) -> None:
-    """Revoke every access and refresh token descended from one code (RFC 6749 §4.1.2)."""
-    if family is None:
-        return
-    with transaction.atomic():
-        RefreshToken.objects.filter(token_family=family, revoked__isnull=True).update(
-            revoked=timezone.now()
-        )
-        AccessToken.objects.filter(token_family=family).delete()
