@@ -1,4 +1,5 @@
 import pytest
+from jwcrypto import jws
 
 from tests.factories import make_realm, make_role
 from tests.protocol.helpers import (
@@ -96,39 +97,6 @@ def test_it_refuses_an_unknown_scope(client):
     assert response.json()["error"] == "invalid_scope"
 
 
-def test_it_refuses_a_get(client):
-    realm = make_realm()
-    response = client.get(endpoint(realm, "token"))
-    assert response.status_code == 405
-    assert response.json()["error"] == "invalid_request"
-
-
-def test_it_refuses_repeated_parameters(client):
-    realm = make_realm()
-    make_machine_client(realm)
-    response = client.post(
-        endpoint(realm, "token"),
-        "grant_type=client_credentials&grant_type=client_credentials",
-        content_type="application/x-www-form-urlencoded",
-        HTTP_AUTHORIZATION=basic("machine", SECRET),
-    )
-    assert response.status_code == 400
-    assert response.json()["error"] == "invalid_request"
-
-
-def test_it_refuses_a_json_body(client):
-    realm = make_realm()
-    make_machine_client(realm)
-    response = client.post(
-        endpoint(realm, "token"),
-        {"grant_type": "client_credentials"},
-        content_type="application/json",
-        HTTP_AUTHORIZATION=basic("machine", SECRET),
-    )
-    assert response.status_code == 400
-    assert response.json()["error"] == "invalid_request"
-
-
 def test_it_refuses_an_unsupported_grant_type(client):
     realm = make_realm()
     make_machine_client(realm)
@@ -140,13 +108,8 @@ def test_it_refuses_an_unsupported_grant_type(client):
 def test_it_signs_with_es256_for_an_es256_realm(client):
     realm = make_realm(default_signature_algorithm="ES256")
     make_machine_client(realm)
-    body = request_token(client, realm).json()
-    import json
-
-    from jwcrypto import jws
-
+    token = request_token(client, realm).json()["access_token"]
     envelope = jws.JWS()
-    envelope.deserialize(body["access_token"])
+    envelope.deserialize(token)
     assert envelope.jose_header["alg"] == "ES256"
-    assert verify(client, realm, body["access_token"])["iss"] == realm.issuer
-    assert json.dumps(body)
+    assert verify(client, realm, token)["iss"] == realm.issuer

@@ -193,16 +193,6 @@ def test_it_refuses_a_request_without_any_client(client):
     assert response.json()["error"] == "invalid_client"
 
 
-def test_it_requires_the_token(client):
-    realm = make_realm()
-    make_machine_client(realm)
-    response = post_form(
-        client, endpoint(realm, "revoke"), {}, HTTP_AUTHORIZATION=basic("machine", SECRET)
-    )
-    assert response.status_code == 400
-    assert response.json()["error"] == "invalid_request"
-
-
 def test_it_refuses_parameters_in_the_url(client):
     realm = make_realm()
     make_machine_client(realm)
@@ -215,26 +205,6 @@ def test_it_refuses_parameters_in_the_url(client):
     )
     assert response.status_code == 400
     assert is_active(client, realm, token)
-
-
-def test_it_refuses_a_json_body(client):
-    realm = make_realm()
-    make_machine_client(realm)
-    response = client.post(
-        endpoint(realm, "revoke"),
-        {"token": "x"},
-        content_type="application/json",
-        HTTP_AUTHORIZATION=basic("machine", SECRET),
-    )
-    assert response.status_code == 400
-    assert response.json()["error"] == "invalid_request"
-
-
-def test_it_refuses_a_get(client):
-    realm = make_realm()
-    response = client.get(endpoint(realm, "revoke"))
-    assert response.status_code == 405
-    assert response["Allow"] == "POST"
 
 
 def test_it_accepts_a_private_key_jwt(client):
