@@ -150,6 +150,26 @@ class RefreshToken(AbstractRefreshToken):
             AccessToken.objects.filter(token_family=token_family).delete()
 
 
+class RevokedToken(models.Model):
+    """A revoked stateless access token (protocol/stateless.py): client-credentials tokens have
+    no row of their own, so revoking one (RFC 7009) records its ``jti`` until it would have
+    expired anyway."""
+
+    realm = models.ForeignKey(Realm, on_delete=models.CASCADE, related_name="+")
+    jti = models.CharField(max_length=64)
+    client_id = models.CharField(max_length=255)
+    expires = models.DateTimeField(db_index=True)
+    revoked = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["realm", "jti"], name="revoked_token_unique_jti")
+        ]
+
+    def __str__(self):
+        return f"{self.client_id} {self.jti}"
+
+
 class IDToken(AbstractIDToken):
     class Meta(AbstractIDToken.Meta):
         swappable = "OAUTH2_PROVIDER_ID_TOKEN_MODEL"

@@ -1,7 +1,8 @@
 """Bearer access tokens presented to us (RFC 6750): where one may travel, and whether it is good.
 
 Good means our JWT (RFC 9068 §4: signature against the realm's published keys, ``iss``,
-``exp``, ``typ: at+jwt``) and still on record: revocation and logout delete the record, so a
+``exp``, ``typ: at+jwt``) and still live: a stored token must still be on record (revocation and
+logout delete the record), a stateless one (protocol/stateless.py) must not be denied. So a
 token whose signature is fine may still be refused.
 """
 
@@ -11,9 +12,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from accounts.models import Realm, User
-from authserver.models import AccessToken
-from authserver.protocol import jwt
+from accounts.models import Realm, User, UserSession
+from authserver.models import AccessToken, Client
+from authserver.protocol import jwt, stateless
 from authserver.protocol.errors import InvalidRequest, InvalidToken
 from authserver.protocol.validator import digest
 
@@ -28,15 +29,14 @@ INVALID = "the access token is not valid"
 @dataclass(frozen=True)
 class Bearer:
     claims: dict
-    record: AccessToken
+    client: Client
+    user: User | None
+    session: UserSession | None = None
+    token_family: object = None
 
     @property
     def scopes(self) -> set[str]:
         return set(str(self.claims.get("scope", "")).split())
-
-    @property
-    def user(self) -> User | None:
-        return self.record.user
 
 
 def token_from(*, authorization: str | None, form_values: list[str]) -> str | None:
@@ -69,6 +69,8 @@ def authenticate(realm: Realm, token: str) -> Bearer:
         claims = jwt.verify(realm, token, typ=jwt.ACCESS_TOKEN_TYPE)
     except jwt.BadToken as error:
         raise InvalidToken(INVALID, detail=f"access token refused: {error}") from None
+    if stateless.is_stateless(claims):
+        return _stateless(realm, claims)
     record = (
         AccessToken.objects.select_related("user", "application", "session__realm")
         .filter(token_checksum=digest(token), application__realm=realm)
@@ -78,7 +80,20 @@ def authenticate(realm: Realm, token: str) -> Bearer:
         reason = check(record)
         if reason:
             raise InvalidToken(INVALID, detail=f"access token refused: {reason}")
-    return Bearer(claims=claims, record=record)
+    return Bearer(
+        claims=claims,
+        client=record.application,
+        user=record.user,
+        session=record.session,
+        token_family=record.token_family,
+    )
+
+
+def _stateless(realm: Realm, claims: dict) -> Bearer:
+    reason, client = stateless.refusal(realm, claims)
+    if reason:
+        raise InvalidToken(INVALID, detail=f"access token refused: {reason}")
+    return Bearer(claims=claims, client=client, user=client.service_account)
 
 
 def _on_record(record: AccessToken | None) -> str | None:

@@ -47,7 +47,7 @@ def _access_token(realm: Realm, client: Client, token: str) -> dict | None:
     return _without_empty(
         {
             **claims,
-            "client_id": claims.get("client_id") or live.record.application.client_id,
+            "client_id": claims.get("client_id") or live.client.client_id,
             "username": claims.get("preferred_username"),
             "token_type": "Bearer",
         }

@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime
 
 from accounts.models import ClientScope, User, UserSession
-from authserver.protocol import claims, directory, jwt
+from authserver.protocol import claims, directory, jwt, stateless
 from authserver.protocol.backend import REALM
 from authserver.protocol.scopes import audiences_of, client_scopes
 
@@ -53,7 +53,7 @@ def access_token(request, refresh_token=False) -> str:
     user = subject_of(request)
     session = getattr(request, "sso_session", None)
     now = int(time.time())
-    jti = str(uuid.uuid4())
+    jti = stateless.new_jti(request.grant_type)
     request.access_token_jti = jti
     scopes = list(request.scopes or [])
     # oauthlib has set expires_in (lifetimes.py) before calling us; the record expires with it.

@@ -26,6 +26,7 @@ from authserver.protocol import (
     jwt,
     origins,
     scopes,
+    stateless,
     throttling,
     token_exchange,
     tokens,
@@ -273,8 +274,11 @@ class RealmValidator(OAuth2Validator):
 
     # --- storing what was issued --------------------------------------------------------------
     def save_bearer_token(self, token, request, *args, **kwargs):
-        if request.grant_type == "client_credentials":
-            request.user = request.client.service_account
+        if request.grant_type in stateless.GRANTS:
+            # Not stored: its jti is denied if it is revoked (protocol/stateless.py).
+            token["refresh_expires_in"] = 0
+            token["not-before-policy"] = 0
+            return
         if not hasattr(request, "token_family"):
             request.token_family = uuid.uuid4()
         # Inside the token view's transaction already; a savepoint (two more round trips) only
@@ -290,8 +294,6 @@ class RealmValidator(OAuth2Validator):
             token["session_state"] = str(session.sid)
 
     def _create_access_token(self, expires, request, token, source_refresh_token=None):
-        if request.grant_type == "client_credentials":
-            request.user = request.client.service_account
         # DOT's row, with our columns, in one INSERT. DOT would look the ID token up by
         # verifying it with a per-client key; ours is signed with the realm's key, and
         # finalize_id_token has left its record on the request.
@@ -439,6 +441,9 @@ class RealmValidator(OAuth2Validator):
         with transaction.atomic():
             refresh = RefreshToken.objects.filter(**mine, revoked__isnull=True).first()
             access = AccessToken.objects.filter(**mine).first()
+            if refresh is None and access is None:
+                _revoke_stateless(_realm(request), client, token)
+                return
             for found in (refresh, access):
                 if found is None:
                     continue
@@ -452,3 +457,13 @@ class RealmValidator(OAuth2Validator):
 def _exchanged(found, token: str) -> bool:
     """Whether ``found``, the record of ``token``, was issued by a token exchange."""
     return isinstance(found, AccessToken) and "act" in (jwt.unverified_claims(token) or {})
+
+
+def _revoke_stateless(realm, client: Client, token: str) -> None:
+    """A token with no row of its own: stateless, if our signature and its jti say so."""
+    try:
+        claims = jwt.verify(realm, token, typ=jwt.ACCESS_TOKEN_TYPE, check_expiry=False)
+    except jwt.BadToken:
+        return
+    if stateless.is_stateless(claims):
+        stateless.revoke(realm, client, claims)

@@ -24,9 +24,11 @@ pytestmark = pytest.mark.django_db
 # The realm is served from the process's cache (accounts/realms.py) and the signing key from
 # the key ring (authserver/keys/store.py), so neither is read per request. The bounds count
 # the transaction's BEGIN and COMMIT (a savepoint each under the test's transaction).
+# django_assert_max_num_queries(0) fails on any query.
 
-# Client, its scopes, the service account's groups and roles, the token row.
-CLIENT_CREDENTIALS_QUERIES = 7
+# None: the client, its scopes and the service account's roles come from this process's
+# directory (protocol/directory.py), and the token is not stored (protocol/stateless.py).
+CLIENT_CREDENTIALS_QUERIES = 0
 # The code's scope (to choose the OpenID grant), client, the code and its claim, the client's
 # scopes, the user's groups and roles (once for both tokens), the ID token, the code again
 # (django-oauth-toolkit's RFC 8707 resource check), the access and refresh token rows.

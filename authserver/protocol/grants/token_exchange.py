@@ -115,12 +115,11 @@ def _subject(request) -> None:
     except InvalidToken as error:
         # RFC 8693 §2.2.2: an invalid or expired subject token is invalid_request.
         raise InvalidRequest(INVALID_SUBJECT, detail=error.detail) from None
-    record = subject.record
-    if record.user is None:
+    if subject.user is None:
         raise InvalidRequest(INVALID_SUBJECT, detail="subject token without a user")
-    request.user = record.user
-    request.sso_session = record.session
-    request.token_family = record.token_family or uuid.uuid4()
+    request.user = subject.user
+    request.sso_session = subject.session
+    request.token_family = subject.token_family or uuid.uuid4()
     request.actor = token_exchange.actor_claim(request.client, subject.claims)
     request.expires_not_after = int(subject.claims["exp"])
 
