@@ -29,50 +29,67 @@ Rate = tuple[float, int]  # (tokens per second, burst), as settings hold it (env
 # After a Redis failure, skip Redis (fail open) for this long before trying again.
 _BACKOFF_SECONDS = 5.0
 
-# KEYS[1] the bucket; ARGV: rate per second, burst, now (seconds, float). Returns
-# {1, "0"} when a token was taken, {0, "<seconds to wait>"} when the bucket is empty. Floats
-# travel as strings: Redis would truncate a Lua number reply to an integer.
-_TOKEN_BUCKET = """
-local rate = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local now = tonumber(ARGV[3])
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(state[1])
-local at = tonumber(state[2])
-if tokens == nil or at == nil then
-  tokens = burst
-  at = now
+# KEYS: the buckets; ARGV[1]: now (seconds, float); ARGV[2i], ARGV[2i+1]: bucket i's rate per
+# second and burst. Each bucket gives up a token if it has one; the reply is the longest wait of
+# those that had none ("0" when every bucket gave one), so that several limits cost one round
+# trip. Floats travel as strings: Redis would truncate a Lua number reply to an integer.
+_TOKEN_BUCKETS = """
+local now = tonumber(ARGV[1])
+local longest = 0
+for i, key in ipairs(KEYS) do
+  local rate = tonumber(ARGV[2 * i])
+  local burst = tonumber(ARGV[2 * i + 1])
+  local state = redis.call('HMGET', key, 'tokens', 'at')
+  local tokens = tonumber(state[1])
+  local at = tonumber(state[2])
+  if tokens == nil or at == nil then
+    tokens = burst
+    at = now
+  end
+  tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+  if tokens >= 1 then
+    tokens = tokens - 1
+  else
+    longest = math.max(longest, (1 - tokens) / rate)
+  end
+  redis.call('HSET', key, 'tokens', tostring(tokens), 'at', tostring(now))
+  redis.call('PEXPIRE', key, math.ceil((burst / rate) * 1000) + 1000)
 end
-tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
-local taken = 0
-local wait = 0
-if tokens >= 1 then
-  tokens = tokens - 1
-  taken = 1
-else
-  wait = (1 - tokens) / rate
-end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
-redis.call('PEXPIRE', KEYS[1], math.ceil((burst / rate) * 1000) + 1000)
-return {taken, tostring(wait)}
+return tostring(longest)
 """
 
 _redis_down_until: dict[str, float] = {}
 _local_lock = threading.Lock()
+_scripts: dict[int, object] = {}
+
+Bucket = tuple[str, str, Rate | None]  # (scope, key, rate)
 
 
 def limit(scope: str, key: str, rate: Rate | None) -> int | None:
     """Take one token from the bucket of ``key`` in ``scope``: None when the request may go on,
     else the whole seconds to wait before one may (at least 1). No rate, no limit."""
-    if rate is None or not key:
+    return limit_all([(scope, key, rate)])
+
+
+def limit_all(buckets: list[Bucket]) -> int | None:
+    """``limit`` for several buckets at once, in one round trip: each gives up a token if it
+    has one; the answer is the longest wait of those that had none."""
+    wanted = [(scope, key, rate) for scope, key, rate in buckets if rate is not None and key]
+    if not wanted:
         return None
-    per_second, burst = rate
-    bucket = cache.make_key(f"ratelimit:{scope}:{hashlib.sha256(key.encode()).hexdigest()}")
+    names = [
+        cache.make_key(f"ratelimit:{scope}:{hashlib.sha256(key.encode()).hexdigest()}")
+        for scope, key, _ in wanted
+    ]
+    rates = [rate for _, _, rate in wanted]
     now = time.time()
     if _uses_redis():
-        wait = _take_in_redis(bucket, per_second, burst, now)
+        wait = _take_in_redis(names, rates, now)
     else:
-        wait = _take_in_process(bucket, per_second, burst, now)
+        waits = [
+            _take_in_process(name, *rate, now) for name, rate in zip(names, rates, strict=True)
+        ]
+        wait = max((wait for wait in waits if wait is not None), default=None)
     if wait is None or wait <= 0:
         return None
     return max(1, math.ceil(wait))
@@ -82,18 +99,22 @@ def _uses_redis() -> bool:
     return settings.CACHES["default"]["BACKEND"].startswith("django_redis.")
 
 
-def _take_in_redis(bucket: str, per_second: float, burst: int, now: float) -> float | None:
+def _take_in_redis(names: list[str], rates: list[Rate], now: float) -> float | None:
     from django_redis import get_redis_connection
     from redis.exceptions import RedisError
 
     location = str(settings.CACHES["default"].get("LOCATION"))
     if time.monotonic() < _redis_down_until.get(location, 0.0):
         return None
+    args = [repr(now)]
+    for per_second, burst in rates:
+        args += [repr(per_second), burst]
     try:
         connection = get_redis_connection("default")
-        taken, wait = connection.register_script(_TOKEN_BUCKET)(
-            keys=[bucket], args=[repr(per_second), burst, repr(now)]
-        )
+        script = _scripts.get(id(connection))
+        if script is None:
+            script = _scripts[id(connection)] = connection.register_script(_TOKEN_BUCKETS)
+        wait = script(keys=names, args=args)
     except (RedisError, OSError) as error:
         _redis_down_until[location] = time.monotonic() + _BACKOFF_SECONDS
         log.warning(
@@ -104,7 +125,7 @@ def _take_in_redis(bucket: str, per_second: float, burst: int, now: float) -> fl
         )
         return None
     _redis_down_until.pop(location, None)
-    return None if int(taken) else float(wait)
+    return float(wait)
 
 
 def _take_in_process(bucket: str, per_second: float, burst: int, now: float) -> float | None:
@@ -173,12 +194,12 @@ def _login_wait(request, scope: str, *, per_username: bool) -> int | None:
     """An address's bucket spans every realm; a username's is its realm's (usernames are unique
     per realm). Both are charged, so a refused username still costs its address a token."""
     rate = settings.AUTHSERVER_RATE_LOGIN
-    waits = [limit(f"{scope}-ip", client_ip(request), rate)]
+    buckets = [(f"{scope}-ip", client_ip(request), rate)]
     realm = getattr(request, "realm", None)
     if per_username and realm is not None:
         username = request.POST.get("username", "")[:255].casefold()
-        waits.append(limit(f"{scope}-user:{realm.pk}", username, rate))
-    return max((wait for wait in waits if wait is not None), default=None)
+        buckets.append((f"{scope}-user:{realm.pk}", username, rate))
+    return limit_all(buckets)
 
 
 def too_many_requests(request, wait: int):

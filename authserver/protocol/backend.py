@@ -6,15 +6,20 @@ client's headers arrive in ``request.META`` as ``HTTP_*``), so a client cannot f
 
 from oauth2_provider.oauth2_backends import OAuthLibCore
 
+from accounts.ratelimit import client_ip
+
 REALM = "Authserver-Realm"
 SESSION = "Authserver-Session"
+# The client's address, as the rate limits see it (behind a trusted proxy, the forwarded one).
+ADDRESS = "Authserver-Address"
 
 
 class RealmOAuthLibCore(OAuthLibCore):
     def extract_headers(self, request):
         headers = super().extract_headers(request)
-        headers.pop(REALM, None)
-        headers.pop(SESSION, None)
+        for name in (REALM, SESSION, ADDRESS):
+            headers.pop(name, None)
         headers[REALM] = request.realm
         headers[SESSION] = getattr(request, "sso_session", None)
+        headers[ADDRESS] = client_ip(request)
         return headers

@@ -1,9 +1,12 @@
 """Rate limits of the token endpoint (AUTHSERVER_RATE_TOKEN), on accounts.ratelimit's buckets.
 
-Two buckets: the client's address, charged before anything is parsed; and the confidential
-client, charged once it has authenticated, so that nobody can spend a client's allowance by
-sending its client_id. Public clients are limited by address only: their client_id is public and
-shared by every user of the app. A refused request is 429 with Retry-After and the error
+Two buckets, charged together in one round trip once the request's client has tried to
+authenticate: the client's address, whatever the outcome (so guessing secrets is limited), and
+the confidential client, only if it did authenticate (so nobody can spend a client's allowance by
+sending its client_id). Public clients are limited by address only: their client_id is public
+and shared by every user of the app. Requests refused before any client is looked at (a
+malformed form, an unsupported grant type) are not charged: refusing them costs less than the
+limiter would. A refused request is 429 with Retry-After and the error
 ``temporarily_unavailable`` (errors.RateLimited).
 """
 
@@ -11,22 +14,24 @@ from django.conf import settings
 from oauthlib.oauth2.rfc6749 import errors as oauthlib_errors
 
 from accounts import ratelimit
+from authserver.protocol.backend import ADDRESS
 from authserver.protocol.errors import RateLimited
 
 
-def check_address(address: str) -> None:
-    """RateLimited when ``address`` has used up its allowance at the token endpoint."""
-    wait = ratelimit.limit("token-ip", address, settings.AUTHSERVER_RATE_TOKEN)
-    if wait is not None:
-        raise RateLimited(wait, detail=f"token endpoint: {address} is over its rate")
-
-
-def check_client(request) -> None:
-    """For an oauthlib request whose confidential client has just authenticated; raises
-    oauthlib's error, which the grant turns into the response."""
-    client = request.client
-    key = f"{client.realm_id}:{client.client_id}"
-    wait = ratelimit.limit("token-client", key, settings.AUTHSERVER_RATE_TOKEN)
+def check(request, *, authenticated) -> None:
+    """For an oauthlib token request whose client has just tried to authenticate (or, for a
+    public client, been identified); ``authenticated`` is the confidential client that did, or
+    None. Charged once per request; raises oauthlib's error, which the grant turns into the
+    response."""
+    if getattr(request, "rate_limited_once", False):
+        return
+    request.rate_limited_once = True
+    rate = settings.AUTHSERVER_RATE_TOKEN
+    buckets = [("token-ip", request.headers.get(ADDRESS) or "", rate)]
+    if authenticated is not None:
+        key = f"{authenticated.realm_id}:{authenticated.client_id}"
+        buckets.append(("token-client", key, rate))
+    wait = ratelimit.limit_all(buckets)
     if wait is not None:
         raise TooManyRequests(wait, request=request)
 

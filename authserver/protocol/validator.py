@@ -95,10 +95,10 @@ class RealmValidator(OAuth2Validator):
 
     def authenticate_client(self, request, *args, **kwargs):
         authenticated = self._authenticate_client(request)
-        if authenticated and request.grant_type:
-            # The token endpoint's per-client limit, before the grant is looked at (so a code is
-            # not spent by a refused request); introspection and revocation have no grant_type.
-            throttling.check_client(request)
+        if request.grant_type:
+            # The token endpoint's limits, before the grant is looked at (so a code is not spent
+            # by a refused request); introspection and revocation have no grant_type.
+            throttling.check(request, authenticated=request.client if authenticated else None)
         return authenticated
 
     def _authenticate_client(self, request) -> bool:
@@ -112,6 +112,8 @@ class RealmValidator(OAuth2Validator):
 
     def authenticate_client_id(self, client_id, request, *args, **kwargs):
         client = self._load_application(client_id, request)
+        if request.grant_type:
+            throttling.check(request, authenticated=None)
         return client is not None and client.is_public
 
     # --- grant and response types: a table, not an if-chain -----------------------------------

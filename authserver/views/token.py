@@ -4,9 +4,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.views.decorators.csrf import csrf_exempt
 
-from accounts.ratelimit import client_ip
-from authserver.protocol import params, stateless, throttling
-from authserver.protocol.errors import InvalidRequest, RateLimited
+from authserver.protocol import params, stateless
+from authserver.protocol.errors import InvalidRequest
 from authserver.views import responses
 from authserver.views.cors import cors
 from authserver.views.oauth import core
@@ -17,10 +16,6 @@ from authserver.views.oauth import core
 def token(request):
     if request.method != "POST":
         return responses.method_not_allowed(["POST"])
-    try:
-        throttling.check_address(client_ip(request))
-    except RateLimited as error:
-        return responses.oauth_error(error)
     try:
         params.check_form(
             content_type=request.content_type or "",

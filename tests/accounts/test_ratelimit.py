@@ -74,6 +74,25 @@ def test_it_keeps_buckets_apart_by_scope_and_key():
     assert limit("a", "other", (0.001, 1)) is None
 
 
+def _check_several_buckets_at_once():
+    slow, slower = (0.01, 1), (0.001, 1)
+    assert ratelimit.limit_all([("a", "k", slow), ("b", "k", slower)]) is None
+    # The longest wait of the empty buckets.
+    assert ratelimit.limit_all([("a", "k", slow), ("b", "k", slower)]) == 1000
+    # An empty bucket does not stop another from being charged.
+    assert ratelimit.limit_all([("a", "k2", slow), ("b", "k", slower)]) == 1000
+    assert ratelimit.limit("a", "k2", slow) == 100
+
+
+@redis_only()
+def test_it_charges_several_buckets_in_one_round_trip_in_redis():
+    _check_several_buckets_at_once()
+
+
+def test_it_charges_several_buckets_at_once_in_process(in_process_cache):
+    _check_several_buckets_at_once()
+
+
 def test_it_does_not_limit_without_a_rate():
     assert all(limit("a", "k", None) is None for _ in range(50))
 

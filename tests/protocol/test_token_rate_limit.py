@@ -1,4 +1,5 @@
-"""Rate limits at the token endpoint: per client address, per authenticated confidential client."""
+"""Rate limits at the token endpoint: per client address, per authenticated confidential client,
+charged together once the client has tried to authenticate."""
 
 import pytest
 import time_machine
@@ -43,16 +44,28 @@ def assert_rate_limited(response, retry_after="1000"):
 def test_it_limits_each_address(client, settings):
     settings.AUTHSERVER_RATE_TOKEN = TIGHT
     realm = make_realm()
-    garbage = {"grant_type": "password"}
+    make_machine_client(realm)
     for _ in range(2):
+        response = client_credentials(client, realm, secret="guess", address="10.0.0.9")
+        assert response.status_code == 401
+
+    # Spent by failed attempts: the right secret from that address waits too.
+    assert_rate_limited(client_credentials(client, realm, secret="guess", address="10.0.0.9"))
+    assert_rate_limited(client_credentials(client, realm, address="10.0.0.9"))
+    response = client_credentials(client, realm, secret="guess", address="10.0.0.10")
+    assert response.status_code == 401
+
+
+def test_it_charges_nothing_for_a_request_refused_before_any_client_is_looked_at(client, settings):
+    settings.AUTHSERVER_RATE_TOKEN = TIGHT
+    realm = make_realm()
+    make_machine_client(realm)
+    garbage = {"grant_type": "password"}
+    for _ in range(5):
         response = post_form(client, endpoint(realm, "token"), garbage, REMOTE_ADDR="10.0.0.9")
         assert response.status_code == 400
 
-    assert_rate_limited(
-        post_form(client, endpoint(realm, "token"), garbage, REMOTE_ADDR="10.0.0.9")
-    )
-    response = post_form(client, endpoint(realm, "token"), garbage, REMOTE_ADDR="10.0.0.10")
-    assert response.status_code == 400
+    assert client_credentials(client, realm, address="10.0.0.9").status_code == 200
 
 
 def test_it_limits_each_confidential_client_wherever_it_calls_from(client, settings):
