@@ -41,16 +41,18 @@ def _clear_cache():
 
     from accounts.realms import clear_realm_cache
     from authserver.keys import store
-    from authserver.protocol import directory
+    from authserver.protocol import directory, discovery
 
     cache.clear()
     store.clear_caches()
     clear_realm_cache()
     directory.clear()
+    discovery.clear()
     yield
     store.clear_caches()
     clear_realm_cache()
     directory.clear()
+    discovery.clear()
 
 
 def pytest_report_header(config):

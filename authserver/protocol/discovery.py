@@ -1,13 +1,24 @@
 """What a realm's provider offers, said exactly: OpenID Connect Discovery 1.0 §3 and RFC 8414 §2
-metadata, and Keycloak's realm document at the issuer URL itself. Plain dicts."""
+metadata, and Keycloak's realm document at the issuer URL itself. Plain dicts.
+
+Every relying party fetches these, so each process builds a realm's documents at most once per
+``DOCUMENT_SECONDS``, like the realm row (accounts/realms.py) and the key ring (keys/store.py)
+they are built from: a change saved in this process is seen at once (the signals below), other
+processes see it within this window and the key ring's.
+"""
 
 import base64
+import functools
+import time
 
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 
 from accounts.models import ClientScope, Realm
 from accounts.realms import for_realm
 from authserver.keys import store
+from authserver.keys.models import SigningKey
 from authserver.protocol import client_assertion, token_exchange
 
 # Verifiers may cache the documents this long; the signing algorithms change only with the keys,
@@ -86,6 +97,35 @@ def _client_auth(*, public: bool) -> dict[str, list[str]]:
     return {"methods": methods, "algorithms": list(client_assertion.ALGORITHMS)}
 
 
+DOCUMENT_SECONDS = 5
+# Entries exist only for enabled realms (the middleware answers 404 first); a bound all the same.
+MAX_ENTRIES = 1_000
+
+_documents: dict[tuple[str, int, str], tuple[float, dict]] = {}
+
+
+def _cached(build):
+    """``build(realm)`` served from this process's copy: the same dict for the whole window, so
+    that a caller may encode it once (views/documents.py). Callers must not change it."""
+
+    @functools.wraps(build)
+    def cached(realm: Realm) -> dict:
+        # The issuer too: a renamed realm, or another AUTHSERVER_URL, is another document.
+        key = (build.__name__, realm.pk, realm.issuer)
+        # Wall-clock time, as the key ring: a retired key's algorithm leaves the metadata at a
+        # moment of that clock, and a clock set back or moved forward builds it again.
+        now = time.time()
+        entry = _documents.get(key)
+        if entry is None or not 0 <= now - entry[0] < DOCUMENT_SECONDS:
+            if len(_documents) >= MAX_ENTRIES:
+                _documents.clear()
+            entry = _documents[key] = (now, build(realm))
+        return entry[1]
+
+    return cached
+
+
+@_cached
 def metadata(realm: Realm) -> dict:
     """OpenID Provider Metadata (Discovery §3), which is also RFC 8414 §2 metadata: only what
     this server does, so that a client never picks a feature we lack."""
@@ -132,6 +172,7 @@ def public_key(realm: Realm) -> str:
     return base64.b64encode(der).decode()
 
 
+@_cached
 def realm_info(realm: Realm) -> dict:
     """Keycloak's document at ``{issuer}``, read by its adapters to find the realm's key."""
     return {
@@ -141,3 +182,22 @@ def realm_info(realm: Realm) -> dict:
         "account-service": f"{realm.issuer}/account",
         "tokens-not-before": 0,
     }
+
+
+def clear() -> None:
+    _documents.clear()
+
+
+def _changed(sender, using=None, **kwargs):
+    # At once for this thread, and again after the commit, so that no other thread of this
+    # process keeps a document built from rows read before the change was committed.
+    clear()
+    transaction.on_commit(clear, using=using)
+
+
+# What the documents are built from: the realm, its client scopes (scopes_supported), its keys.
+for _model in (Realm, ClientScope, SigningKey):
+    post_save.connect(_changed, sender=_model, dispatch_uid=f"discovery.saved.{_model.__name__}")
+    post_delete.connect(
+        _changed, sender=_model, dispatch_uid=f"discovery.deleted.{_model.__name__}"
+    )
