@@ -83,8 +83,15 @@ TEMPLATES = [
 
 # --- Storage -----------------------------------------------------------------------------------
 DATABASE_URL = env.string("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'authserver.sqlite3'}"
+# Connections are kept for a minute. Django's health check would spend a round trip
+# (SELECT 1) at the start of every request that queries; without it, a request that finds its
+# connection dead after a database restart fails once (503) and the connection is replaced.
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    "default": dj_database_url.parse(
+        DATABASE_URL,
+        conn_max_age=60,
+        conn_health_checks=env.boolean("AUTHSERVER_DB_HEALTH_CHECKS", default=False),
+    )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)

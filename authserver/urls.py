@@ -58,3 +58,5 @@ urlpatterns = [
     path("realms/<str:realm_name>/account/consents", consents.consents, name="consents"),
     path("realms/<str:realm_name>/", include("accounts.urls")),
 ]
+
+handler500 = "authserver.views.server_error.server_error"

@@ -71,11 +71,7 @@ def authenticate(realm: Realm, token: str) -> Bearer:
         raise InvalidToken(INVALID, detail=f"access token refused: {error}") from None
     if stateless.is_stateless(claims):
         return _stateless(realm, claims)
-    record = (
-        AccessToken.objects.select_related("user", "application", "session__realm")
-        .filter(token_checksum=digest(token), application__realm=realm)
-        .first()
-    )
+    record = _record(realm, token)
     for check in _CHECKS:
         reason = check(record)
         if reason:
@@ -94,6 +90,18 @@ def _stateless(realm: Realm, claims: dict) -> Bearer:
     if reason:
         raise InvalidToken(INVALID, detail=f"access token refused: {reason}")
     return Bearer(claims=claims, client=client, user=client.service_account)
+
+
+def _record(realm: Realm, token: str) -> AccessToken | None:
+    try:
+        record = AccessToken.objects.select_related("user", "application", "session").get(
+            token_checksum=digest(token), application__realm=realm
+        )
+    except AccessToken.DoesNotExist:
+        return None
+    if record.session is not None:
+        record.session.realm = realm  # the token's realm is its session's: no join to read it
+    return record
 
 
 def _on_record(record: AccessToken | None) -> str | None:
