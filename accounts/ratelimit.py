@@ -29,16 +29,19 @@ Rate = tuple[float, int]  # (tokens per second, burst), as settings hold it (env
 # After a Redis failure, skip Redis (fail open) for this long before trying again.
 _BACKOFF_SECONDS = 5.0
 
-# KEYS: the buckets; ARGV[1]: now (seconds, float); ARGV[2i], ARGV[2i+1]: bucket i's rate per
-# second and burst. Each bucket gives up a token if it has one; the reply is the longest wait of
-# those that had none ("0" when every bucket gave one), so that several limits cost one round
-# trip. Floats travel as strings: Redis would truncate a Lua number reply to an integer.
+# KEYS: the buckets; ARGV[1]: now (seconds, float); ARGV[3i-1], ARGV[3i], ARGV[3i+1]: bucket
+# i's rate per second, burst, and the most tokens it may lease at once. Each bucket that has a
+# token gives one, or, while it is more than half full, up to the lease; the reply is the longest
+# wait of the buckets that had none ("0" when none was empty), then each bucket's grant. Floats
+# travel as strings: Redis would truncate a Lua number reply to an integer.
 _TOKEN_BUCKETS = """
 local now = tonumber(ARGV[1])
 local longest = 0
+local grants = {}
 for i, key in ipairs(KEYS) do
-  local rate = tonumber(ARGV[2 * i])
-  local burst = tonumber(ARGV[2 * i + 1])
+  local rate = tonumber(ARGV[3 * i - 1])
+  local burst = tonumber(ARGV[3 * i])
+  local lease = tonumber(ARGV[3 * i + 1])
   local state = redis.call('HMGET', key, 'tokens', 'at')
   local tokens = tonumber(state[1])
   local at = tonumber(state[2])
@@ -47,20 +50,34 @@ for i, key in ipairs(KEYS) do
     at = now
   end
   tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+  local granted = 0
   if tokens >= 1 then
-    tokens = tokens - 1
+    granted = math.max(1, math.min(lease, math.floor(tokens - burst / 2)))
+    tokens = tokens - granted
   else
     longest = math.max(longest, (1 - tokens) / rate)
   end
+  grants[i] = granted
   redis.call('HSET', key, 'tokens', tostring(tokens), 'at', tostring(now))
   redis.call('PEXPIRE', key, math.ceil((burst / rate) * 1000) + 1000)
 end
-return tostring(longest)
+return {tostring(longest), unpack(grants)}
 """
+
+# A process may take several tokens of a bucket at once while the bucket is more than half full,
+# and spend them without a round trip for up to LEASE_SECONDS; what is left then is dropped.
+# Far from its limit, a busy client costs Redis one call per lease instead of one per request;
+# near it (half the burst or less) every request is counted in Redis, so the limit stays exact.
+# A lease is at most LEASE_FRACTION of the burst and what the rate refills in LEASE_SECONDS.
+LEASE_SECONDS = 1.0
+LEASE_FRACTION = 0.01
 
 _redis_down_until: dict[str, float] = {}
 _local_lock = threading.Lock()
 _scripts: dict[int, object] = {}
+# (bucket, rate) -> [tokens left, time the lease ends]
+_leases: dict[tuple, list] = {}
+_MAX_LEASES = 10_000
 
 Bucket = tuple[str, str, Rate | None]  # (scope, key, rate)
 
@@ -72,8 +89,8 @@ def limit(scope: str, key: str, rate: Rate | None) -> int | None:
 
 
 def limit_all(buckets: list[Bucket]) -> int | None:
-    """``limit`` for several buckets at once, in one round trip: each gives up a token if it
-    has one; the answer is the longest wait of those that had none."""
+    """``limit`` for several buckets at once, in one round trip at most: each gives up a token
+    if it has one; the answer is the longest wait of those that had none."""
     wanted = [(scope, key, rate) for scope, key, rate in buckets if rate is not None and key]
     if not wanted:
         return None
@@ -95,6 +112,40 @@ def limit_all(buckets: list[Bucket]) -> int | None:
     return max(1, math.ceil(wait))
 
 
+def forget_leases() -> None:
+    with _local_lock:
+        _leases.clear()
+
+
+def _lease_size(rate: Rate) -> int:
+    per_second, burst = rate
+    return max(1, min(int(burst * LEASE_FRACTION), int(per_second * LEASE_SECONDS)))
+
+
+def _take_leased(names: list[str], rates: list[Rate]) -> list[int]:
+    """Spend a leased token of each bucket that has one; the indexes of those that have none."""
+    now = time.time()
+    missing = []
+    with _local_lock:
+        for index, (name, rate) in enumerate(zip(names, rates, strict=True)):
+            lease = _leases.get((name, rate))
+            # The wall clock, as the buckets' own; a clock set back ends a lease too.
+            if lease is not None and lease[0] >= 1 and 0 < lease[1] - now <= LEASE_SECONDS:
+                lease[0] -= 1
+            else:
+                missing.append(index)
+    return missing
+
+
+def _keep_leases(leases: list[tuple[str, Rate, int]]) -> None:
+    ends = time.time() + LEASE_SECONDS
+    with _local_lock:
+        if len(_leases) >= _MAX_LEASES:
+            _leases.clear()
+        for name, rate, left in leases:
+            _leases[(name, rate)] = [left, ends]
+
+
 def _uses_redis() -> bool:
     return settings.CACHES["default"]["BACKEND"].startswith("django_redis.")
 
@@ -103,18 +154,23 @@ def _take_in_redis(names: list[str], rates: list[Rate], now: float) -> float | N
     from django_redis import get_redis_connection
     from redis.exceptions import RedisError
 
+    missing = _take_leased(names, rates)
+    if not missing:
+        return None
+    names = [names[index] for index in missing]
+    rates = [rates[index] for index in missing]
     location = str(settings.CACHES["default"].get("LOCATION"))
     if time.monotonic() < _redis_down_until.get(location, 0.0):
         return None
     args = [repr(now)]
-    for per_second, burst in rates:
-        args += [repr(per_second), burst]
+    for rate in rates:
+        args += [repr(rate[0]), rate[1], _lease_size(rate)]
     try:
         connection = get_redis_connection("default")
         script = _scripts.get(id(connection))
         if script is None:
             script = _scripts[id(connection)] = connection.register_script(_TOKEN_BUCKETS)
-        wait = script(keys=names, args=args)
+        wait, *grants = script(keys=names, args=args)
     except (RedisError, OSError) as error:
         _redis_down_until[location] = time.monotonic() + _BACKOFF_SECONDS
         log.warning(
@@ -125,6 +181,8 @@ def _take_in_redis(names: list[str], rates: list[Rate], now: float) -> float | N
         )
         return None
     _redis_down_until.pop(location, None)
+    leftovers = zip(names, rates, grants, strict=True)
+    _keep_leases([(name, rate, int(granted) - 1) for name, rate, granted in leftovers if granted])
     return float(wait)
 
 

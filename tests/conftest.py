@@ -39,11 +39,13 @@ def _clear_cache():
     without the process's parsed signing keys: database rows roll back between tests."""
     from django.core.cache import cache
 
+    from accounts import ratelimit
     from accounts.realms import clear_realm_cache
     from authserver.keys import store
     from authserver.protocol import directory, discovery
 
     cache.clear()
+    ratelimit.forget_leases()
     store.clear_caches()
     clear_realm_cache()
     directory.clear()

@@ -1,7 +1,8 @@
 """Rate limits of the token endpoint (AUTHSERVER_RATE_TOKEN), on accounts.ratelimit's buckets.
 
-Two buckets, charged together in one round trip once the request's client has tried to
-authenticate: the client's address, whatever the outcome (so guessing secrets is limited), and
+Two buckets, charged together in one round trip at most (far from its limit a bucket is leased
+to the process a few tokens at a time: accounts/ratelimit.py) once the request's client has tried
+to authenticate: the client's address, whatever the outcome (so guessing secrets is limited), and
 the confidential client, only if it did authenticate (so nobody can spend a client's allowance by
 sending its client_id). Public clients are limited by address only: their client_id is public
 and shared by every user of the app. Requests refused before any client is looked at (a

@@ -93,6 +93,49 @@ def test_it_charges_several_buckets_at_once_in_process(in_process_cache):
     _check_several_buckets_at_once()
 
 
+@redis_only()
+def test_it_leases_tokens_while_the_bucket_is_far_from_its_limit():
+    from django_redis import get_redis_connection
+
+    rate = (1000.0, 1000)  # a lease of 10 tokens
+    bucket = next(iter(get_redis_connection("default").scan_iter("*ratelimit:lease*")), None)
+    assert bucket is None
+    with time_machine.travel(1_900_000_000, tick=False):
+        assert all(limit("lease", "k", rate) is None for _ in range(10))
+        (bucket,) = get_redis_connection("default").scan_iter("*ratelimit:lease*")
+        # One round trip took ten tokens; the other nine requests spent them here.
+        assert float(get_redis_connection("default").hget(bucket, "tokens")) == 990
+        assert limit("lease", "k", rate) is None
+        assert float(get_redis_connection("default").hget(bucket, "tokens")) == 980
+
+
+@redis_only()
+def test_it_counts_every_request_in_redis_near_the_limit():
+    from django_redis import get_redis_connection
+
+    rate = (0.001, 1000)  # leases of one token: a slow refill
+    with time_machine.travel(1_900_000_000, tick=False):
+        for _ in range(3):
+            assert limit("exact", "k", rate) is None
+        (bucket,) = get_redis_connection("default").scan_iter("*ratelimit:exact*")
+        assert float(get_redis_connection("default").hget(bucket, "tokens")) == 997
+
+
+@redis_only()
+def test_it_drops_what_is_left_of_a_lease_after_a_second():
+    from django_redis import get_redis_connection
+
+    rate = (1000.0, 1000)
+    with time_machine.travel(1_900_000_000, tick=False) as clock:
+        assert limit("drop", "k", rate) is None
+        (bucket,) = get_redis_connection("default").scan_iter("*ratelimit:drop*")
+        assert float(get_redis_connection("default").hget(bucket, "tokens")) == 990
+        clock.shift(ratelimit.LEASE_SECONDS)
+        # Nine tokens are left here, but the lease is over: a new one is taken.
+        assert limit("drop", "k", rate) is None
+        assert float(get_redis_connection("default").hget(bucket, "tokens")) == 990
+
+
 def test_it_does_not_limit_without_a_rate():
     assert all(limit("a", "k", None) is None for _ in range(50))
 
