@@ -1,11 +1,11 @@
 """One WSGI application, two Django handlers: the machine-facing protocol endpoints skip the
 middleware that only browser pages need.
 
-Token, introspection, revocation, UserInfo, the JWKS, discovery and the realm document take
-their credentials from the Authorization header or the form, never from a cookie, and show no
-page: sessions, CSRF, the logged-in user, OTP and messages would only cost each of their
-requests. Every other path (authorization, logout, login, consents, the admin console, static
-files) goes through the whole ``MIDDLEWARE``.
+Token, introspection, revocation, UserInfo, the JWKS, discovery, the realm document and the
+health probes take their credentials from the Authorization header or the form (or need none),
+never from a cookie, and show no page: sessions, CSRF, the logged-in user, OTP and messages
+would only cost each of their requests. Every other path (authorization, logout, login,
+consents, the admin console, static files) goes through the whole ``MIDDLEWARE``.
 """
 
 import re
@@ -24,6 +24,7 @@ PROTOCOL_PATHS = re.compile(
     rf"|{_REALM}/\.well-known/openid-configuration"
     r"|/\.well-known/oauth-authorization-server/realms/[^/]+"
     rf"|{_REALM}"
+    r"|/healthz|/readyz"
 )
 
 # What the protocol endpoints do without, and why. Everything else in settings.MIDDLEWARE runs,

@@ -473,6 +473,8 @@ def scenarios(prepared: dict) -> list[dict]:
             "env": {},
         },
         {"name": "jwks", "path": oidc(RS, "certs"), "script": "fixed.lua", "env": {}},
+        # The floor: Django's smallest view (a constant JSON body) under the same gunicorn.
+        {"name": "healthz", "path": "/healthz", "script": "fixed.lua", "env": {}},
         {
             "name": "login_form_post",
             "path": f"/realms/{RS}/login",

@@ -192,6 +192,8 @@ def requests(http, realm, app) -> dict[str, dict]:
             "headers": {"Authorization": f"Bearer {service_token}"},
             "form": {},
         },
+        "liveness probe": {"path": "/healthz"},
+        "readiness probe": {"path": "/readyz"},
         "revocation": {
             "path": endpoint(realm, "revoke"),
             "method": "POST",
@@ -313,6 +315,11 @@ def test_it_sends_the_protocol_endpoints_to_the_short_stack(name):
     assert not PROTOCOL_PATHS.fullmatch(path + "/")
 
 
+@pytest.mark.parametrize("name", ["healthz", "readyz"])
+def test_it_sends_the_health_probes_to_the_short_stack(name):
+    assert PROTOCOL_PATHS.fullmatch(reverse(name))
+
+
 @pytest.mark.parametrize(
     "path",
     [
@@ -326,7 +333,7 @@ def test_it_sends_the_protocol_endpoints_to_the_short_stack(name):
         "/realms/r/protocol/openid-connect/token/other",
         "/admin/",
         "/admin/login/",
-        "/healthz",
+        "/healthz/",
         "/static/admin/css/base.css",
         "/",
     ],
