@@ -157,6 +157,8 @@ class OrdersService(Server):
         super().__init__(port)
         self.env |= {
             "DJANGO_SETTINGS_MODULE": "resource_server.orders.settings",
+            # deploy/gunicorn.conf.py binds the sample services to RS_BIND.
+            "RS_BIND": f"127.0.0.1:{port}",
             "RS_ISSUER": issuer,
             "RS_CLIENT_ID": fixtures.SERVICE_CLIENT,
             "RS_CLIENT_SECRET": fixtures.SERVICE_SECRET,
