@@ -5,8 +5,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 from jwcrypto.common import base64url_decode, base64url_encode
+from jwcrypto.jwa import JWA
 
 from accounts.models import UserSession
+from authserver.keys import store
 from tests.factories import make_client, make_realm, make_user
 from tests.protocol.helpers import SECRET, basic, endpoint, make_machine_client, post_form
 from tests.protocol.issued import grant_scopes, issue_grant, make_session, service_token
@@ -195,6 +197,36 @@ def test_it_refuses_an_unsigned_token(client):
     unsigned = f"{base64url_encode(json.dumps(unsigned_header))}.{payload}."
 
     assert_invalid_token(userinfo(client, realm, unsigned), realm)
+
+
+@pytest.mark.parametrize(
+    "extension",
+    [
+        pytest.param({"crit": ["exp"]}, id="crit"),
+        pytest.param({"b64": False, "crit": ["b64"]}, id="unencoded payload"),
+    ],
+)
+def test_it_refuses_a_header_extension_even_under_our_signature(client, extension):
+    realm = make_realm()
+    make_machine_client(realm)
+    header, payload, _ = service_token(client, realm, scope="openid").split(".")
+    extended = base64url_encode(json.dumps({**json.loads(base64url_decode(header)), **extension}))
+    key = store.signing_key(realm)
+    signature = JWA.signing_alg(key["alg"]).sign(key, f"{extended}.{payload}".encode())
+
+    token = f"{extended}.{payload}.{base64url_encode(signature)}"
+    assert_invalid_token(userinfo(client, realm, token), realm)
+
+
+def test_it_refuses_a_token_padded_or_outside_the_base64url_alphabet(client):
+    realm = make_realm()
+    make_machine_client(realm)
+    header, payload, signature = service_token(client, realm, scope="openid").split(".")
+    assert userinfo(client, realm, f"{header}.{payload}.{signature}").status_code == 200
+
+    # RFC 6750's b64token lets these through to the token's own check.
+    assert_invalid_token(userinfo(client, realm, f"{header}.{payload}+.{signature}"), realm)
+    assert_invalid_token(userinfo(client, realm, f"{header}.{payload}.{signature}=="), realm)
 
 
 def test_it_refuses_an_expired_token(client):
