@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Realm, User, UserSession
 from authserver.models import AccessToken, Client
-from authserver.protocol import jwt, stateless
+from authserver.protocol import directory, jwt, stateless
 from authserver.protocol.errors import InvalidRequest, InvalidToken
 from authserver.protocol.validator import digest
 
@@ -71,7 +71,7 @@ def authenticate(realm: Realm, token: str) -> Bearer:
         raise InvalidToken(INVALID, detail=f"access token refused: {error}") from None
     if stateless.is_stateless(claims):
         return _stateless(realm, claims)
-    record = _record(realm, token)
+    record = _record(realm, claims, token)
     for check in _CHECKS:
         reason = check(record)
         if reason:
@@ -92,15 +92,37 @@ def _stateless(realm: Realm, claims: dict) -> Bearer:
     return Bearer(claims=claims, client=client, user=client.service_account)
 
 
-def _record(realm: Realm, token: str) -> AccessToken | None:
+# Of the row, what the checks and callers read: the rest of its columns would only cost the
+# ORM time to select and convert.
+_UNREAD = (
+    "token",
+    "scope",
+    "resource",
+    "created",
+    "updated",
+    "jti",
+    "id_token",
+    "source_refresh_token",
+)
+
+
+def _record(realm: Realm, claims: dict, token: str) -> AccessToken | None:
+    """The token's row, with its user and session; its client comes from this process's
+    directory (by the signed ``client_id``) and its session's realm is the token's."""
     try:
-        record = AccessToken.objects.select_related("user", "application", "session").get(
-            token_checksum=digest(token), application__realm=realm
+        record = (
+            AccessToken.objects.select_related("user", "session")
+            .defer(*_UNREAD)
+            .get(token_checksum=digest(token))
         )
     except AccessToken.DoesNotExist:
         return None
+    client = directory.client(realm, str(claims.get("client_id", "")))
+    if client is None or record.application_id != client.pk:
+        return None  # another realm's or client's row, or a client since disabled or removed
+    record.application = client
     if record.session is not None:
-        record.session.realm = realm  # the token's realm is its session's: no join to read it
+        record.session.realm = realm
     return record
 
 
