@@ -115,7 +115,8 @@ class Grant(AbstractGrant):
 
 
 class AccessToken(AbstractAccessToken):
-    jti = models.CharField(max_length=64, blank=True, db_index=True)
+    # Never looked up (a token is found by its checksum): no index to keep up per INSERT.
+    jti = models.CharField(max_length=64, blank=True)
     session = models.ForeignKey(
         UserSession, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
@@ -128,7 +129,7 @@ class AccessToken(AbstractAccessToken):
 class RefreshToken(AbstractRefreshToken):
     """Bound to the SSO session it came from, unless ``offline`` (Keycloak's offline token)."""
 
-    jti = models.CharField(max_length=64, blank=True, db_index=True)
+    jti = models.CharField(max_length=64, blank=True)
     session = models.ForeignKey(
         UserSession, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
