@@ -182,10 +182,12 @@ class RealmValidator(OAuth2Validator):
         if found is not None and key in found:
             return found[key]
         grant = (
-            Grant.objects.select_related("session", "user", "session__realm")
+            Grant.objects.select_related("session", "user")
             .filter(code=digest(code), application=client)
             .first()
         )
+        if grant is not None and grant.session is not None and request is not None:
+            grant.session.realm = _realm(request)  # the code's session is of its realm
         if request is not None:
             request._grants = {**(found or {}), key: grant}
         return grant
@@ -351,6 +353,8 @@ class RealmValidator(OAuth2Validator):
         if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
             return False
         record = request.refresh_token_instance
+        if record.session_id is not None:
+            record.session.realm = _realm(request)  # the session is of the token's realm
         now = timezone.now()
         reason = refresh_refusal(record, now)
         if reason:

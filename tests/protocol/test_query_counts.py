@@ -29,13 +29,13 @@ pytestmark = pytest.mark.django_db
 # None: the client, its scopes and the service account's roles come from this process's
 # directory (protocol/directory.py), and the token is not stored (protocol/stateless.py).
 CLIENT_CREDENTIALS_QUERIES = 0
-# The code's scope (to choose the OpenID grant), client, the code and its claim, the client's
-# scopes, the user's groups and roles (once for both tokens), the ID token, the code again
-# (django-oauth-toolkit's RFC 8707 resource check), the access and refresh token rows.
-CODE_EXCHANGE_QUERIES = 13
+# The code's scope (to choose the OpenID grant), the code with its user and session, its claim,
+# the ID token, the code again (django-oauth-toolkit's RFC 8707 resource check), the access and
+# refresh token rows; the client, its scopes and the user's roles come from the directory.
+CODE_EXCHANGE_QUERIES = 9
 # Most of these are django-oauth-toolkit's rotation (lock, revoke the old pair, delete the old
 # access token) after our own claim of the row; the rest as for a code.
-REFRESH_QUERIES = 27
+REFRESH_QUERIES = 22
 
 
 def _machine(realm):
