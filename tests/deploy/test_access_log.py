@@ -8,30 +8,20 @@ import logging
 import os
 import re
 import signal
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from gunicorn.config import Config
 
 from authserver.access_log import AccessLogger
+from tests.deploy import gunicorn
 
-ROOT = Path(settings.BASE_DIR)
-GUNICORN = Path(sys.executable).with_name("gunicorn")
 LINE = re.compile(
     r"(?P<time>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (?P<address>\S+) "
     r'"(?P<request>[^"]*)" (?P<status>\d{3}) (?P<length>\d+) (?P<ms>\d+\.\d{3})ms'
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextlib.contextmanager
@@ -39,7 +29,7 @@ def _gunicorn(tmp_path: Path, **env):
     """The application under deploy/gunicorn.conf.py, one worker, SQLite in tmp_path (the
     requests below need no database). Yields (port, master process, stdout file); the server
     has stopped, and flushed its output, when the block ends."""
-    port = _free_port()
+    port = gunicorn.free_port()
     full = {
         key: value
         for key, value in os.environ.items()
@@ -54,35 +44,11 @@ def _gunicorn(tmp_path: Path, **env):
         **env,
     )
     stdout = tmp_path / "stdout"
-    with stdout.open("wb") as out:
-        server = subprocess.Popen(
-            [str(GUNICORN), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "authserver.wsgi"],
-            cwd=ROOT,
-            env=full,
-            stdout=out,
-            stderr=subprocess.PIPE,
-        )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"gunicorn exited: {server.stderr.read().decode()[-2000:]}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("gunicorn did not start listening")
-                time.sleep(0.05)
+    with (
+        stdout.open("wb") as out,
+        gunicorn.running("authserver.wsgi", port=port, env=full, stdout=out) as server,
+    ):
         yield port, server, stdout
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        server.stderr.close()
 
 
 def _get(port: int, target: str) -> tuple[int, bytes]:
@@ -140,7 +106,7 @@ def test_it_writes_no_access_line_when_off(tmp_path):
         assert _get(port, "/healthz")[0] == 200
         assert _get(port, "/no-such-page")[0] == 404
     assert "GET /" not in stdout.read_text()
-    assert not (ROOT / "off").exists()
+    assert not (gunicorn.ROOT / "off").exists()
 
 
 def test_it_reopens_its_file_on_usr1(tmp_path):
@@ -169,13 +135,13 @@ def test_it_reopens_its_file_on_usr1(tmp_path):
 def test_it_refuses_a_flag_for_a_destination(value):
     result = subprocess.run(
         [
-            str(GUNICORN),
+            str(gunicorn.GUNICORN),
             "-c",
-            str(ROOT / "deploy" / "gunicorn.conf.py"),
+            str(gunicorn.ROOT / "deploy" / "gunicorn.conf.py"),
             "--check-config",
             "authserver.wsgi",
         ],
-        cwd=ROOT,
+        cwd=gunicorn.ROOT,
         env={**os.environ, "AUTHSERVER_ACCESS_LOG": value},
         capture_output=True,
         timeout=30,

@@ -5,15 +5,14 @@ import shutil
 import socket
 import ssl
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
+from tests.deploy import gunicorn
+
 ROOT = Path(settings.BASE_DIR)
-GUNICORN = Path(sys.executable).with_name("gunicorn")
 APP = "tests.deploy.tls_app:application"
 BASH = shutil.which("bash") or "/bin/bash"
 REQUEST = b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
@@ -42,15 +41,9 @@ def stranger(tmp_path_factory) -> Path:
     return directory
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _serve(certs: Path, **tls_env):
     """gunicorn with the deploy configuration on a free loopback port; yields the port."""
-    port = _free_port()
+    port = gunicorn.free_port()
     env = {
         **os.environ,
         "AUTHSERVER_BIND": f"127.0.0.1:{port}",
@@ -59,33 +52,8 @@ def _serve(certs: Path, **tls_env):
         "AUTHSERVER_TLS_KEY": str(certs / "payments.key"),
         **tls_env,
     }
-    server = subprocess.Popen(
-        [str(GUNICORN), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), APP],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"gunicorn exited: {server.stderr.read().decode()[-2000:]}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("gunicorn did not start listening")
-                time.sleep(0.05)
+    with gunicorn.running(APP, port=port, env=env):
         yield port
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 @pytest.fixture(scope="module")
@@ -173,13 +141,19 @@ def test_its_certificate_is_for_the_service_and_loopback_only(certs, mtls_port):
 def test_it_refuses_to_start_half_configured(certs, env, message):
     full = {
         **os.environ,
-        "AUTHSERVER_BIND": f"127.0.0.1:{_free_port()}",
+        "AUTHSERVER_BIND": f"127.0.0.1:{gunicorn.free_port()}",
         "AUTHSERVER_TLS_CERT": str(certs / "payments.crt"),
         "AUTHSERVER_TLS_KEY": str(certs / "payments.key"),
         **env,
     }
     result = subprocess.run(
-        [str(GUNICORN), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "--check-config", APP],
+        [
+            str(gunicorn.GUNICORN),
+            "-c",
+            str(ROOT / "deploy" / "gunicorn.conf.py"),
+            "--check-config",
+            APP,
+        ],
         cwd=ROOT,
         env=full,
         capture_output=True,

@@ -52,6 +52,32 @@ def post_form(http, url: str, data: dict, **headers):
     )
 
 
+def revoke(http, realm, token, client_id="machine", secret=SECRET, **form):
+    """RFC 7009 revocation by a confidential client."""
+    return post_form(
+        http,
+        endpoint(realm, "revoke"),
+        {"token": token, **form},
+        HTTP_AUTHORIZATION=basic(client_id, secret),
+    )
+
+
+def introspect(http, realm, token, client_id="machine") -> dict:
+    """RFC 7662 introspection by a confidential client; the answer must be 200."""
+    response = post_form(
+        http,
+        endpoint(realm, "token/introspect"),
+        {"token": token},
+        HTTP_AUTHORIZATION=basic(client_id, SECRET),
+    )
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def userinfo_status(http, realm, token) -> int:
+    return http.get(endpoint(realm, "userinfo"), HTTP_AUTHORIZATION=f"Bearer {token}").status_code
+
+
 # --- browser flows: the authorization endpoint ------------------------------------------------
 REDIRECT_URI = "https://app.example/callback"
 VERIFIER = "correct-horse-battery-staple-" + "v" * 30

@@ -4,7 +4,16 @@ import pytest
 
 from authserver.models import AccessToken, Client, RefreshToken
 from tests.factories import make_client, make_realm, make_user
-from tests.protocol.helpers import SECRET, basic, endpoint, make_machine_client, post_form
+from tests.protocol.helpers import (
+    SECRET,
+    basic,
+    endpoint,
+    introspect,
+    make_machine_client,
+    post_form,
+    revoke,
+    userinfo_status,
+)
 from tests.protocol.issued import (
     client_assertion,
     client_with_key,
@@ -16,28 +25,8 @@ from tests.protocol.issued import (
 pytestmark = pytest.mark.django_db
 
 
-def revoke(http, realm, token, client_id="machine", secret=SECRET, **form):
-    return post_form(
-        http,
-        endpoint(realm, "revoke"),
-        {"token": token, **form},
-        HTTP_AUTHORIZATION=basic(client_id, secret),
-    )
-
-
 def is_active(http, realm, token, client_id="machine") -> bool:
-    response = post_form(
-        http,
-        endpoint(realm, "token/introspect"),
-        {"token": token},
-        HTTP_AUTHORIZATION=basic(client_id, SECRET),
-    )
-    assert response.status_code == 200, response.content
-    return response.json()["active"]
-
-
-def userinfo_status(http, realm, token) -> int:
-    return http.get(endpoint(realm, "userinfo"), HTTP_AUTHORIZATION=f"Bearer {token}").status_code
+    return introspect(http, realm, token, client_id)["active"]
 
 
 def user_grant(realm, client_id="app", **client_fields):

@@ -11,36 +11,17 @@ from authserver.adminapi import realm_management
 from authserver.models import AccessToken, RevokedToken
 from tests.adminapi.helpers import admin_roles, call, url
 from tests.factories import make_realm
-from tests.protocol.helpers import SECRET, basic, endpoint, make_machine_client, post_form, verify
+from tests.protocol.helpers import introspect, make_machine_client, userinfo_status, verify
+from tests.protocol.helpers import revoke as revoke_token
 from tests.protocol.issued import service_token
 
 pytestmark = pytest.mark.django_db
 
 
 def revoke(http, realm, token, client_id="machine"):
-    response = post_form(
-        http,
-        endpoint(realm, "revoke"),
-        {"token": token},
-        HTTP_AUTHORIZATION=basic(client_id, SECRET),
-    )
+    response = revoke_token(http, realm, token, client_id)
     assert response.status_code == 200, response.content
     return response
-
-
-def introspect(http, realm, token, client_id="machine") -> dict:
-    response = post_form(
-        http,
-        endpoint(realm, "token/introspect"),
-        {"token": token},
-        HTTP_AUTHORIZATION=basic(client_id, SECRET),
-    )
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
-def userinfo_status(http, realm, token) -> int:
-    return http.get(endpoint(realm, "userinfo"), HTTP_AUTHORIZATION=f"Bearer {token}").status_code
 
 
 def test_it_issues_a_client_credentials_token_without_storing_it(client):
