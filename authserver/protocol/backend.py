@@ -14,9 +14,27 @@ SESSION = "Authserver-Session"
 ADDRESS = "Authserver-Address"
 
 
+# Of the WSGI environ that django-oauth-toolkit passes on whole, what oauthlib and the validator
+# read besides the HTTP headers (HTTP_*): oauthlib copies and converts every entry it is given.
+_KEPT = {
+    "CONTENT_TYPE",
+    "CONTENT_LENGTH",
+    "REMOTE_ADDR",
+    # Added by django-oauth-toolkit.
+    "Authorization",
+    "Content-Type",
+    "Origin",
+    "X_DJANGO_OAUTH_TOOLKIT_SECURE",
+}
+
+
 class RealmOAuthLibCore(OAuthLibCore):
     def extract_headers(self, request):
-        headers = super().extract_headers(request)
+        headers = {
+            name: value
+            for name, value in super().extract_headers(request).items()
+            if name.startswith("HTTP_") or name in _KEPT
+        }
         for name in (REALM, SESSION, ADDRESS):
             headers.pop(name, None)
         headers[REALM] = request.realm
