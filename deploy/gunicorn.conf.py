@@ -29,14 +29,17 @@ max_requests_jitter = 1000
 # One line per request (authserver/access_log.py): time, address, request line, status, bytes,
 # milliseconds; gunicorn's stock logger spends a tenth of a JWKS answer building its atoms.
 # AUTHSERVER_ACCESS_LOG: unset or "-" for stdout, "off" for no access log, else a file path
-# (reopened on USR1).
-logger_class = "authserver.access_log.AccessLogger"
+# (reopened on USR1). The sample services know nothing of the server's packages: they keep
+# gunicorn's stock logger.
+if not _SAMPLE_SERVICE:
+    logger_class = "authserver.access_log.AccessLogger"
 _access_log = os.environ.get("AUTHSERVER_ACCESS_LOG", "").strip() or "-"
 if _access_log.lower() in {"0", "1", "false", "true", "no", "yes", "on", "none"}:
     raise RuntimeError(f'AUTHSERVER_ACCESS_LOG is "-", "off" or a file path, not {_access_log!r}')
 accesslog = None if _access_log.lower() == "off" else _access_log
 errorlog = "-"
-# Read only by gunicorn's stock logger (--logger-class gunicorn.glogging.Logger).
+# Read only by gunicorn's stock logger (the sample services', or --logger-class
+# gunicorn.glogging.Logger).
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 forwarded_allow_ips = os.environ.get("AUTHSERVER_FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Request smuggling and oversized headers are refused before Django sees them.
