@@ -1,21 +1,17 @@
 """THE realm-scoping helper: every lookup of a realm-owned object goes through here."""
 
 import copy
-import time
 
-from django.db import transaction
 from django.db.models import Model, QuerySet
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.http import Http404
 
 from accounts.models import Realm
+from accounts.process_cache import ProcessCache
 
-# How long a process serves a realm's row without reading it again. Every request under
-# /realms/NAME/ needs it; a change saved in this process is seen at once (signals below), other
-# processes see it within this window, as they see a key rotation (authserver/keys/store.py).
-REALM_SECONDS = 5
-_realms: dict[str, tuple[float, Realm]] = {}
+# Every request under /realms/NAME/ needs the realm's row: a process reads it once per 5 s
+# (accounts/process_cache.py), as it reads its key ring (authserver/keys/store.py).
+_realms = ProcessCache("realms", seconds=5, max_entries=10_000)
+_realms.forget_on_change(Realm)
 
 
 def get_realm_or_404(name: str) -> Realm:
@@ -53,26 +49,10 @@ class RealmMiddleware:
 
 
 def cached_realm_or_404(name: str) -> Realm:
-    """get_realm_or_404, served from this process's copy for up to ``REALM_SECONDS``. Each
-    caller gets its own copy of the instance, so nothing set on one request reaches another."""
-    now = time.monotonic()
-    cached = _realms.get(name)
-    if cached is None or not 0 <= now - cached[0] < REALM_SECONDS:
-        realm = get_realm_or_404(name)
-        _realms[name] = (now, realm)
-    else:
-        realm = cached[1]
-    return copy.copy(realm)
+    """get_realm_or_404, served from this process's copy for a few seconds. Each caller gets
+    its own copy of the instance, so nothing set on one request reaches another."""
+    return copy.copy(_realms.get(name, lambda: get_realm_or_404(name)))
 
 
 def clear_realm_cache() -> None:
     _realms.clear()
-
-
-@receiver(post_save, sender=Realm, dispatch_uid="accounts.realms.saved")
-@receiver(post_delete, sender=Realm, dispatch_uid="accounts.realms.deleted")
-def _realm_changed(sender, instance, using, **kwargs):
-    # At once for this thread, and again after the commit, so that no other thread of this
-    # process keeps a row it read before the change was committed.
-    clear_realm_cache()
-    transaction.on_commit(clear_realm_cache, using=using)

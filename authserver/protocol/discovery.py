@@ -2,20 +2,18 @@
 metadata, and Keycloak's realm document at the issuer URL itself. Plain dicts.
 
 Every relying party fetches these, so each process builds a realm's documents at most once per
-``DOCUMENT_SECONDS``, like the realm row (accounts/realms.py) and the key ring (keys/store.py)
-they are built from: a change saved in this process is seen at once (the signals below), other
+``DOCUMENT_SECONDS`` (accounts/process_cache.py), like the realm row and the key ring
+(keys/store.py) they are built from: a change saved in this process is seen at once, other
 processes see it within this window and the key ring's.
 """
 
 import base64
 import functools
-import time
 
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save
 
 from accounts.models import ClientScope, Realm
+from accounts.process_cache import ProcessCache
 from accounts.realms import for_realm
 from authserver.keys import store
 from authserver.keys.models import SigningKey
@@ -99,9 +97,9 @@ def _client_auth(*, public: bool) -> dict[str, list[str]]:
 
 DOCUMENT_SECONDS = 5
 # Entries exist only for enabled realms (the middleware answers 404 first); a bound all the same.
-MAX_ENTRIES = 1_000
-
-_documents: dict[tuple[str, int, str], tuple[float, dict]] = {}
+# What the documents are built from: the realm, its client scopes (scopes_supported), its keys.
+_documents = ProcessCache("discovery", seconds=DOCUMENT_SECONDS, max_entries=1_000)
+_documents.forget_on_change(Realm, ClientScope, SigningKey)
 
 
 def _cached(build):
@@ -111,16 +109,7 @@ def _cached(build):
     @functools.wraps(build)
     def cached(realm: Realm) -> dict:
         # The issuer too: a renamed realm, or another AUTHSERVER_URL, is another document.
-        key = (build.__name__, realm.pk, realm.issuer)
-        # Wall-clock time, as the key ring: a retired key's algorithm leaves the metadata at a
-        # moment of that clock, and a clock set back or moved forward builds it again.
-        now = time.time()
-        entry = _documents.get(key)
-        if entry is None or not 0 <= now - entry[0] < DOCUMENT_SECONDS:
-            if len(_documents) >= MAX_ENTRIES:
-                _documents.clear()
-            entry = _documents[key] = (now, build(realm))
-        return entry[1]
+        return _documents.get((build.__name__, realm.pk, realm.issuer), lambda: build(realm))
 
     return cached
 
@@ -186,18 +175,3 @@ def realm_info(realm: Realm) -> dict:
 
 def clear() -> None:
     _documents.clear()
-
-
-def _changed(sender, using=None, **kwargs):
-    # At once for this thread, and again after the commit, so that no other thread of this
-    # process keeps a document built from rows read before the change was committed.
-    clear()
-    transaction.on_commit(clear, using=using)
-
-
-# What the documents are built from: the realm, its client scopes (scopes_supported), its keys.
-for _model in (Realm, ClientScope, SigningKey):
-    post_save.connect(_changed, sender=_model, dispatch_uid=f"discovery.saved.{_model.__name__}")
-    post_delete.connect(
-        _changed, sender=_model, dispatch_uid=f"discovery.deleted.{_model.__name__}"
-    )

@@ -10,7 +10,7 @@ a denylist (authserver.models.RevokedToken) until the token would have expired.
 Checked against it the same way as a stored token: by introspection (RFC 7662), UserInfo, the
 admin API and token exchange, all through protocol/bearer.py. Its client must still exist and be
 enabled, with the service account on and its user active (this process's directory, so another
-process notices within ``directory.DIRECTORY_SECONDS``). Resource servers that validate tokens
+process notices within the directory's few seconds). Resource servers that validate tokens
 locally cannot see a revocation either way, stored or not.
 """
 

@@ -7,7 +7,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from oauthlib.common import add_params_to_uri
 
-from authserver.protocol.errors import InvalidClient, OAuthError, RateLimited
+from authserver.protocol.errors import InvalidClient, OAuthError
 
 log = logging.getLogger("authserver.errors")
 
@@ -24,8 +24,6 @@ def oauth_error(error: OAuthError, *, basic_auth_used: bool = False) -> JsonResp
     if isinstance(error, InvalidClient):
         scheme = "Basic" if basic_auth_used else "Bearer"
         response["WWW-Authenticate"] = f'{scheme} error="invalid_client"'
-    if isinstance(error, RateLimited):
-        response["Retry-After"] = str(error.retry_after)
     return response
 
 
