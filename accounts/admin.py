@@ -26,6 +26,7 @@ from django.utils.html import format_html, format_html_join
 
 from accounts import password_policy
 from accounts.administrators import administered_realms, administers
+from accounts.backends import reset_failures
 from accounts.console_audit import AuditedAdmin, record, snapshot
 from accounts.models import (
     MASTER_REALM,
@@ -635,7 +636,7 @@ class UserAdmin(RealmScopedAdmin):
     def unlock_users(self, request, queryset):
         for user in queryset.filter(failed_logins__gt=0):
             before = snapshot(user)
-            User.objects.filter(pk=user.pk).update(failed_logins=0, last_failed_login=None)
+            reset_failures(user)
             user.refresh_from_db()
             record(
                 request, "ACTION", user, before=before, after={**snapshot(user), "action": "unlock"}

@@ -2,7 +2,8 @@
 
 from datetime import timedelta
 
-from django.contrib.auth.backends import BaseBackend
+from django.contrib.auth.backends import ModelBackend
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import MASTER_REALM, User
@@ -22,15 +23,21 @@ def is_locked_out(user: User, now) -> bool:
 
 
 def _record_failure(user: User, now) -> None:
+    # Counted in the database: concurrent wrong guesses each count.
     User.objects.filter(pk=user.pk).update(
-        failed_logins=user.failed_logins + 1, last_failed_login=now
+        failed_logins=F("failed_logins") + 1, last_failed_login=now
     )
 
 
-class RealmBackend(BaseBackend):
+def reset_failures(user: User) -> None:
+    User.objects.filter(pk=user.pk).update(failed_logins=0, last_failed_login=None)
+
+
+class RealmBackend(ModelBackend):
     """``authenticate(request, username=..., password=..., realm=...)``.
 
-    Without a realm it authenticates console users, who live in the ``master`` realm.
+    Without a realm it authenticates console users, who live in the ``master`` realm. Console
+    permissions are Django's (ModelBackend): superusers have all, others what its tables grant.
     """
 
     def authenticate(self, request, username=None, password=None, realm=None, **kwargs):
@@ -54,7 +61,7 @@ class RealmBackend(BaseBackend):
         if not user.is_active or not user.realm.enabled:
             return None
         if user.failed_logins:
-            User.objects.filter(pk=user.pk).update(failed_logins=0, last_failed_login=None)
+            reset_failures(user)
         return user
 
     def get_user(self, user_id):
@@ -63,21 +70,3 @@ class RealmBackend(BaseBackend):
         except User.DoesNotExist:
             return None
         return user if user.is_active else None
-
-    # Console permissions: superusers have all; others what Django's permission tables grant.
-    def get_all_permissions(self, user_obj, obj=None):
-        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
-            return set()
-        if not hasattr(user_obj, "_perm_cache"):
-            from django.contrib.auth.backends import ModelBackend
-
-            user_obj._perm_cache = ModelBackend().get_all_permissions(user_obj)
-        return user_obj._perm_cache
-
-    def has_perm(self, user_obj, perm, obj=None):
-        return user_obj.is_active and perm in self.get_all_permissions(user_obj, obj)
-
-    def has_module_perms(self, user_obj, app_label):
-        return user_obj.is_active and any(
-            perm.startswith(f"{app_label}.") for perm in self.get_all_permissions(user_obj)
-        )

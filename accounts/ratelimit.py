@@ -11,7 +11,6 @@ Keys are hashed: a username or an address never appears in Redis as given.
 """
 
 import hashlib
-import ipaddress
 import logging
 import math
 import threading
@@ -21,6 +20,8 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
+
+from accounts.addresses import client_ip
 
 log = logging.getLogger(__name__)
 
@@ -196,35 +197,6 @@ def _take_in_process(bucket: str, per_second: float, burst: int, now: float) -> 
             return None
         cache.set(bucket, (tokens, now), timeout=math.ceil(burst / per_second) + 1)
         return (1 - tokens) / per_second
-
-
-# --- who is asking ----------------------------------------------------------------------------
-def client_ip(request) -> str:
-    """The client's address: the peer's, or, when the peer is a trusted proxy
-    (AUTHSERVER_FORWARDED_ALLOW_IPS), the nearest untrusted address of X-Forwarded-For."""
-    peer = request.META.get("REMOTE_ADDR") or ""
-    if not _trusted(peer):
-        return peer
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    for hop in reversed([hop.strip() for hop in forwarded.split(",") if hop.strip()]):
-        if not _valid_ip(hop):
-            break  # a malformed entry: trust nothing to its left
-        if not _trusted(hop):
-            return hop
-    return peer
-
-
-def _trusted(address: str) -> bool:
-    trusted = settings.AUTHSERVER_FORWARDED_ALLOW_IPS
-    return "*" in trusted or address in trusted
-
-
-def _valid_ip(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
 
 
 # --- login forms ------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.addresses import client_ip
 from accounts.models import Realm, User, UserSession
 
 COOKIE_NAME = "AUTHSERVER_SESSION"
@@ -37,7 +38,7 @@ def start(request, response, user: User) -> UserSession:
         key_hash=_hash(secret),
         started=now,
         last_seen=now,
-        ip_address=request.META.get("REMOTE_ADDR") or None,
+        ip_address=client_ip(request) or None,
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
     )
     response.set_cookie(

@@ -6,7 +6,7 @@ client's headers arrive in ``request.META`` as ``HTTP_*``), so a client cannot f
 
 from oauth2_provider.oauth2_backends import OAuthLibCore
 
-from accounts.ratelimit import client_ip
+from accounts.addresses import client_ip
 
 REALM = "Authserver-Realm"
 SESSION = "Authserver-Session"

@@ -2,7 +2,7 @@ import pytest
 from django.test import Client as Browser
 
 from accounts import sessions
-from accounts.models import UserSession
+from accounts.models import Event, UserSession
 from tests.factories import PASSWORD, make_realm, make_user
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +38,19 @@ def test_it_logs_in_and_starts_an_sso_session(client):
     assert UserSession.objects.filter(user=user, ended=None).count() == 1
     page = client.get(f"/realms/{realm.name}/account")
     assert page.status_code == 200 and "alice" in page.content.decode()
+
+
+def test_it_records_the_address_a_trusted_proxy_forwards(settings):
+    settings.AUTHSERVER_FORWARDED_ALLOW_IPS = ["127.0.0.1"]
+    realm = make_realm()
+    user = make_user(realm, "alice")
+    browser = Browser(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7")
+
+    assert post_login(browser, realm, "alice", PASSWORD).status_code == 302
+    assert post_login(browser, realm, "alice", "wrong").status_code == 200
+
+    assert UserSession.objects.get(user=user).ip_address == "203.0.113.7"
+    assert set(Event.objects.values_list("ip_address", flat=True)) == {"203.0.113.7"}
 
 
 def test_it_rotates_the_session_id_at_every_login(client):
