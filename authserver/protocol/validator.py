@@ -218,6 +218,10 @@ class RealmValidator(OAuth2Validator):
         if grant is None:
             log.info("invalid_grant: unknown code for client %s", client.client_id)
             return False
+        if not grant.code_challenge and getattr(request, "code_verifier", None):
+            # RFC 9700 §2.1.1: a verifier for a code issued without a challenge is a downgrade.
+            log.info("invalid_grant: code_verifier for a code issued without code_challenge")
+            return False
         # Claim the code atomically: of two concurrent exchanges exactly one wins.
         claimed = Grant.objects.filter(pk=grant.pk, used_at__isnull=True).update(
             used_at=timezone.now()

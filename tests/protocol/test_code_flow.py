@@ -11,6 +11,7 @@ from tests.factories import make_realm, make_scope, make_user
 from tests.protocol.helpers import (
     REDIRECT_URI,
     SECRET,
+    VERIFIER,
     authorize_and_get_code,
     exchange_code,
     make_web_client,
@@ -281,6 +282,9 @@ def test_it_refuses_a_verifier_for_a_code_issued_without_a_challenge(client):
     make_web_client(realm, pkce_method="")
     code = authorize_and_get_code(client, realm, user, verifier=None)
 
+    # RFC 9700 §2.1.1: PKCE downgrade.
+    assert_invalid_grant(exchange_code(client, realm, code, verifier=VERIFIER))
+    # Without a verifier, the same code still works: the refusal did not spend it.
     assert exchange_code(client, realm, code, verifier=None).status_code == 200
 
 
