@@ -52,6 +52,7 @@ def test_it_keeps_offline_tokens_alive(client):
     user = make_user(realm, "alice")
     tokens = tokens_for(client, realm, user, scope="openid offline_access")
     client.get(logout_url(realm, id_token_hint=tokens["id_token"]))
+    assert UserSession.objects.get(user=user).ended is not None
     response = refresh(client, realm, tokens["refresh_token"])
     assert response.status_code == 200, response.content
 

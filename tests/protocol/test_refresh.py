@@ -5,7 +5,7 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import ClientScope
+from accounts.models import ClientScope, UserSession
 from authserver.models import RefreshToken
 from tests.factories import make_realm, make_user
 from tests.protocol.helpers import (
@@ -197,7 +197,8 @@ def test_it_stops_refreshing_after_logout(client):
     make_web_client(realm)
     body = tokens_for(client, realm, user)
 
-    client.post(f"/realms/{realm.name}/logout")
+    assert client.post(f"/realms/{realm.name}/logout").status_code == 302
+    assert UserSession.objects.get(user=user).ended is not None
 
     assert_invalid_grant(refresh(client, realm, body["refresh_token"]))
 
@@ -248,7 +249,8 @@ def test_it_issues_an_offline_token_that_survives_logout(client):
     body = tokens_for(client, realm, user, scope="openid offline_access")
     assert verify(client, realm, body["refresh_token"])["typ"] == "Offline"
 
-    client.post(f"/realms/{realm.name}/logout")
+    assert client.post(f"/realms/{realm.name}/logout").status_code == 302
+    assert UserSession.objects.get(user=user).ended is not None
     response = refresh(client, realm, body["refresh_token"])
 
     assert response.status_code == 200, response.content
@@ -272,7 +274,8 @@ def test_it_keeps_an_offline_token_offline_when_the_access_token_is_narrowed(cli
     user = make_user(realm)
     web_client_with_offline_access(realm)
     body = tokens_for(client, realm, user, scope="openid offline_access")
-    client.post(f"/realms/{realm.name}/logout")
+    assert client.post(f"/realms/{realm.name}/logout").status_code == 302
+    assert UserSession.objects.get(user=user).ended is not None
 
     narrowed = refresh(client, realm, body["refresh_token"], scope="openid").json()
 

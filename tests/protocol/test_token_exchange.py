@@ -413,7 +413,9 @@ def test_it_refuses_a_malformed_request(client, form, description):
 def test_it_accepts_an_explicit_requested_token_type(client):
     realm = make_realm()
     _, access, _, _ = setup(realm)
-    assert exchanged(client, realm, access, requested_token_type=ACCESS)["issued_token_type"]
+    assert (
+        exchanged(client, realm, access, requested_token_type=ACCESS)["issued_token_type"] == ACCESS
+    )
 
 
 @pytest.mark.parametrize("name", ["audience", "subject_token", "subject_token_type", "scope"])
