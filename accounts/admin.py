@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from accounts import password_policy
-from accounts.administrators import administered_realms, administers
+from accounts.administrators import administered_realms, administers, administers_any
 from accounts.backends import reset_failures
 from accounts.console_audit import AuditedAdmin, record, snapshot
 from accounts.models import (
@@ -194,7 +194,7 @@ class RealmScopedAdmin(AuditedAdmin):
         return obj
 
     def _administers_any(self, request) -> bool:
-        return request.user.is_superuser or administered_realms(request.user).exists()
+        return administers_any(request.user)
 
     def _in_scope(self, request, obj) -> bool:
         if obj is None:
@@ -351,7 +351,7 @@ class RealmAdmin(AuditedAdmin):
         return obj
 
     def has_module_permission(self, request):
-        return super().has_module_permission(request) and administered_realms(request.user).exists()
+        return super().has_module_permission(request) and administers_any(request.user)
 
     def has_view_permission(self, request, obj=None):
         allowed = super().has_view_permission(request, obj)

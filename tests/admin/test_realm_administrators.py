@@ -197,3 +197,12 @@ def test_it_shows_a_console_user_without_realms_nothing(client, objects):
     )
     assert client.get(_url(User)).status_code == 403
     assert client.get(_url(User, f"{objects['alpha'][User].pk}/change/")).status_code == 404
+
+
+def test_it_reads_the_administered_realms_once_per_page(as_charlie, django_assert_max_num_queries):
+    # Session, user, permissions (two), administered realms: every model admin on the index asks
+    # whether charlie administers a realm, and is answered from that one query (it was 74).
+    with django_assert_max_num_queries(5):
+        response = as_charlie.get("/admin/")
+    assert response.status_code == 200
+    assert "Clients" in response.content.decode()
