@@ -83,18 +83,20 @@ class ImportView(View):
             request, "admin/console/realm_import.html", self._context(request, form=form)
         )
 
-    def _check_allowed(self, request, name: str) -> None:
+    def _check_allowed(self, request, name: str) -> Realm | None:
+        """The realm the file would replace (None: a new one), if this user may import it."""
         existing = Realm.objects.filter(name=name).first()
         if existing is None:
             if not request.user.is_superuser:
                 raise PermissionDenied("Only a superuser creates realms.")
-            return
+            return None
         if name == MASTER_REALM:
             raise PermissionDenied("The master realm is never replaced.")
         if not administers(request.user, existing.pk):
             raise Http404("No such realm")
         if not self.model_admin.has_change_permission(request, existing):
             raise PermissionDenied
+        return existing
 
     def _confirm(self, request):
         pending = request.session.get(_SESSION_KEY) or {}
@@ -102,9 +104,10 @@ class ImportView(View):
             messages.error(request, "That preview has expired: upload the file again.")
             return HttpResponseRedirect(reverse("admin:accounts_realm_import"))
         reading = reader.read(reader.parse(pending["text"]))
-        self._check_allowed(request, reading.realm.name)
-        existing = Realm.objects.filter(name=reading.realm.name).first()
+        existing = self._check_allowed(request, reading.realm.name)
         administrators = list(existing.administrators.all()) if existing else []
+        # What the file changes, against the realm as it is before the import.
+        summary = preview(reading.realm)
         try:
             realm = import_realm(reading.realm, overwrite=True)
         except RealmFileError as error:
@@ -113,7 +116,6 @@ class ImportView(View):
         del request.session[_SESSION_KEY]
         # The realm was created afresh: its administrators keep administering it.
         realm.administrators.add(*administrators)
-        summary = preview(reading.realm)
         record(
             request,
             "ACTION",

@@ -69,6 +69,22 @@ def test_it_previews_what_replacing_a_realm_changes(console):
     assert User.objects.filter(realm=realm, username="carol").exists()
 
 
+def test_it_audits_what_the_import_changed_against_the_realm_before_it(console):
+    realm = make_realm("shop")
+    make_user(realm, "alice")
+    make_user(realm, "carol")
+    token = console.post("/admin/accounts/realm/import/", {"file": _file(DOCUMENT)}).context[
+        "token"
+    ]
+
+    assert console.post("/admin/accounts/realm/import/", {"confirm": token}).status_code == 302
+
+    event = Event.objects.get(category="admin", type="ACTION", resource_type="REALM")
+    users = next(change for change in event.after["changes"] if change["kind"] == "users")
+    assert (users["added"], users["replaced"], users["removed"]) == (1, 1, 1)
+    assert event.after["replaced"] is True
+
+
 def test_it_shows_a_bad_file_with_its_path_and_imports_nothing(console):
     bad = {**DOCUMENT, "users": [{"username": "alice", "realmRoles": ["nope"]}]}
     response = console.post("/admin/accounts/realm/import/", {"file": _file(bad)})
