@@ -26,7 +26,7 @@ from authserver.adminapi.api import (
     page,
 )
 from authserver.adminapi.errors import Conflict, Forbidden, NotFound, invalid_field
-from authserver.realmfile import reader
+from authserver.realmfile import exporter, reader
 from authserver.realmfile.errors import RealmFileError, quote
 from authserver.realmfile.importer import checked
 from authserver.realmfile.schema import PasswordSpec, UserSpec
@@ -52,7 +52,11 @@ def _path(user: User) -> str:
 
 def list_users(context: Context) -> Result:
     query = context.query
-    users = for_realm(User, context.realm).prefetch_related("roles__client", "realm_groups")
+    users = (
+        for_realm(User, context.realm)
+        .select_related("service_account_client")
+        .prefetch_related("roles__client", "realm_groups")
+    )
     exact = query.get("exact") == "true"
     for key, field in (
         ("username", "username"),
@@ -71,7 +75,8 @@ def list_users(context: Context) -> Result:
             | Q(first_name__icontains=words)
             | Q(last_name__icontains=words)
         )
-    return ok([rep.user(user) for user in page(users.order_by("username"), query)])
+    paths = exporter.realm_group_paths(context.realm)
+    return ok([rep.user(user, paths) for user in page(users.order_by("username"), query)])
 
 
 def get_user(context: Context, user_id: str) -> Result:

@@ -122,6 +122,20 @@ def test_it_searches_users(client, realm, manager):
     assert bad.status_code == 400 and list(bad.json()["fields"]) == ["max"]
 
 
+def test_it_lists_users_in_a_number_of_queries_that_does_not_grow_with_them(
+    client, realm, manager, django_assert_max_num_queries
+):
+    group = make_group(realm, "staff")
+    for n in range(12):
+        make_user(realm, f"member{n}").realm_groups.add(group)
+
+    # The caller's token and realm, the page of users with their service-account client, their
+    # roles and groups (prefetched), the realm's group paths; it was three more per user.
+    with django_assert_max_num_queries(12):
+        listed = call(client, "GET", url(realm, "users"), manager).json()
+    assert len([user for user in listed if user["groups"] == ["/staff"]]) == 12
+
+
 def test_it_refuses_a_duplicate_username_with_409(client, realm, manager):
     make_user(realm, "bob")
     response = call(client, "POST", url(realm, "users"), manager, {"username": "bob"})
