@@ -634,29 +634,46 @@ def test_it_serves_the_form_post_script(client):
 
 
 # --- bad input never gives a 500 --------------------------------------------------------------
+_AT_APP = "client_id=app&redirect_uri=" + REDIRECT_URI
+
+
 @pytest.mark.parametrize(
-    "query",
+    ("query", "answer"),
     [
-        "",
-        "client_id=app&state=%zz&redirect_uri=" + REDIRECT_URI,
-        "client_id=%00&redirect_uri=x",
-        "client_id=" + "a" * 5000,
-        "client_id=app&redirect_uri=" + REDIRECT_URI + "&response_type=code&scope=%ff%fe",
-        "client_id=app&redirect_uri=" + REDIRECT_URI + "&response_type=code&max_age=99999999999",
-        "client_id=app&redirect_uri=" + REDIRECT_URI + "&response_type=code&claims=%7Bnot-json",
-        "client_id=app&redirect_uri=" + REDIRECT_URI + "&response_type=code&nonce=%00",
-        "client_id=app&redirect_uri=" + REDIRECT_URI + "&response_type=code&scope=openid"
-        "&claims=%7Bnot-json&code_challenge_method=S256&code_challenge=" + s256(VERIFIER),
-        "client_id=app&redirect_uri=" + REDIRECT_URI + "&code_challenge=" + "\u00e9" * 43,
-        "client_id=app&client_id=other",
-        "redirect_uri=" + REDIRECT_URI,
-        "client_id[]=app",
-        "client_id=app&redirect_uri=" + REDIRECT_URI + "&response_type=code&state=" + "s" * 9000,
+        # 400: no client or redirect URI to trust, so an error page (RFC 6749 §4.1.2.1).
+        ("", 400),
+        ("client_id=%00&redirect_uri=x", 400),
+        ("client_id=" + "a" * 5000, 400),
+        ("client_id=app&client_id=other", 400),
+        ("redirect_uri=" + REDIRECT_URI, 400),
+        ("client_id[]=app", 400),
+        # Otherwise the error goes back to the client.
+        (_AT_APP + "&state=%zz", "invalid_request"),
+        (_AT_APP + "&response_type=code&scope=%ff%fe", "invalid_scope"),
+        (_AT_APP + "&response_type=code&max_age=99999999999", "invalid_request"),
+        (_AT_APP + "&response_type=code&nonce=%00", "invalid_request"),
+        (
+            _AT_APP + "&response_type=code&scope=openid&claims=%7Bnot-json"
+            "&code_challenge_method=S256&code_challenge=" + s256(VERIFIER),
+            "invalid_request",
+        ),
+        (_AT_APP + "&code_challenge=" + "\u00e9" * 43, "invalid_request"),
+        (_AT_APP + "&response_type=code&state=" + "s" * 9000, "invalid_request"),
+        # ``claims`` is OpenID Connect's: a plain OAuth request ignores it (RFC 6749 §3.1).
+        (_AT_APP + "&response_type=code&claims=%7Bnot-json", "code"),
     ],
 )
-def test_it_never_fails_with_a_server_error(client, query):
+def test_it_never_fails_with_a_server_error(client, query, answer):
     realm = make_realm()
     logged_in(client, realm)
     make_web_client(realm, pkce_method="")
     response = client.get(endpoint(realm, "auth") + "?" + query)
-    assert response.status_code in (200, 302, 400), response.status_code
+    if answer == 400:
+        assert response.status_code == 400
+        return
+    assert response.status_code == 302, response.status_code
+    params = redirect_params(response)
+    if answer == "code":
+        assert "code" in params and "error" not in params
+    else:
+        assert params["error"] == answer
