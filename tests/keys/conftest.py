@@ -1,21 +1,10 @@
 import json
 
-import pytest
 from jwcrypto.common import json_encode
 from jwcrypto.jwk import JWKSet
 from jwcrypto.jws import JWS
 
-from authserver.keys import store
-
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
-
-
-@pytest.fixture(autouse=True)
-def _clear_key_caches():
-    """Database rows roll back between tests; the process's key caches must go with them."""
-    store.clear_caches()
-    yield
-    store.clear_caches()
 
 
 def jwks_url(realm) -> str:

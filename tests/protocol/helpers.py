@@ -52,6 +52,12 @@ def post_form(http, url: str, data: dict, **headers):
     )
 
 
+def assert_invalid_grant(response):
+    assert response.status_code == 400, response.content
+    assert response.json()["error"] == "invalid_grant"
+    assert response["Cache-Control"] == "no-store"
+
+
 def revoke(http, realm, token, client_id="machine", secret=SECRET, **form):
     """RFC 7009 revocation by a confidential client."""
     return post_form(

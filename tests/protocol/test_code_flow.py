@@ -12,6 +12,7 @@ from tests.protocol.helpers import (
     REDIRECT_URI,
     SECRET,
     VERIFIER,
+    assert_invalid_grant,
     authorize_and_get_code,
     exchange_code,
     make_web_client,
@@ -27,12 +28,6 @@ pytestmark = pytest.mark.django_db
 def at_hash(access_token: str) -> str:
     digest = hashlib.sha256(access_token.encode()).digest()
     return base64.urlsafe_b64encode(digest[:16]).decode().rstrip("=")
-
-
-def assert_invalid_grant(response):
-    assert response.status_code == 400, response.content
-    assert response.json()["error"] == "invalid_grant"
-    assert response["Cache-Control"] == "no-store"
 
 
 # --- the exchange -----------------------------------------------------------------------------

@@ -9,20 +9,10 @@ from jwcrypto import jws
 
 from authserver.keys import rotation
 from tests.factories import make_realm
-from tests.protocol.helpers import SECRET, basic, endpoint, make_machine_client, post_form, verify
+from tests.protocol.helpers import endpoint, make_machine_client, verify
+from tests.protocol.issued import service_token
 
 pytestmark = pytest.mark.django_db
-
-
-def issue(http, realm) -> str:
-    response = post_form(
-        http,
-        endpoint(realm, "token"),
-        {"grant_type": "client_credentials"},
-        HTTP_AUTHORIZATION=basic("machine", SECRET),
-    )
-    assert response.status_code == 200, response.content
-    return response.json()["access_token"]
 
 
 def kid_of(token: str) -> str:
@@ -38,12 +28,12 @@ def published(http, realm) -> set[str]:
 def test_it_keeps_verifying_old_tokens_after_rotate_keys(client):
     realm = make_realm()
     make_machine_client(realm)
-    before = issue(client, realm)
+    before = service_token(client, realm)
     old_kid = kid_of(before)
 
     call_command("rotate_keys", realm.name, stdout=io.StringIO())
 
-    after = issue(client, realm)
+    after = service_token(client, realm)
     assert kid_of(after) != old_kid
     assert verify(client, realm, before)["iss"] == realm.issuer
     assert verify(client, realm, after)["iss"] == realm.issuer
@@ -53,7 +43,7 @@ def test_it_keeps_verifying_old_tokens_after_rotate_keys(client):
 def test_it_unpublishes_the_old_key_only_after_its_tokens_expired(client):
     realm = make_realm()
     make_machine_client(realm)
-    old_kid = kid_of(issue(client, realm))
+    old_kid = kid_of(service_token(client, realm))
     rotation.rotate(realm)
     lifetime = rotation.max_token_lifetime(realm)
 
@@ -66,7 +56,7 @@ def test_it_unpublishes_the_old_key_only_after_its_tokens_expired(client):
 def test_it_publishes_a_staged_key_before_signing_with_it(client):
     realm = make_realm()
     make_machine_client(realm)
-    signing_kid = kid_of(issue(client, realm))
+    signing_kid = kid_of(service_token(client, realm))
     staged = rotation.stage(realm)
     assert staged.kid in published(client, realm)
-    assert kid_of(issue(client, realm)) == signing_kid
+    assert kid_of(service_token(client, realm)) == signing_kid

@@ -10,6 +10,7 @@ from authserver.models import RefreshToken
 from tests.factories import make_realm, make_user
 from tests.protocol.helpers import (
     SECRET,
+    assert_invalid_grant,
     authorize_and_get_code,
     exchange_code,
     make_web_client,
@@ -21,12 +22,6 @@ from tests.protocol.helpers import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def assert_invalid_grant(response):
-    assert response.status_code == 400, response.content
-    assert response.json()["error"] == "invalid_grant"
-    assert response["Cache-Control"] == "no-store"
 
 
 def web_client_with_offline_access(realm, client_id="app", **fields):
