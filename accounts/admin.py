@@ -162,6 +162,20 @@ def confirm_action(modeladmin, request, queryset, *, title: str, verb: str, perf
     return TemplateResponse(request, "admin/console/confirm_action.html", context)
 
 
+class RecordOnlyAdmin:
+    """Rows written elsewhere (by logins, the key ring, the audit log): the console shows them
+    and changes them only through its actions. Put it before the admin class it limits."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class RealmScopedAdmin(AuditedAdmin):
     """Lists filtered and labelled by realm; the realm of an existing object is read-only; a
     console user sees and touches only the realms they administer."""
@@ -884,7 +898,7 @@ class SessionClientFilter(admin.SimpleListFilter):
 
 
 @admin.register(UserSession)
-class UserSessionAdmin(RealmScopedAdmin):
+class UserSessionAdmin(RecordOnlyAdmin, RealmScopedAdmin):
     """Sessions are started by logins and ended by logouts, or here by revocation, which also
     revokes the tokens they issued. The cookie secret's hash (key_hash) is never shown."""
 
@@ -895,15 +909,6 @@ class UserSessionAdmin(RealmScopedAdmin):
     fields = ["realm", "user", "sid", "started", "last_seen", "ended", "ip_address", "user_agent"]
     readonly_fields = fields
     actions = ["revoke_sessions"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_revoke_permission(self, request, obj=None):
         opts = self.opts
@@ -939,7 +944,7 @@ class UserSessionAdmin(RealmScopedAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(RealmScopedAdmin):
+class EventAdmin(RecordOnlyAdmin, RealmScopedAdmin):
     """The audit log: read-only; superusers also see installation-wide events (no realm)."""
 
     list_display = [
@@ -975,15 +980,6 @@ class EventAdmin(RealmScopedAdmin):
         "details",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="resource", ordering="resource_path")
     def resource(self, obj):

@@ -14,7 +14,7 @@ from django.urls import path
 from oauth2_provider.generators import generate_client_secret
 
 from accounts import admin as accounts_admin
-from accounts.admin import RealmScopedAdmin, RealmScopedForm, confirm_action
+from accounts.admin import RealmScopedAdmin, RealmScopedForm, RecordOnlyAdmin, confirm_action
 from accounts.console_audit import record, snapshot
 from accounts.models import Realm, Role, User
 from accounts.realms import for_realm
@@ -487,7 +487,7 @@ class AlgorithmFilter(admin.SimpleListFilter):
 
 
 @admin.register(SigningKey)
-class SigningKeyAdmin(RealmScopedAdmin):
+class SigningKeyAdmin(RecordOnlyAdmin, RealmScopedAdmin):
     """A realm's key ring: public facts only, never the private half."""
 
     list_display = ["kid", "realm", "algorithm", "state", "created", "activated", "retire_after"]
@@ -496,15 +496,6 @@ class SigningKeyAdmin(RealmScopedAdmin):
     fields = ["realm", "kid", "alg", "state", "created", "activated", "retire_after", "public_jwk"]
     readonly_fields = fields
     actions = ["rotate_realms"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="algorithm", ordering="alg")
     def algorithm(self, obj):
