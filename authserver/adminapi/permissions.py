@@ -13,8 +13,10 @@ at each request, so taking a role away takes effect at once, not when the token 
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.http import Http404
 
 from accounts.models import MASTER_REALM, Realm, User
+from accounts.realms import cached_realm_or_404
 from authserver.adminapi import realm_management
 from authserver.protocol import bearer, jwt
 from authserver.protocol.claims import effective_roles
@@ -80,7 +82,10 @@ def _issuing_realm(token: str) -> Realm | None:
     prefix = settings.AUTHSERVER_URL + _REALMS_PREFIX
     if not isinstance(issuer, str) or not issuer.startswith(prefix):
         return None
-    return Realm.objects.filter(name=issuer.removeprefix(prefix), enabled=True).first()
+    try:
+        return cached_realm_or_404(issuer.removeprefix(prefix))
+    except Http404:
+        return None
 
 
 def _admin_roles(user: User) -> set[str]:

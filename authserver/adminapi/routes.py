@@ -92,10 +92,9 @@ def _crud(
     ]
 
 
-def _handlers(prefix: str, plural: str | None = None) -> dict[str, str]:
-    plural = plural or f"{prefix}s"
+def _handlers(prefix: str) -> dict[str, str]:
     return {
-        "list": f"list_{plural}",
+        "list": f"list_{prefix}s",
         "create": f"create_{prefix}",
         "get": f"get_{prefix}",
         "update": f"update_{prefix}",
