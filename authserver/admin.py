@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.urls import path
 from oauth2_provider.generators import generate_client_secret
 
@@ -21,7 +20,15 @@ from accounts.realms import for_realm
 from authserver import admin_realmfile
 from authserver.keys import rotation
 from authserver.keys.models import SigningKey
-from authserver.models import AccessToken, Client, Consent, Grant, IDToken, RefreshToken
+from authserver.models import (
+    AccessToken,
+    Client,
+    Consent,
+    Grant,
+    IDToken,
+    RefreshToken,
+    service_account_username,
+)
 from authserver.protocol import consent as consents
 
 for _model in (Client, AccessToken, RefreshToken, IDToken, Grant):
@@ -220,7 +227,23 @@ class ClientForm(RealmScopedForm):
         ]
         if strangers:
             self.add_error("service_account_roles", "Not a role of this client's realm.")
+        self._check_service_account_name(data)
         return data
+
+    def _check_service_account_name(self, data) -> None:
+        """A user who already has the service account's name is not taken over."""
+        if not data.get("service_accounts_enabled") or self.instance.service_account_id:
+            return
+        realm = data.get("realm") or (self.instance.realm if self.instance.realm_id else None)
+        client_id = data.get("client_id") or self.instance.client_id
+        if realm is None or not client_id:
+            return
+        username = service_account_username(client_id)
+        if for_realm(User, realm).filter(username=username).exists():
+            self.add_error(
+                "service_accounts_enabled",
+                f"A user named {username} exists and is not this client's service account.",
+            )
 
 
 class ClientWithoutServiceAccountForm(ClientForm):
@@ -371,7 +394,7 @@ class ClientAdmin(RealmScopedAdmin):
         if not change:
             self._apply_default_scopes(client)
         if client.service_accounts_enabled and client.service_account is None:
-            self._create_service_account(client)
+            client.create_service_account()
         if "service_account_roles" in form.fields and client.service_account is not None:
             client.service_account.roles.set(form.cleaned_data["service_account_roles"])
 
@@ -381,17 +404,6 @@ class ClientAdmin(RealmScopedAdmin):
             client.default_client_scopes.set(scopes.filter(name__in=DEFAULT_SCOPES))
         if not client.optional_client_scopes.exists() and not client.is_public:
             client.optional_client_scopes.set(scopes.filter(name__in=OPTIONAL_SCOPES))
-
-    def _create_service_account(self, client):
-        """Keycloak's service-account-CLIENT user: the subject of client-credentials tokens."""
-        username = f"service-account-{client.client_id}"[:255]
-        with transaction.atomic():
-            user, created = User.objects.get_or_create(realm=client.realm, username=username)
-            if created:
-                user.set_unusable_password()  # It signs in with the client's credentials only.
-                user.save(update_fields=["password"])
-            Client.objects.filter(pk=client.pk).update(service_account=user)
-        client.service_account = user
 
     @admin.display(description="client secret")
     def client_secret_status(self, obj):

@@ -17,7 +17,14 @@ from oauth2_provider.models import (
     AbstractRefreshToken,
 )
 
-from accounts.models import ClientScope, Realm, UserSession
+from accounts.models import ClientScope, Realm, User, UserSession
+
+SERVICE_ACCOUNT_PREFIX = "service-account-"
+
+
+def service_account_username(client_id: str) -> str:
+    """Keycloak's name for a client's service-account user."""
+    return (SERVICE_ACCOUNT_PREFIX + client_id)[:255]
 
 
 class Client(AbstractApplication):
@@ -72,6 +79,19 @@ class Client(AbstractApplication):
     @property
     def is_public(self) -> bool:
         return self.client_type == self.CLIENT_PUBLIC
+
+    def create_service_account(self) -> User:
+        """Keycloak's service-account-CLIENT user, the subject of client-credentials tokens; it
+        signs in with the client's credentials only. A user who already has the name is never
+        taken over: callers refuse first (``service_account_username``)."""
+        user = User(realm=self.realm, username=service_account_username(self.client_id))
+        user.set_unusable_password()
+        with transaction.atomic():
+            user.save()
+            # An update, not a save: saving would run the secret field's hashing again.
+            Client.objects.filter(pk=self.pk).update(service_account=user)
+        self.service_account = user
+        return user
 
     def redirect_uri_allowed(self, uri: str) -> bool:
         """Simple string comparison with a registered URI (OIDC Core §3.1.2.1, RFC 9700 §2.1).

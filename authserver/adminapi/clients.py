@@ -22,7 +22,7 @@ from authserver.adminapi.api import (
     page,
 )
 from authserver.adminapi.errors import BadRequest, Conflict, NotFound, invalid_field
-from authserver.models import Client
+from authserver.models import Client, service_account_username
 from authserver.protocol import directory
 from authserver.realmfile import credentials, reader
 from authserver.realmfile.errors import item, quote
@@ -30,7 +30,6 @@ from authserver.realmfile.importer import checked, client_fields
 from authserver.realmfile.schema import ClientSpec
 
 RESOURCE = "CLIENT"
-_SERVICE_ACCOUNT_PREFIX = "service-account-"
 
 
 def find(context: Context, client_id: str) -> Client:
@@ -181,12 +180,7 @@ def _save(context: Context, client: Client, spec: ClientSpec) -> Client:
 
 def _add_service_account(context: Context, client: Client) -> None:
     """Keycloak's service-account user of a client with the client-credentials grant."""
-    username = _SERVICE_ACCOUNT_PREFIX + client.client_id
+    username = service_account_username(client.client_id)
     if for_realm(User, context.realm).filter(username=username).exists():
         raise Conflict(f"user {quote(username)} exists and is not this client's service account")
-    user = User(realm=context.realm, username=username)
-    user.set_unusable_password()
-    user.save()
-    # An update, not a save: saving would run the secret field's hashing again.
-    Client.objects.filter(pk=client.pk).update(service_account=user)
-    client.service_account = user
+    client.create_service_account()

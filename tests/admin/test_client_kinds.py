@@ -8,7 +8,7 @@ import pytest
 from accounts.models import Role
 from authserver.models import Client
 from tests.admin.helpers import form_data
-from tests.factories import make_realm, make_role
+from tests.factories import make_realm, make_role, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +67,18 @@ def test_it_creates_a_service_client_with_its_service_account(console):
     assert client.service_account.username == "service-account-service-app"
     assert client.service_account.realm == realm
     assert not client.service_account.has_usable_password()
+
+
+def test_it_never_takes_over_a_user_who_has_the_service_accounts_name(console):
+    realm = make_realm()
+    someone = make_user(realm, "service-account-service-app")
+
+    response = _add(console, realm, "service")
+
+    assert "is not this client&#x27;s service account" in response.content.decode()
+    assert not Client.objects.filter(realm=realm, client_id="service-app").exists()
+    someone.refresh_from_db()
+    assert someone.has_usable_password()
 
 
 def test_it_edits_client_roles_inline_and_the_service_accounts_roles(console):
