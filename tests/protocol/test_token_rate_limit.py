@@ -104,14 +104,21 @@ def test_it_limits_a_public_client_by_address_only(client, settings):
     settings.AUTHSERVER_RATE_TOKEN = TIGHT
     realm = make_realm()
     make_web_client(realm, public=True)
-    for n in range(5):
-        response = post_form(
+
+    def exchange(address):
+        return post_form(
             client,
             endpoint(realm, "token"),
             {"grant_type": "authorization_code", "client_id": "app", "code": "unknown"},
-            REMOTE_ADDR=f"10.0.3.{n}",
+            REMOTE_ADDR=address,
         )
-        assert response.status_code == 400, response.content
+
+    # Its client_id is everybody's: from other addresses it is never refused as a client.
+    for n in range(5):
+        assert exchange(f"10.0.3.{n}").status_code == 400
+    # One address is limited all the same.
+    assert [exchange("10.0.3.9").status_code for _ in range(2)] == [400, 400]
+    assert_rate_limited(exchange("10.0.3.9"))
 
 
 def test_it_refuses_before_a_code_is_spent(client, settings):
