@@ -8,6 +8,7 @@ from authserver.adminapi import realm_management
 from authserver.adminapi.api import Context
 from authserver.adminapi.errors import Forbidden, invalid_field
 from authserver.models import Client
+from authserver.realmfile import exporter
 from authserver.realmfile.errors import item, member, quote
 
 
@@ -40,7 +41,11 @@ def roles(context: Context, realm_roles, client_roles, *, at: str = "") -> list[
 
 def groups(context: Context, paths) -> list[Group]:
     """The groups named by their Keycloak paths ("/parent/child"), each existing."""
-    by_path = {group.path: group for group in for_realm(Group, context.realm)}
+    if not paths:
+        return []
+    realm_groups = list(for_realm(Group, context.realm))
+    paths_by_id = exporter.group_paths(realm_groups)
+    by_path = {paths_by_id[group.pk]: group for group in realm_groups}
     found = []
     for index, path in enumerate(paths):
         if path not in by_path:

@@ -55,8 +55,8 @@ def _with_ids(entry: dict, pk: int, path: str, ids: dict) -> dict:
     }
 
 
-def user(user: User, group_paths: dict[int, str] | None = None) -> dict:
-    found = exporter.export_user(user, group_paths)
+def user(user: User, paths: dict[int, str] | None = None) -> dict:
+    found = exporter.export_user(user, paths)
     del found["credentials"]
     found["createdTimestamp"] = int(user.date_joined.timestamp() * 1000)
     return found

@@ -22,13 +22,13 @@ def dumps(document: dict) -> str:
 def export_realm(realm: Realm) -> dict:
     roles = list(for_realm(Role, realm).select_related("client"))
     groups = list(for_realm(Group, realm).prefetch_related("roles__client"))
-    group_paths = _group_paths(groups)
+    paths = group_paths(groups)
     return export_realm_settings(realm) | {
         "roles": _roles(roles),
         "groups": _groups(groups, parent_id=None),
         "clientScopes": _client_scopes(realm),
         "clients": _clients(realm),
-        "users": _users(realm, group_paths),
+        "users": _users(realm, paths),
     }
 
 
@@ -69,16 +69,14 @@ def export_group(group: Group) -> dict:
     )
 
 
-def export_user(user: User, group_paths: dict[int, str] | None = None) -> dict:
-    """One user; credentials as stored hashes (``hashedValue``). ``group_paths``
-    (``realm_group_paths``) spares a query when exporting many users of one realm."""
-    if group_paths is None:
-        group_paths = realm_group_paths(user.realm)
-    return _user(user, group_paths)
+def export_user(user: User, paths: dict[int, str] | None = None) -> dict:
+    """One user; credentials as stored hashes (``hashedValue``). ``paths`` (the realm's group
+    paths, ``realm_group_paths``) spares a query when exporting many users of one realm."""
+    return _user(user, realm_group_paths(user.realm) if paths is None else paths)
 
 
 def realm_group_paths(realm) -> dict[int, str]:
-    return _group_paths(list(for_realm(Group, realm)))
+    return group_paths(list(for_realm(Group, realm)))
 
 
 def _sorted_dict(value: dict) -> dict:
@@ -107,7 +105,7 @@ def _roles(roles: list[Role]) -> dict:
     return {"realm": realm_roles, "client": _sorted_dict(client_roles)}
 
 
-def _group_paths(groups: list[Group]) -> dict[int, str]:
+def group_paths(groups: list[Group]) -> dict[int, str]:
     """Keycloak paths ("/parent/child") by group id, without a query per group."""
     by_id = {group.pk: group for group in groups}
 
@@ -200,16 +198,16 @@ def _hashed_secret(client: Client) -> str:
     return credentials.hash_client_secret(client.client_secret)
 
 
-def _users(realm: Realm, group_paths: dict[int, str]) -> list[dict]:
+def _users(realm: Realm, paths: dict[int, str]) -> list[dict]:
     users = (
         for_realm(User, realm)
         .select_related("service_account_client")
         .prefetch_related("roles__client", "realm_groups")
     )
-    return [_user(user, group_paths) for user in sorted(users, key=lambda user: user.username)]
+    return [_user(user, paths) for user in sorted(users, key=lambda user: user.username)]
 
 
-def _user(user: User, group_paths: dict[int, str]) -> dict:
+def _user(user: User, paths: dict[int, str]) -> dict:
     realm_roles, client_roles = _role_mappings(user.roles.all())
     entry = {
         "id": str(user.subject),
@@ -232,7 +230,7 @@ def _user(user: User, group_paths: dict[int, str]) -> dict:
         ),
         "realmRoles": realm_roles,
         "clientRoles": client_roles,
-        "groups": sorted(group_paths[group.pk] for group in user.realm_groups.all()),
+        "groups": sorted(paths[group.pk] for group in user.realm_groups.all()),
     }
     client = getattr(user, "service_account_client", None)
     if client is not None:
