@@ -10,14 +10,13 @@ from datetime import timedelta
 
 from django.utils import timezone
 from jwcrypto import jwk, jwt
-from oauth2_provider.models import set_token_value
 from oauthlib.common import Request
 
 from accounts.models import ClientScope, UserSession
-from authserver.models import AccessToken, RefreshToken
 from authserver.protocol import tokens
 from authserver.protocol.backend import REALM
 from authserver.protocol.client_assertion import ASSERTION_TYPE
+from authserver.protocol.validator import RealmValidator
 from tests.factories import make_client
 from tests.protocol.helpers import SECRET, basic, endpoint, post_form
 
@@ -43,32 +42,16 @@ def issue_grant(client, user, *, scopes=("openid",), session=None) -> tuple[str,
     request.grant_type = "authorization_code"
     request.scopes = list(scopes)
     request.sso_session = session
+    request.token_family = uuid.uuid4()
     access = tokens.access_token(request)
     refresh = tokens.refresh_token(request)
-    family = uuid.uuid4()
-    access_row = AccessToken(
-        user=user,
-        application=client,
-        scope=" ".join(scopes),
-        expires=timezone.now() + timedelta(seconds=realm.access_token_lifespan),
-        jti=request.access_token_jti,
-        session=session,
-        token_family=family,
+    # The rows the validator writes after a code exchange, written by the validator.
+    validator = RealmValidator()
+    expires = timezone.now() + timedelta(seconds=realm.access_token_lifespan)
+    access_row = validator._create_access_token(
+        expires, request, {"access_token": access, "scope": " ".join(scopes)}
     )
-    set_token_value(access_row, access)
-    access_row.save()
-    refresh_row = RefreshToken(
-        user=user,
-        application=client,
-        access_token=access_row,
-        token_family=family,
-        jti=request.refresh_token_jti,
-        session=session,
-        offline=request.refresh_token_offline,
-        expires=request.refresh_token_expires,
-    )
-    set_token_value(refresh_row, refresh)
-    refresh_row.save()
+    validator._create_refresh_token(request, refresh, access_row, None)
     return access, refresh
 
 
