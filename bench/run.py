@@ -238,11 +238,15 @@ def database_cpu_seconds(before: dict[int, int], after: dict[int, int]) -> float
     return sum(ticks - before.get(pid, 0) for pid, ticks in after.items()) / _TICKS
 
 
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+def memory_mb(pid: int) -> dict[str, float]:
+    """A worker's resident memory, and the part of it no other process shares (what the worker
+    adds; the rest it shares with the master it was forked from, and with its siblings)."""
+    kb = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value = line.split(":", 1)
+        kb[name] = int(value.split()[0])
+    unique = kb["Private_Clean"] + kb["Private_Dirty"]
+    return {"rss": round(kb["Rss"] / 1024, 1), "unique": round(unique / 1024, 1)}
 
 
 # --- the load generator -----------------------------------------------------------------------
@@ -610,7 +614,7 @@ def main() -> None:
             oidc(RS, "token"), {"grant_type": "client_credentials"}, SERVICE_AUTH
         )
         validation = validations_per_second(server, service["access_token"])
-        workers = {pid: round(rss_mb(pid), 1) for pid in server.workers()}
+        workers = {pid: memory_mb(pid) for pid in server.workers()}
     finally:
         server.stop()
 
@@ -627,7 +631,8 @@ def main() -> None:
         "validations": validation,
         "first_request_seconds": round(first_request, 3),
         "load_average_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)],
-        "worker_rss_mb": workers,
+        "worker_rss_mb": {pid: memory["rss"] for pid, memory in workers.items()},
+        "worker_unique_mb": {pid: memory["unique"] for pid, memory in workers.items()},
     }
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     suffix = f"-{options.label}" if options.label else ""
@@ -642,8 +647,9 @@ def main() -> None:
         f"({validation['microseconds_each']:.0f} us each; {validation['note']})"
     )
     print(f"first request served {first_request:.2f} s after gunicorn was started")
-    rss = ", ".join(f"{value:.0f}" for value in workers.values())
-    print(f"resident memory per worker after the run (MB): {rss}")
+    rss = ", ".join(f"{memory['rss']:.0f}" for memory in workers.values())
+    unique = ", ".join(f"{memory['unique']:.0f}" for memory in workers.values())
+    print(f"resident memory per worker after the run (MB): {rss}; of it its own: {unique}")
     print(f"written to {path.relative_to(ROOT)}")
 
 

@@ -6,10 +6,19 @@ gunicorn -c deploy/gunicorn.conf.py resource_server.orders.wsgi     (RS_BIND; pa
 TLS and mutual TLS between the services: docs/deployment.md.
 """
 
+import gc
 import multiprocessing
 import os
 import ssl
 import sys
+
+
+def _flag(name: str, *, default: bool = False) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if value not in {"", "0", "1", "true", "false", "yes", "no", "on", "off"}:
+        raise RuntimeError(f"{name} must be 1/0/true/false, not {value!r}")
+    return default if value == "" else value in {"1", "true", "yes", "on"}
+
 
 # The sample services share this file; they listen where RS_BIND says.
 _SAMPLE_SERVICE = any(arg.startswith("resource_server.") for arg in sys.argv[1:])
@@ -18,7 +27,11 @@ bind = (
     if _SAMPLE_SERVICE
     else os.environ.get("AUTHSERVER_BIND", "127.0.0.1:8000")
 )
-workers = int(os.environ.get("AUTHSERVER_WORKERS") or multiprocessing.cpu_count() * 2 + 1)
+# One worker per core, plus one to keep the cores busy while a worker waits on the database.
+# The hot paths are CPU-bound (signing, no query for client credentials): gunicorn's usual
+# 2 x CPUs + 1 only adds processes competing for the cores (docs/performance.md). With the
+# database far away (a round trip of milliseconds), raise AUTHSERVER_WORKERS.
+workers = int(os.environ.get("AUTHSERVER_WORKERS") or multiprocessing.cpu_count() + 1)
 threads = int(os.environ.get("AUTHSERVER_THREADS") or 1)
 worker_class = "sync" if threads == 1 else "gthread"
 timeout = 30
@@ -26,6 +39,32 @@ graceful_timeout = 20
 keepalive = 5
 max_requests = 10000
 max_requests_jitter = 1000
+# The application is imported once, in the master, and the workers are forked from it: a worker
+# replaced after max_requests (or a crash) serves at once, instead of importing Django again on
+# cores busy with the others' requests (a second of CPU, and p99 latency spikes under load).
+# Code is then read at start only: deploy new code by restarting the master (or USR2), not HUP.
+# AUTHSERVER_PRELOAD=0 imports in each worker instead.
+preload_app = _flag("AUTHSERVER_PRELOAD", default=True)
+
+
+def pre_fork(server, worker):
+    """What the master holds when it forks is every worker's: a database connection opened
+    while importing would be one socket shared by all of them, so it is closed first (Django
+    opens another in each worker when a request needs it; Redis's pools reset themselves in a
+    new process). The imported objects are moved out of the garbage collector's sight
+    (gc.freeze, as Python's documentation advises before a fork): its passes would otherwise
+    write to every one of them and copy their pages into each worker (10 MB per worker)."""
+    if not preload_app:
+        return
+    from django.conf import settings
+
+    if settings.configured:
+        from django.db import connections
+
+        connections.close_all()
+    gc.freeze()
+
+
 # One line per request (authserver/access_log.py): time, address, request line, status, bytes,
 # milliseconds; gunicorn's stock logger spends a tenth of a JWKS answer building its atoms.
 # AUTHSERVER_ACCESS_LOG: unset or "-" for stdout, "off" for no access log, else a file path
@@ -48,13 +87,6 @@ limit_request_fields = 100
 
 
 # --- TLS, and mutual TLS between the services (docs/deployment.md) ---------------------------
-def _flag(name: str) -> bool:
-    value = os.environ.get(name, "").strip().lower()
-    if value not in {"", "0", "1", "true", "false", "yes", "no", "on", "off"}:
-        raise RuntimeError(f"{name} must be 1/0/true/false, not {value!r}")
-    return value in {"1", "true", "yes", "on"}
-
-
 _tls_cert = os.environ.get("AUTHSERVER_TLS_CERT", "").strip()
 _tls_key = os.environ.get("AUTHSERVER_TLS_KEY", "").strip()
 _tls_ca = os.environ.get("AUTHSERVER_TLS_CA", "").strip()
