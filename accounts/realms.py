@@ -1,12 +1,10 @@
 """THE realm-scoping helper: every lookup of a realm-owned object goes through here."""
 
-import copy
-
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from accounts.models import Realm
-from accounts.process_cache import ProcessCache
+from accounts.process_cache import ProcessCache, instance_copy
 
 # Every request under /realms/NAME/ needs the realm's row: a process reads it once per 5 s
 # (accounts/process_cache.py), as it reads its key ring (authserver/keys/store.py).
@@ -51,7 +49,7 @@ class RealmMiddleware:
 def cached_realm_or_404(name: str) -> Realm:
     """get_realm_or_404, served from this process's copy for a few seconds. Each caller gets
     its own copy of the instance, so nothing set on one request reaches another."""
-    return copy.copy(_realms.get(name, lambda: get_realm_or_404(name)))
+    return instance_copy(_realms.get(name, lambda: get_realm_or_404(name)))
 
 
 def clear_realm_cache() -> None:

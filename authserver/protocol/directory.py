@@ -7,13 +7,11 @@ processes see it within the window. Each caller gets its own copy of a client, s
 set on one request reaches another.
 """
 
-import copy
-
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 
 from accounts.models import ClientScope, Group, Realm, Role, User
-from accounts.process_cache import ProcessCache
+from accounts.process_cache import ProcessCache, instance_copy
 from authserver.models import Client
 from authserver.protocol import claims, scopes
 
@@ -38,7 +36,7 @@ def client(realm: Realm, client_id: str) -> Client | None:
         return found
 
     found = _clients.get((realm.pk, client_id), load)
-    return None if found is None else copy.copy(found)
+    return None if found is None else instance_copy(found)
 
 
 def effective_roles(user: User) -> list[Role]:
