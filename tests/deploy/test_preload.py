@@ -4,6 +4,8 @@ from it; nothing the master opened while importing is shared with them."""
 import http.client
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -66,3 +68,42 @@ def test_preloading_can_be_turned_off(tmp_path, value):
     with server as master:
         answers = _answers(port, 4)
     assert all(answer["imported_in"] == answer["pid"] != master.pid for answer in answers)
+
+
+WARM_UP_CHECK = """
+import sys
+import authserver.wsgi
+from django.core.cache import caches
+from django.db import connections
+
+imported = [name for name in EXPECTED if name in sys.modules]
+open_connections = [alias for alias in connections if connections[alias].connection is not None]
+cache_sockets = [
+    alias
+    for alias in caches
+    for pool in getattr(getattr(caches[alias], "client", None), "_clients", None) or []
+    if pool is not None and pool.connection_pool._created_connections
+]
+print(imported, open_connections, cache_sockets)
+"""
+
+
+def test_building_the_application_imports_what_a_first_request_would_and_connects_nothing(
+    tmp_path,
+):
+    """What the master forks the workers with (authserver/warmup.py)."""
+    expected = ["authserver.views.token", "oauthlib.oauth2", "authserver.protocol.validator"]
+    env = {**os.environ, "DJANGO_DEBUG": "0", "AUTHSERVER_VAR_DIR": str(tmp_path / "var")}
+    if os.environ.get("REDIS_URL"):
+        expected.append("django_redis.client.default")
+    script = f"EXPECTED = {expected!r}\n" + WARM_UP_CHECK
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=gunicorn.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.strip() == f"{expected!r} [] []"
