@@ -1,19 +1,25 @@
 """private_key_jwt client authentication (RFC 7523 §2.2, OIDC Core §9).
 
 The client signs a short-lived JWT with a key whose public half it registered with us, in
-Keycloak's client attribute ``jwks.string`` (a JWK Set). Each assertion is accepted once.
+Keycloak's client attribute ``jwks.string`` (a JWK Set). Each assertion is accepted once. Its
+header names the key by ``kid``; without one, the set must hold exactly one key for its
+algorithm.
 """
 
+import functools
 import json
 import logging
 import time
 
 from django.core.cache import cache
-from jwcrypto import jwk, jws, jwt
 from jwcrypto.common import JWException
+from jwcrypto.jwk import JWK, JWKSet
+
+from authserver.protocol import jwt
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-ALGORITHMS = ["RS256", "ES256", "PS256"]
+# The algorithm names a key type; a key that says its own algorithm must agree.
+ALGORITHMS = {"RS256": "RSA", "PS256": "RSA", "ES256": "EC"}
 # An assertion living longer than this is refused: it is meant for one request.
 MAX_LIFETIME = 600
 LEEWAY = 30
@@ -25,27 +31,47 @@ class AssertionRejected(Exception):
     pass
 
 
-def _claims_without_checking(assertion: str) -> dict:
-    envelope = jws.JWS()
-    envelope.deserialize(assertion)
-    return json.loads(envelope.objects["payload"])
-
-
-def _client_keys(client) -> jwk.JWKSet:
+def _client_keys(client) -> tuple[JWK, ...]:
     raw = client.attributes.get("jwks.string")
     if not raw:
         raise AssertionRejected(f"client {client.client_id} has no registered JWKS")
-    return jwk.JWKSet.from_json(raw if isinstance(raw, str) else json.dumps(raw))
+    try:
+        return _parsed_key_set(raw if isinstance(raw, str) else json.dumps(raw))
+    except (JWException, ValueError, TypeError, KeyError) as exc:
+        raise AssertionRejected(f"the registered JWKS is unreadable: {exc}") from None
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_key_set(raw: str) -> tuple[JWK, ...]:
+    """A registered JWK Set, parsed once per process for as long as it is registered unchanged
+    (a changed registration is another string); jwcrypto keeps each key's loaded form."""
+    return tuple(JWKSet.from_json(raw)["keys"])
+
+
+def _key_for(keys: tuple[JWK, ...]):
+    def key_for(header: dict) -> JWK | None:
+        alg, kid = header.get("alg"), header.get("kid")
+        if not isinstance(alg, str) or alg not in ALGORITHMS:
+            return None
+        candidates = [
+            key
+            for key in keys
+            if key.get("kty") == ALGORITHMS[alg]
+            and key.get("alg", alg) == alg
+            and (kid is None or key.get("kid") == kid)
+        ]
+        # Without a kid, the one key that fits; several would leave the choice to the sender.
+        return candidates[0] if len(candidates) == 1 else None
+
+    return key_for
 
 
 def verify(client, assertion: str, *, audiences: set[str], now: float | None = None) -> dict:
     """The assertion's claims if ``client`` signed it for us; AssertionRejected otherwise."""
     now = time.time() if now is None else now
     try:
-        keys = _client_keys(client)
-        parsed = jwt.JWT(jwt=assertion, key=keys, algs=ALGORITHMS, expected_type="JWS")
-        claims = json.loads(parsed.claims)
-    except (JWException, ValueError, TypeError, KeyError) as exc:
+        claims = jwt.verified_claims(assertion, _key_for(_client_keys(client)))
+    except jwt.BadToken as exc:
         raise AssertionRejected(f"signature or format: {exc}") from None
     if claims.get("iss") != client.client_id or claims.get("sub") != client.client_id:
         raise AssertionRejected("iss and sub must both be the client_id")
@@ -58,6 +84,9 @@ def verify(client, assertion: str, *, audiences: set[str], now: float | None = N
         raise AssertionRejected("expired or without exp")
     if exp - now > MAX_LIFETIME:
         raise AssertionRejected("lives too long")
+    nbf = claims.get("nbf")
+    if nbf is not None and (not isinstance(nbf, int | float) or nbf > now + LEEWAY):
+        raise AssertionRejected("not valid yet")
     if not jti or not isinstance(jti, str):
         raise AssertionRejected("no jti")
     # One use per assertion: the first request records its jti until it expires.
@@ -70,9 +99,8 @@ def authenticate(validator, request) -> bool:
     """The validator's hook: load the client named by the assertion and check it."""
     if request.client_assertion_type != ASSERTION_TYPE or not request.client_assertion:
         return False
-    try:
-        client_id = _claims_without_checking(request.client_assertion).get("sub")
-    except (JWException, ValueError, TypeError, KeyError):
+    client_id = (jwt.unverified_claims(request.client_assertion) or {}).get("sub")
+    if not isinstance(client_id, str):
         return False
     if request.client_id and request.client_id != client_id:
         return False

@@ -24,7 +24,7 @@ def client_with_key(realm, alg="RS256"):
     return key
 
 
-def assertion(key, realm, *, alg="RS256", **overrides):
+def assertion(key, realm, *, alg="RS256", kid="k1", **overrides):
     now = int(time.time())
     claims = {
         "iss": "machine",
@@ -35,7 +35,8 @@ def assertion(key, realm, *, alg="RS256", **overrides):
         "jti": str(uuid.uuid4()),
         **overrides,
     }
-    token = jwt.JWT(header={"alg": alg, "kid": "k1"}, claims=claims)
+    header = {"alg": alg} if kid is None else {"alg": alg, "kid": kid}
+    token = jwt.JWT(header=header, claims=claims)
     token.make_signed_token(key)
     return token.serialize()
 
@@ -86,8 +87,9 @@ def test_it_refuses_a_replayed_assertion(client):
         {"exp": int(time.time()) + 3600},
         {"iss": "someone-else"},
         {"jti": None},
+        {"nbf": int(time.time()) + 300},
     ],
-    ids=["wrong-audience", "expired", "too-long", "wrong-issuer", "no-jti"],
+    ids=["wrong-audience", "expired", "too-long", "wrong-issuer", "no-jti", "not-yet-valid"],
 )
 def test_it_refuses_a_bad_assertion(client, overrides):
     realm = make_realm()
@@ -120,3 +122,66 @@ def test_it_refuses_garbage(client):
     realm = make_realm()
     client_with_key(realm)
     assert request_token(client, realm, "not-a-jwt").status_code == 401
+
+
+def _client_with_keys(realm, keys: dict) -> None:
+    """A machine client registering ``keys`` ({kid: (key, alg or None)})."""
+    registered = []
+    for kid, (key, alg) in keys.items():
+        public = {**json.loads(key.export_public()), "kid": kid}
+        registered.append({**public, "alg": alg} if alg else public)
+    make_machine_client(realm, attributes={"jwks.string": json.dumps({"keys": registered})})
+
+
+def test_an_assertion_without_kid_is_checked_against_the_one_key_of_its_type(client):
+    realm = make_realm()
+    rsa = jwk.JWK.generate(kty="RSA", size=2048)
+    ec = jwk.JWK.generate(kty="EC", crv="P-256")
+    _client_with_keys(realm, {"r": (rsa, None), "e": (ec, "ES256")})
+    signed = assertion(rsa, realm, alg="PS256", kid=None)
+    response = request_token(client, realm, signed)
+    assert response.status_code == 200, response.json()
+
+
+def test_with_several_keys_of_its_type_an_assertion_must_name_one(client):
+    realm = make_realm()
+    old, new = jwk.JWK.generate(kty="RSA", size=2048), jwk.JWK.generate(kty="RSA", size=2048)
+    _client_with_keys(realm, {"old": (old, "RS256"), "new": (new, "RS256")})
+    assert request_token(client, realm, assertion(new, realm, kid=None)).status_code == 401
+    assert request_token(client, realm, assertion(new, realm, kid="old")).status_code == 401
+    assert request_token(client, realm, assertion(new, realm, kid="gone")).status_code == 401
+    assert request_token(client, realm, assertion(new, realm, kid="new")).status_code == 200
+
+
+def test_a_key_registered_for_one_algorithm_signs_no_other(client):
+    realm = make_realm()
+    key = client_with_key(realm, alg="RS256")
+    response = request_token(client, realm, assertion(key, realm, alg="PS256"))
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"
+
+
+def test_it_refuses_a_symmetric_assertion_keyed_with_the_public_key(client):
+    realm = make_realm()
+    key = client_with_key(realm)
+    secret = jwk.JWK(kty="oct", k=base64url_encode(key.export_to_pem()))
+    response = request_token(client, realm, assertion(secret, realm, alg="HS256"))
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "header",
+    [{"alg": ["RS256"], "kid": "k1"}, {"alg": {"RS256": 1}}, {"kid": "k1"}, ["RS256"]],
+    ids=["alg-list", "alg-object", "no-alg", "header-not-object"],
+)
+def test_a_malformed_header_is_invalid_client(client, header):
+    realm = make_realm()
+    client_with_key(realm)
+    now = int(time.time())
+    claims = {"iss": "machine", "sub": "machine", "aud": realm.issuer, "exp": now + 60, "jti": "j"}
+    signed = ".".join(
+        base64url_encode(json.dumps(part)) for part in (header, claims, "not-a-signature")
+    )
+    response = request_token(client, realm, signed)
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"
