@@ -38,8 +38,7 @@ def _siblings(context: Context, parent: Group | None):
 
 
 def list_groups(context: Context) -> Result:
-    top = _siblings(context, None).order_by("name")
-    return ok([rep.group(group) for group in top])
+    return ok(rep.top_level_groups(context.realm))
 
 
 def get_group(context: Context, group_id: str) -> Result:

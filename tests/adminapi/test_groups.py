@@ -90,3 +90,22 @@ def test_it_answers_404_for_a_group_of_another_realm(client, realm, other_realm,
         path = url(realm, "groups", str(charlies.pk))
         assert call(client, method, path, manager, {"name": "x"}).status_code == 404
     assert call(client, "GET", url(realm, "groups", "nope"), manager).status_code == 404
+
+
+def test_the_group_list_reads_the_realms_groups_once_however_many_there_are(
+    client, realm, manager, django_assert_max_num_queries
+):
+    reader = realm.roles.get(name="reader")
+    for index in range(8):
+        top = make_group(realm, f"team{index}")
+        top.roles.add(reader)
+        make_group(realm, "night", parent=make_group(realm, "shift", parent=top))
+    path = url(realm, "groups")
+    call(client, "GET", path, manager)  # the token's client and realm, read once per process
+    with django_assert_max_num_queries(10):
+        listed = call(client, "GET", path, manager).json()
+    assert [group["name"] for group in listed] == [f"team{index}" for index in range(8)]
+    assert all(group["realmRoles"] == ["reader"] for group in listed)
+    night = listed[3]["subGroups"][0]["subGroups"][0]
+    assert night["path"] == "/team3/shift/night"
+    assert night["id"] == str(Group.objects.get(name="night", parent__parent__name="team3").pk)
