@@ -50,7 +50,3 @@ def cached_realm_or_404(name: str) -> Realm:
     """get_realm_or_404, served from this process's copy for a few seconds. Each caller gets
     its own copy of the instance, so nothing set on one request reaches another."""
     return instance_copy(_realms.get(name, lambda: get_realm_or_404(name)))
-
-
-def clear_realm_cache() -> None:
-    _realms.clear()

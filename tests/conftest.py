@@ -39,22 +39,16 @@ def _clear_cache():
     without the process's parsed signing keys: database rows roll back between tests."""
     from django.core.cache import cache
 
-    from accounts import ratelimit
-    from accounts.realms import clear_realm_cache
+    from accounts import process_cache, ratelimit
     from authserver.keys import store
-    from authserver.protocol import directory, discovery
 
     cache.clear()
     ratelimit.forget_leases()
     store.clear_caches()
-    clear_realm_cache()
-    directory.clear()
-    discovery.clear()
+    process_cache.clear_all()
     yield
     store.clear_caches()
-    clear_realm_cache()
-    directory.clear()
-    discovery.clear()
+    process_cache.clear_all()
 
 
 def pytest_report_header(config):

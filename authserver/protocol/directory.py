@@ -44,11 +44,6 @@ def effective_roles(user: User) -> list[Role]:
     return _roles.get(user.pk, lambda: claims.effective_roles(user))
 
 
-def clear() -> None:
-    _clients.clear()
-    _roles.clear()
-
-
 def changed(using=None) -> None:
     """Forget what this process holds, now and after the commit (as a saved change does); call
     it after a ``QuerySet.update()`` of a client or a user."""

@@ -171,7 +171,3 @@ def realm_info(realm: Realm) -> dict:
         "account-service": f"{realm.issuer}/account",
         "tokens-not-before": 0,
     }
-
-
-def clear() -> None:
-    _documents.clear()

@@ -1,10 +1,25 @@
-"""accounts/process_cache.instance_copy: what each request gets of a kept model instance."""
+"""accounts/process_cache: what each request gets of a kept model instance, and how other
+processes hear of a change."""
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
 
 import pytest
+import time_machine
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
 
+from accounts import process_cache
+from accounts.models import Realm
 from accounts.process_cache import instance_copy
+from accounts.realms import cached_realm_or_404
 from authserver.models import Client
-from tests.factories import make_client, make_realm
+from tests.factories import make_client, make_realm, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -44,3 +59,88 @@ def test_a_copy_is_the_same_row():
     twin.name = "Saved"
     twin.save(update_fields=["name"])
     assert Client.objects.get(pk=kept.pk).name == "Saved"
+
+
+# --- Other processes hear of a change (GENERATION_KEY) ---------------------------------------
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def test_a_saved_change_is_announced_after_its_commit(django_capture_on_commit_callbacks):
+    realm = make_realm()
+    before = cache.get(process_cache.GENERATION_KEY)
+    with django_capture_on_commit_callbacks(execute=True):
+        realm.display_name = "Renamed"
+        realm.save()
+        make_client(realm, client_id="another")
+        assert cache.get(process_cache.GENERATION_KEY) == before
+    announced = cache.get(process_cache.GENERATION_KEY)
+    assert announced is not None and announced != before
+
+
+def test_a_rolled_back_change_is_not_announced(django_capture_on_commit_callbacks):
+    realm = make_realm()
+    before = cache.get(process_cache.GENERATION_KEY)
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        contextlib.suppress(_RolledBack),
+        transaction.atomic(),
+    ):
+        realm.display_name = "Never"
+        realm.save()
+        raise _RolledBack
+    assert cache.get(process_cache.GENERATION_KEY) == before
+
+
+def test_a_process_drops_what_it_keeps_when_another_announces_a_change():
+    realm = make_realm(display_name="Before")
+    with time_machine.travel(time.time(), tick=False) as clock:
+        assert cached_realm_or_404(realm.name).display_name == "Before"
+        # Another process: its change (update() sends no signal here), then its announcement.
+        Realm.objects.filter(pk=realm.pk).update(display_name="After")
+        cache.set(process_cache.GENERATION_KEY, "another-process", timeout=None)
+        assert cached_realm_or_404(realm.name).display_name == "Before"
+        clock.shift(process_cache.POLL_SECONDS)
+        assert cached_realm_or_404(realm.name).display_name == "After"
+
+
+WIRING_CHECK = """
+import django, sys
+django.setup()
+from accounts import process_cache
+print(sorted(kept.name for kept in process_cache._all))
+"""
+
+
+def test_every_process_watches_every_cache_from_the_start(tmp_path):
+    """A management command or a shell, which imports no view, announces its changes too."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "authserver.settings"}
+    env["AUTHSERVER_VAR_DIR"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", WIRING_CHECK],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    expected = ["directory.clients", "directory.roles", "discovery", "realms"]
+    assert done.stdout.strip() == repr(expected)
+
+
+def test_what_a_login_writes_is_not_announced(django_capture_on_commit_callbacks):
+    realm = make_realm()
+    user = make_user(realm)
+    before = cache.get(process_cache.GENERATION_KEY)
+    with django_capture_on_commit_callbacks(execute=True):
+        user.last_login = timezone.now()
+        user.set_password("Another-horse-7")
+        user.save(update_fields=["last_login", "password"])
+    assert cache.get(process_cache.GENERATION_KEY) == before
+    with django_capture_on_commit_callbacks(execute=True):
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    assert cache.get(process_cache.GENERATION_KEY) != before

@@ -1,14 +1,17 @@
 """Client-credentials tokens are not stored (protocol/stateless.py): a revocation denies their
 jti, and every reader of bearer tokens refuses a denied, expired or orphaned one."""
 
+import time
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.utils import timezone
 
+from accounts import process_cache
 from authserver.adminapi import realm_management
-from authserver.models import AccessToken, RevokedToken
+from authserver.models import AccessToken, Client, RevokedToken
 from tests.adminapi.helpers import admin_roles, call, url
 from tests.factories import make_realm
 from tests.protocol.helpers import introspect, make_machine_client, userinfo_status, verify
@@ -127,6 +130,22 @@ def test_it_refuses_the_token_once_its_client_may_no_longer_have_it(client, chan
 
     assert introspect(client, realm, token, client_id="resource-server") == {"active": False}
     assert userinfo_status(client, realm, token) == 401
+
+
+def test_another_process_refuses_the_token_of_a_disabled_client_within_a_poll(client):
+    realm = make_realm()
+    machine = make_machine_client(realm)
+    make_machine_client(realm, "resource-server")
+    with time_machine.travel(time.time(), tick=False) as clock:
+        token = service_token(client, realm, scope="openid")
+        assert introspect(client, realm, token, client_id="resource-server")["active"] is True
+        # The console of another process: the change (update() sends no signal in this one),
+        # then what that process announces after its commit.
+        Client.objects.filter(pk=machine.pk).update(enabled=False)
+        cache.set(process_cache.GENERATION_KEY, "after-another-commit", timeout=None)
+        clock.shift(process_cache.POLL_SECONDS)
+        assert introspect(client, realm, token, client_id="resource-server") == {"active": False}
+        assert userinfo_status(client, realm, token) == 401
 
 
 def test_it_refuses_the_token_of_a_disabled_or_deleted_service_account(client):
