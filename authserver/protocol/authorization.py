@@ -10,7 +10,7 @@ Plain values in: ``params`` maps each parameter name to its non-empty values, in
 
 import enum
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -18,7 +18,7 @@ from accounts.models import Realm, UserSession
 from accounts.realms import for_realm
 from accounts.redirects import MAX_NEXT_LENGTH
 from authserver.models import Client
-from authserver.protocol import consent
+from authserver.protocol import consent, id_token_hint
 from authserver.protocol import params as form_params
 from authserver.protocol.errors import (
     ConsentRequired,
@@ -188,6 +188,8 @@ class Interaction:
     prompt: frozenset[str]
     max_age: int | None
     login_hint: str
+    # The subject of the id_token_hint: the user the client expects to be logged in.
+    hinted_subject: str | None = None
 
 
 def check(params: Params) -> Interaction:
@@ -199,6 +201,25 @@ def check(params: Params) -> Interaction:
         prompt=frozenset((_only(params, "prompt") or "").split()),
         max_age=int(max_age) if max_age is not None else None,
         login_hint=_only(params, "login_hint") or "",
+    )
+
+
+def with_id_token_hint(
+    interaction: Interaction, realm: Realm, client: Client, params: Params
+) -> Interaction:
+    """OIDC Core §3.1.2.1 id_token_hint: an ID token this realm issued to this client (expired
+    or not) names the user the client expects. Another user logged in must log in again, or
+    with prompt=none gets login_required; the hint's username pre-fills the login form."""
+    token = _only(params, "id_token_hint")
+    if token is None:
+        return interaction
+    hint = id_token_hint.claims(realm, token)
+    if client.client_id not in id_token_hint.audiences(hint):
+        raise InvalidRequest("id_token_hint was issued to another client")
+    return replace(
+        interaction,
+        hinted_subject=str(hint.get("sub", "")),
+        login_hint=interaction.login_hint or str(hint.get("preferred_username", "")),
     )
 
 
@@ -219,6 +240,7 @@ def must_authenticate(session: UserSession | None, interaction: Interaction, now
         session is None
         or "login" in interaction.prompt
         or is_too_old(session, interaction.max_age, now)
+        or interaction.hinted_subject not in (None, str(session.user.subject))
     )
 
 

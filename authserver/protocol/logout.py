@@ -6,7 +6,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from accounts.models import Realm
 from authserver.models import Client
-from authserver.protocol import jwt
+from authserver.protocol import id_token_hint
 from authserver.protocol.errors import InvalidRequest
 
 MAX_PARAM_LENGTH = 4096
@@ -48,14 +48,6 @@ def _client(realm: Realm, client_id: str) -> Client:
     return client
 
 
-def _hint(realm: Realm, token: str) -> dict:
-    try:
-        # An expired ID token is still a fine hint of who is logging out (§2).
-        return jwt.verify(realm, token, check_expiry=False)
-    except jwt.BadToken as error:
-        raise InvalidRequest("id_token_hint is not valid", detail=str(error)) from None
-
-
 def _allowed_redirects(client: Client) -> set[str]:
     registered = set(client.post_logout_redirect_uris.split())
     if "+" in registered:  # Keycloak: "+" means the client's redirect URIs.
@@ -67,7 +59,8 @@ def parse(realm: Realm, params: dict[str, str]) -> LogoutRequest:
     for name, value in params.items():
         if value and len(value) > MAX_PARAM_LENGTH:
             raise InvalidRequest(f"parameter {name} is too long")
-    hint = _hint(realm, params["id_token_hint"]) if params.get("id_token_hint") else None
+    token = params.get("id_token_hint")
+    hint = id_token_hint.claims(realm, token) if token else None
     client_id = params.get("client_id") or None
     if hint is not None:
         audience = hint.get("aud")

@@ -60,7 +60,9 @@ def _authorize(request, *, decision: bool | None):
         return responses.authorization_error_page(request, error)
     answer = _Answer(request, target)
     try:
-        interaction = authorization.check(params)
+        interaction = authorization.with_id_token_hint(
+            authorization.check(params), realm, target.client, params
+        )
         session = sessions.current(request, realm)
         request.sso_session = session
         scopes, credentials = core().validate_authorization_request(request)

@@ -3,6 +3,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
+from django.test import Client
 from django.utils import timezone
 
 from tests.factories import make_realm, make_user
@@ -18,6 +19,7 @@ from tests.protocol.helpers import (
     make_web_client,
     redirect_params,
     s256,
+    tokens_for,
     verify,
 )
 
@@ -677,3 +679,74 @@ def test_it_never_fails_with_a_server_error(client, query, answer):
         assert "code" in params and "error" not in params
     else:
         assert params["error"] == answer
+
+
+# --- id_token_hint (OIDC Core §3.1.2.1) -------------------------------------------------------
+def _id_token(http, realm, user, client_id="app") -> str:
+    return tokens_for(http, realm, user, client_id, scope="openid")["id_token"]
+
+
+def test_it_answers_prompt_none_with_a_hint_for_the_logged_in_user_with_a_code(client):
+    realm = make_realm()
+    make_web_client(realm)
+    user = logged_in(client, realm)
+    hint = _id_token(client, realm, user)
+    url = authorize_url(realm, **authorize_params(prompt="none", id_token_hint=hint))
+    assert redirect_params(client.get(url))["code"]
+
+
+def test_it_answers_prompt_none_with_a_hint_for_another_user_with_login_required(client):
+    realm = make_realm()
+    make_web_client(realm)
+    hint = _id_token(Client(), realm, make_user(realm, username="hinted"))
+    logged_in(client, realm, username="someone-else")
+    url = authorize_url(realm, **authorize_params(prompt="none", id_token_hint=hint))
+    assert_redirected_error(client.get(url), "login_required", realm=realm)
+
+
+def test_it_asks_the_hinted_user_to_log_in_when_another_is_logged_in(client):
+    realm = make_realm()
+    make_web_client(realm)
+    hinted = make_user(realm, username="hinted")
+    hint = _id_token(Client(), realm, hinted)
+    logged_in(client, realm, username="someone-else")
+    url = authorize_url(realm, **authorize_params(scope="openid", id_token_hint=hint))
+    query = login_redirect(client.get(url), realm)
+    assert query["login_hint"] == "hinted"
+    response = login(client, realm, "hinted", next_url=query["next"])
+    answer = redirect_params(client.get(response["Location"]))
+    tokens = exchange_code(client, realm, answer["code"]).json()
+    assert verify(client, realm, tokens["id_token"])["sub"] == str(hinted.subject)
+
+
+def test_it_takes_an_expired_id_token_as_a_hint(client):
+    realm = make_realm()
+    make_web_client(realm)
+    user = logged_in(client, realm)
+    hint = _id_token(client, realm, user)
+    later = timezone.now() + timedelta(seconds=realm.access_token_lifespan + 3600)
+    with time_machine.travel(later):
+        logged_in(client, realm, username="again")
+        login(client, realm, user.username)
+        url = authorize_url(realm, **authorize_params(prompt="none", id_token_hint=hint))
+        assert redirect_params(client.get(url))["code"]
+
+
+@pytest.mark.parametrize("kind", ["garbage", "access token", "another client's", "forged"])
+def test_it_refuses_a_hint_that_is_not_an_id_token_it_issued_to_this_client(client, kind):
+    realm = make_realm()
+    make_web_client(realm)
+    make_web_client(realm, "other")
+    user = logged_in(client, realm)
+    if kind == "garbage":
+        hint = "not-a-token"
+    elif kind == "access token":
+        hint = tokens_for(client, realm, user, scope="openid")["access_token"]
+    elif kind == "another client's":
+        hint = _id_token(client, realm, user, client_id="other")
+    else:  # the same user and client names, signed by another realm's key
+        elsewhere = make_realm()
+        make_web_client(elsewhere)
+        hint = _id_token(Client(), elsewhere, make_user(elsewhere, username=user.username))
+    url = authorize_url(realm, **authorize_params(prompt="none", id_token_hint=hint))
+    assert_redirected_error(client.get(url), "invalid_request", realm=realm)

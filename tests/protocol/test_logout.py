@@ -128,3 +128,12 @@ def test_it_shows_a_signed_out_page_without_a_redirect_uri(client):
     response = client.get(logout_url(realm, id_token_hint=tokens["id_token"]))
     assert response.status_code == 200
     assert "signed out" in response.content.decode()
+
+
+def test_it_refuses_an_access_token_as_the_hint(client):
+    realm = make_realm()
+    _, tokens = signed_in(client, realm)
+    response = client.get(logout_url(realm, id_token_hint=tokens["access_token"]))
+    assert response.status_code == 400
+    assert "Location" not in response
+    assert UserSession.objects.get().ended is None
