@@ -36,6 +36,8 @@ from authserver.realmfile.schema import (
 _MAX_COUNT = 2**31 - 1
 # Keycloak's partial export replaces every client secret with this placeholder.
 _MASKED_SECRET = "**********"
+# The one Keycloak required action with a meaning here: the password is temporary.
+UPDATE_PASSWORD = "UPDATE_PASSWORD"
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,10 @@ class _Object:
     def skip(self, key: str) -> None:
         """Leave ``key`` unread, so that it is reported as ignored."""
         self._seen.discard(key)
+
+    def ignore(self, path: str) -> None:
+        """Report ``path``, a part of a member read, as ignored."""
+        self._skipped.append(path)
 
     def _take(self, key: str, kind: type, expected: str) -> object:
         self._seen.add(key)
@@ -578,7 +584,7 @@ def _user(user: _Object) -> UserSpec:
         first_name=user.text("firstName"),
         last_name=user.text("lastName"),
         enabled=user.flag("enabled", default=True),
-        password=_password(user),
+        password=_with_required_actions(_password(user), user),
         realm_roles=user.names("realmRoles"),
         client_roles=_by_client(user.mapping("clientRoles"), user.at("clientRoles")),
         groups=tuple(name if name.startswith("/") else f"/{name}" for name in user.names("groups")),
@@ -610,6 +616,19 @@ def _password(user: _Object) -> PasswordSpec | None:
                 raise RealmFileError(credential.path, "a user has at most one password")
             found = _password_credential(credential)
     return found
+
+
+def _with_required_actions(password: PasswordSpec | None, user: _Object) -> PasswordSpec | None:
+    """Keycloak's ``requiredActions``: UPDATE_PASSWORD makes the password temporary (the user
+    chooses a new one at the next login), as Keycloak's exports say it; the other actions
+    (VERIFY_EMAIL, CONFIGURE_TOTP, ...) are not done here and are reported as ignored."""
+    path = user.at("requiredActions")
+    for index, action in enumerate(user.names("requiredActions")):
+        if action != UPDATE_PASSWORD:
+            user.ignore(item(path, index))
+        elif password is not None:
+            password = replace(password, temporary=True)
+    return password
 
 
 def _password_credential(credential: _Object) -> PasswordSpec:

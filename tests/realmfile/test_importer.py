@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import ClientScope, Group, Realm, Role, User, UserSession
 from authserver.models import AccessToken, Client, RefreshToken
+from authserver.realmfile import reader
 from authserver.realmfile.errors import RealmExistsError, RealmFileError
 from authserver.realmfile.exporter import export_realm
 from tests.factories import make_client, make_realm, make_user
@@ -525,3 +526,35 @@ def test_it_rolls_back_a_new_realm_that_fails_halfway():
     assert not Realm.objects.filter(name="demo").exists()
     assert not Client.objects.exists() and not User.objects.exists()
     assert not ClientScope.objects.exists() and not Role.objects.exists()
+
+
+def test_keycloaks_update_password_action_makes_the_password_temporary(client):
+    document = small()
+    alice = document["users"][0]
+    alice["credentials"] = [{"type": "password", "value": "Initial-Pass-42"}]
+    alice["requiredActions"] = ["VERIFY_EMAIL", "UPDATE_PASSWORD"]
+    assert reader.read(document).ignored == ("users[0].requiredActions[0]",)
+    realm = load(document)
+    response = client.post(
+        f"/realms/{realm.name}/login",
+        {"username": "alice", "password": "Initial-Pass-42", "next": f"/realms/{realm.name}/x"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/realms/{realm.name}/login/update-password"
+
+
+def test_a_required_action_of_a_user_without_a_password_changes_nothing():
+    document = small()
+    document["users"][0].pop("credentials", None)
+    document["users"][0]["requiredActions"] = ["UPDATE_PASSWORD"]
+    realm = load(document)
+    alice = User.objects.get(realm=realm, username="alice")
+    assert not alice.has_usable_password() and not alice.password_temporary
+
+
+def test_required_actions_must_be_a_list_of_names():
+    document = small()
+    document["users"][0]["requiredActions"] = "UPDATE_PASSWORD"
+    with pytest.raises(RealmFileError) as raised:
+        load(document)
+    assert str(raised.value).startswith("users[0].requiredActions:")
