@@ -6,7 +6,6 @@ parents). Secrets and password hashes are never shown.
 """
 
 from accounts.models import ClientScope, Group, Realm, Role, User
-from accounts.realms import for_realm
 from authserver.models import Client
 from authserver.realmfile import exporter
 
@@ -37,20 +36,27 @@ def role(role: Role) -> dict:
 
 def group(group: Group) -> dict:
     """The group with its subgroups, each with ``id`` and ``path`` beside the file's fields."""
-    return _with_ids(exporter.export_group(group), group.pk, group.path, _group_ids(group.realm))
+    groups = exporter.realm_groups(group.realm)
+    (entry,) = [
+        entry
+        for entry in exporter.export_groups(groups, parent_id=group.parent_id)
+        if entry["name"] == group.name
+    ]
+    return _with_ids(entry, group.pk, exporter.group_paths(groups)[group.pk], _ids(groups))
 
 
 def top_level_groups(realm: Realm) -> list[dict]:
     """``group`` of each top-level group of the realm, by name, in a fixed number of queries."""
-    ids = _group_ids(realm)
+    groups = exporter.realm_groups(realm)
+    ids = _ids(groups)
     return [
         _with_ids(entry, ids[None, entry["name"]], f"/{entry['name']}", ids)
-        for entry in exporter.export_groups(realm)
+        for entry in exporter.export_groups(groups)
     ]
 
 
-def _group_ids(realm: Realm) -> dict[tuple[int | None, str], int]:
-    return {(each.parent_id, each.name): each.pk for each in for_realm(Group, realm)}
+def _ids(groups: list[Group]) -> dict[tuple[int | None, str], int]:
+    return {(each.parent_id, each.name): each.pk for each in groups}
 
 
 def _with_ids(entry: dict, pk: int, path: str, ids: dict) -> dict:

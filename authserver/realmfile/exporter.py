@@ -21,7 +21,7 @@ def dumps(document: dict) -> str:
 
 def export_realm(realm: Realm) -> dict:
     roles = list(for_realm(Role, realm).select_related("client"))
-    groups = _realm_groups(realm)
+    groups = realm_groups(realm)
     paths = group_paths(groups)
     return export_realm_settings(realm) | {
         "roles": _roles(roles),
@@ -61,21 +61,14 @@ def export_client_scope(scope: ClientScope) -> dict:
     return _client_scope(scope)
 
 
-def export_group(group: Group) -> dict:
-    """One group with its role mappings and its subgroups, however deep."""
-    return next(
-        entry
-        for entry in _groups(_realm_groups(group.realm), parent_id=group.parent_id)
-        if entry["name"] == group.name
-    )
+def export_groups(groups: list[Group], *, parent_id: int | None = None) -> list[dict]:
+    """The groups under ``parent_id`` (None: the top level) of ``groups`` (``realm_groups``),
+    each with its role mappings and its subgroups, however deep."""
+    return _groups(groups, parent_id=parent_id)
 
 
-def export_groups(realm: Realm) -> list[dict]:
-    """The realm's top-level groups as export_group gives each, in three queries in all."""
-    return _groups(_realm_groups(realm), parent_id=None)
-
-
-def _realm_groups(realm: Realm) -> list[Group]:
+def realm_groups(realm: Realm) -> list[Group]:
+    """All the realm's groups with their role mappings, in three queries."""
     return list(for_realm(Group, realm).prefetch_related("roles__client"))
 
 
