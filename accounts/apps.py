@@ -8,7 +8,9 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from accounts import signals  # noqa: F401  (connects the built-in scope creation)
+        # The built-in scope creation; and the realm cache's receivers, connected in every
+        # process (accounts/process_cache.py: a change is announced to the others).
+        from accounts import realms, signals  # noqa: F401
 
 
 class ConsoleAdminConfig(admin_apps.AdminConfig):
