@@ -2,14 +2,10 @@
 processes hear of a change."""
 
 import contextlib
-import os
-import subprocess
-import sys
 import time
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +15,7 @@ from accounts.models import Realm
 from accounts.process_cache import instance_copy
 from accounts.realms import cached_realm_or_404
 from authserver.models import Client
+from tests import interpreter
 from tests.factories import make_client, make_realm, make_user
 
 pytestmark = pytest.mark.django_db
@@ -116,19 +113,12 @@ print(sorted(kept.name for kept in process_cache._all))
 
 def test_every_process_watches_every_cache_from_the_start(tmp_path):
     """A management command or a shell, which imports no view, announces its changes too."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "authserver.settings"}
-    env["AUTHSERVER_VAR_DIR"] = str(tmp_path)
-    done = subprocess.run(
-        [sys.executable, "-c", WIRING_CHECK],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
+    printed = interpreter.output_of(
+        WIRING_CHECK,
+        DJANGO_SETTINGS_MODULE="authserver.settings",
+        AUTHSERVER_VAR_DIR=str(tmp_path),
     )
-    expected = ["directory.clients", "directory.roles", "discovery", "realms"]
-    assert done.stdout.strip() == repr(expected)
+    assert printed == repr(["directory.clients", "directory.roles", "discovery", "realms"])
 
 
 def test_what_a_login_writes_is_not_announced(django_capture_on_commit_callbacks):

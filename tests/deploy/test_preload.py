@@ -4,11 +4,10 @@ from it; nothing the master opened while importing is shared with them."""
 import http.client
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 
+from tests import interpreter
 from tests.deploy import gunicorn
 
 APP = "tests.deploy.preload_app:application"
@@ -93,17 +92,11 @@ def test_building_the_application_imports_what_a_first_request_would_and_connect
 ):
     """What the master forks the workers with (authserver/warmup.py)."""
     expected = ["authserver.views.token", "oauthlib.oauth2", "authserver.protocol.validator"]
-    env = {**os.environ, "DJANGO_DEBUG": "0", "AUTHSERVER_VAR_DIR": str(tmp_path / "var")}
     if os.environ.get("REDIS_URL"):
         expected.append("django_redis.client.default")
-    script = f"EXPECTED = {expected!r}\n" + WARM_UP_CHECK
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=gunicorn.ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
+    printed = interpreter.output_of(
+        f"EXPECTED = {expected!r}\n" + WARM_UP_CHECK,
+        DJANGO_DEBUG="0",
+        AUTHSERVER_VAR_DIR=str(tmp_path / "var"),
     )
-    assert done.stdout.strip() == f"{expected!r} [] []"
+    assert printed == f"{expected!r} [] []"
