@@ -22,6 +22,7 @@ from authserver.protocol import (
     authorization,
     client_assertion,
     consent,
+    credentials,
     directory,
     jwt,
     origins,
@@ -32,7 +33,7 @@ from authserver.protocol import (
     tokens,
 )
 from authserver.protocol.backend import REALM, SESSION
-from authserver.protocol.errors import InvalidScope
+from authserver.protocol.errors import InvalidRequest, InvalidScope
 
 log = logging.getLogger(__name__)
 
@@ -101,12 +102,29 @@ class RealmValidator(OAuth2Validator):
             throttling.check(request, authenticated=request.client if authenticated else None)
         return authenticated
 
+    def _extract_basic_auth(self, request):
+        return credentials.basic_credentials(request.headers.get("HTTP_AUTHORIZATION"))
+
     def _authenticate_client(self, request) -> bool:
+        try:
+            credentials.check_one_method(
+                authorization=request.headers.get("HTTP_AUTHORIZATION"),
+                form=dict(request.decoded_body or []),
+            )
+        except InvalidRequest as error:
+            log.info("invalid_request: %s", error.detail)
+            raise oauthlib_errors.InvalidRequestError(
+                description=error.description, request=request
+            ) from None
         if getattr(request, "client_assertion_type", None):
             return client_assertion.authenticate(self, request)
         authenticated = self._authenticate_basic_auth(request) or self._authenticate_request_body(
             request
         )
+        if authenticated and request.client_id not in (None, request.client.client_id):
+            # The Basic credentials are one client's, the form names another.
+            log.info("invalid_client: %s authenticated, the form names another", request.client)
+            return False
         # A public client has no secret to present: it may not authenticate with one.
         return authenticated and not request.client.is_public
 
