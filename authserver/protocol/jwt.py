@@ -62,6 +62,21 @@ def verify(realm: Realm, token: str, *, typ: str | None = None, check_expiry: bo
     return claims
 
 
+def recorded_claims(realm: Realm, token: str) -> dict:
+    """The claims of a token whose exact text the caller has found among its own records (a
+    refresh token, stored as its SHA-256): ``iss`` and ``exp`` checked as ``verify`` does, the
+    signature not. The record is what makes such a token valid, so a token outlives the key
+    that signed it: an offline token of 30 days survives a rotation, and the retired key's
+    purge, a few hours later. Raises BadToken with the reason otherwise."""
+    claims = unverified_claims(token)
+    if claims is None:
+        raise BadToken("not a compact JWS")
+    _check_times(claims, check_expiry=True)
+    if claims.get("iss") != realm.issuer:
+        raise BadToken("issuer mismatch")
+    return claims
+
+
 def verified_claims(
     token: str, key_for: Callable[[dict], JWK | None], *, typ: str | None = None
 ) -> dict:
