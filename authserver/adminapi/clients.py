@@ -7,6 +7,7 @@ Only the hash is stored, so no GET ever returns a secret.
 
 import secrets
 
+from accounts import permissions
 from accounts.models import ClientScope, User
 from accounts.realms import for_realm
 from authserver.adminapi import realm_management
@@ -76,6 +77,8 @@ def update_client(context: Context, client_id: str) -> Result:
     client = _changeable(context, client_id)
     before = rep.client(client)
     body = object_body(context)
+    if "secret" in body or "hashedSecret" in body:
+        permissions.check_secret_change(context.caller.authority, client)
     merged = before | body
     if isinstance(body.get("attributes"), dict):
         # As in Keycloak, attributes are merged one by one; null removes one.
@@ -97,6 +100,8 @@ def update_client(context: Context, client_id: str) -> Result:
 def delete_client(context: Context, client_id: str) -> Result:
     client = _changeable(context, client_id)
     before = rep.client(client)
+    # The service account goes with its client: deleting it is taking it over.
+    permissions.check_secret_change(context.caller.authority, client)
     service_account = client.service_account
     client.delete()
     if service_account is not None:
@@ -109,6 +114,7 @@ def regenerate_secret(context: Context, client_id: str) -> Result:
     client = _changeable(context, client_id)
     if client.is_public:
         raise BadRequest("a public client has no secret")
+    permissions.check_secret_change(context.caller.authority, client)
     secret = secrets.token_urlsafe(32)
     Client.objects.filter(pk=client.pk).update(client_secret=credentials.hash_client_secret(secret))
     # update() sends no signal: drop this process's copy of the client (the old secret).

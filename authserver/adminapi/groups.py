@@ -67,16 +67,10 @@ def _write(context: Context, spec: GroupSpec, *, parent: Group | None, path: str
     """The group and its subgroups; role names checked at their place in the body."""
     group = Group(realm=context.realm, parent=parent, name=spec.name)
     checked(group, path).save()
-    group.roles.set(_roles(context, spec, path))
+    group.roles.set(mappings.roles(context, spec.realm_roles, spec.client_roles, at=path))
     for index, child in enumerate(spec.sub_groups):
         _write(context, child, parent=group, path=item(member(path, "subGroups"), index))
     return group
-
-
-def _roles(context: Context, spec: GroupSpec, path: str):
-    roles = mappings.roles(context, spec.realm_roles, spec.client_roles, at=path)
-    mappings.check_grants(context, [], roles)
-    return roles
 
 
 def update_group(context: Context, group_id: str) -> Result:
@@ -90,7 +84,6 @@ def update_group(context: Context, group_id: str) -> Result:
     if taken.exists():
         raise Conflict(f"group {quote(spec.name)} already exists here")
     roles = mappings.roles(context, spec.realm_roles, spec.client_roles)
-    mappings.check_grants(context, group.roles.select_related("client"), roles)
     group.name = spec.name
     checked(group).save()
     group.roles.set(roles)
@@ -101,7 +94,6 @@ def update_group(context: Context, group_id: str) -> Result:
 def delete_group(context: Context, group_id: str) -> Result:
     group = _find(context, group_id)
     before = rep.group(group)
-    mappings.check_grants(context, group.roles.select_related("client"), [])
     path = _path(group)
     group.delete()
     context.record("DELETE", RESOURCE, path, before=before)

@@ -2,7 +2,8 @@
 finds the realm, checks the role, reads the JSON body, runs the handler and answers.
 
 The order of refusals: 405 (method), 401 (no or bad token), 404 (realm not visible to the
-caller), 403 (role missing), 415/413/400 (body), then the handler's own 400/404/409.
+caller), 403 (role missing), 415/413/400 (body), then the handler's own 400/403/404/409, and
+last 403 if the change moved an admin role the caller may not grant (accounts.permissions).
 """
 
 import json
@@ -14,6 +15,7 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.models import Realm
+from accounts.permissions import Refused, guarded
 from authserver.adminapi import permissions
 from authserver.adminapi.api import Context, Result
 from authserver.adminapi.errors import (
@@ -87,10 +89,14 @@ def _serve(request, route, kwargs) -> HttpResponse:
         if request.method == "GET":
             result = operation.handler(context, **kwargs)
         else:
-            with transaction.atomic():
+            # The grant rule compares the realm's admin roles before and after the change; a
+            # refusal rolls the change back.
+            with transaction.atomic(), guarded(caller.authority, [realm.pk] if realm else []):
                 result = operation.handler(context, **kwargs)
     except AdminError as error:
         return _error(error)
+    except Refused as error:
+        return _error(Forbidden(str(error)))
     except RealmFileError as error:
         return _error(invalid_field(error.path, error.message))
     except ValidationError as error:

@@ -1,12 +1,11 @@
 """Role mappings and group memberships named in a body (``realmRoles``, ``clientRoles``,
-``groups``), checked against what the realm holds, and Keycloak's rule that an admin role is
-handed out (or taken away) only by someone who holds it."""
+``groups``), checked against what the realm holds. Who may hand out which of them is checked on
+every change by http.py (accounts.permissions.guarded)."""
 
 from accounts.models import Group, Role
 from accounts.realms import for_realm
-from authserver.adminapi import realm_management
 from authserver.adminapi.api import Context
-from authserver.adminapi.errors import Forbidden, invalid_field
+from authserver.adminapi.errors import invalid_field
 from authserver.models import Client
 from authserver.realmfile import exporter
 from authserver.realmfile.errors import item, member, quote
@@ -52,13 +51,3 @@ def groups(context: Context, paths) -> list[Group]:
             raise invalid_field(item("groups", index), f"group {quote(path)} is not defined")
         found.append(by_path[path])
     return found
-
-
-def check_grants(context: Context, before, after) -> None:
-    """403 unless the caller may hand out (or take away) each admin role that changes."""
-    for role in set(before) ^ set(after):
-        is_admin_role = role.client_id is not None and (
-            role.client.client_id == realm_management.CLIENT_ID
-        )
-        if is_admin_role and not context.caller.may_grant(role.name):
-            raise Forbidden(f"only a holder of {role.name} (or realm-admin) may grant it")

@@ -8,14 +8,18 @@ at each request, so taking a role away takes effect at once, not when the token 
 - a token of realm X carrying realm-management roles manages realm X, and only X;
 - a token of the ``master`` realm whose user is a superuser manages every realm;
 - ``manage-*`` implies the matching ``view-*``; ``realm-admin`` implies every role.
+
+Who may grant which role and take over which account is decided by accounts.permissions.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.conf import settings
 from django.http import Http404
 
-from accounts.models import MASTER_REALM, Realm, User
+from accounts import permissions
+from accounts.models import Realm, User
 from accounts.realms import cached_realm_or_404
 from authserver.adminapi import realm_management
 from authserver.protocol import bearer, jwt
@@ -31,9 +35,15 @@ class Caller:
     realm: Realm
     roles: frozenset[str]
 
+    @cached_property
+    def authority(self) -> permissions.Authority:
+        """What the caller holds, as the rule of who may grant and take over what reads it
+        (accounts.permissions, shared with the console and the realm-file import)."""
+        return permissions.of_realm_user(self.user, self.roles)
+
     @property
     def superuser(self) -> bool:
-        return self.realm.name == MASTER_REALM and self.user.is_superuser
+        return self.authority.superuser
 
     def sees(self, realm: Realm) -> bool:
         """Whether ``realm`` exists for this caller at all (else: 404, as if it did not): its
@@ -45,23 +55,7 @@ class Caller:
         return self.superuser or (realm.pk == self.realm.pk and bool(self.roles))
 
     def may(self, realm: Realm, role: str) -> bool:
-        if self.superuser:
-            return True
-        if realm.pk != self.realm.pk:
-            return False
-        return bool(self.roles & implied_by(role))
-
-    def may_grant(self, role_name: str) -> bool:
-        """Keycloak's rule for admin roles: only who holds one (or realm-admin) hands it out."""
-        return self.superuser or bool(self.roles & {role_name, realm_management.REALM_ADMIN})
-
-
-def implied_by(role: str) -> set[str]:
-    """The roles that grant ``role``: itself, realm-admin, and manage-X for view-X."""
-    found = {role, realm_management.REALM_ADMIN}
-    if role.startswith("view-"):
-        found.add("manage-" + role.removeprefix("view-"))
-    return found
+        return self.authority.holds(realm.pk, role)
 
 
 def authenticate(token: str) -> Caller:

@@ -2,18 +2,35 @@
 
 Granting a user (or a group, or a service account) one of these client roles lets its tokens
 use the admin API on that realm: ``view-*`` to read, ``manage-*`` to change (and read);
-``realm-admin`` is all of them.
+``realm-admin`` is all of them. Their names, and who may grant them, are accounts.permissions'.
 """
 
 from accounts.models import Realm, Role
+from accounts.permissions import (
+    CLIENT_ID,
+    MANAGE_CLIENTS,
+    MANAGE_REALM,
+    MANAGE_USERS,
+    REALM_ADMIN,
+    VIEW_CLIENTS,
+    VIEW_REALM,
+    VIEW_USERS,
+)
 from accounts.realms import for_realm
 from authserver.models import Client
 
-CLIENT_ID = "realm-management"
-REALM_ADMIN = "realm-admin"
-VIEW_REALM, MANAGE_REALM = "view-realm", "manage-realm"
-VIEW_CLIENTS, MANAGE_CLIENTS = "view-clients", "manage-clients"
-VIEW_USERS, MANAGE_USERS = "view-users", "manage-users"
+__all__ = [
+    "CLIENT_ID",
+    "MANAGE_CLIENTS",
+    "MANAGE_REALM",
+    "MANAGE_USERS",
+    "REALM_ADMIN",
+    "ROLES",
+    "VIEW_CLIENTS",
+    "VIEW_REALM",
+    "VIEW_USERS",
+    "ensure",
+]
 
 ROLES = {
     REALM_ADMIN: "Everything below",

@@ -11,6 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
+from accounts import permissions
 from accounts.models import User
 from accounts.realms import for_realm
 from authserver.adminapi import mappings
@@ -116,7 +117,6 @@ def update_user(context: Context, user_id: str) -> Result:
 def delete_user(context: Context, user_id: str) -> Result:
     user = _changeable(context, user_id)
     before = rep.user(user)
-    mappings.check_grants(context, user.roles.select_related("client"), [])
     user.delete()
     context.record("DELETE", RESOURCE, _path(user), before=before)
     return NO_CONTENT
@@ -139,17 +139,16 @@ def reset_password(context: Context, user_id: str) -> Result:
 
 
 def _changeable(context: Context, user_id: str) -> User:
+    """The user, if the caller may take it over (change, disable, delete, set a password)."""
     user = _find(context, user_id)
-    if user.is_superuser and not context.caller.superuser:
-        raise Forbidden("only a superuser may change a superuser")
+    if not permissions.may_take_over(context.caller.authority, user):
+        raise Forbidden("this user holds roles (or console rights) the caller may not grant")
     return user
 
 
 def _save(context: Context, user: User, spec: UserSpec) -> None:
     roles = mappings.roles(context, spec.realm_roles, spec.client_roles)
     groups = mappings.groups(context, spec.groups)
-    before = list(user.roles.select_related("client")) if user.pk else []
-    mappings.check_grants(context, before, roles)
     user.username = spec.username
     user.email = spec.email
     user.email_verified = spec.email_verified
