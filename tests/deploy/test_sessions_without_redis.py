@@ -3,6 +3,7 @@
 logout on all of them at once, and a client secret shown once reaches the page that shows it."""
 
 import contextlib
+import json
 import os
 import re
 import subprocess
@@ -214,3 +215,30 @@ def test_it_shows_each_new_client_secret_on_the_page_after_saving(tmp_path):
     assert all(shown), shown
     secrets = [match[1] for match in shown]
     assert len(set(secrets)) == len(secrets)
+
+
+def test_it_confirms_a_realm_import_on_whichever_worker_the_confirmation_reaches(tmp_path):
+    with _console(tmp_path) as (base, _):
+        browser = _log_in(base)
+        url = f"{base}/admin/accounts/realm/import/"
+        imported = []
+        for number in range(12):
+            page = browser.get(url, timeout=20)
+            document = {"realm": f"imported-{number}", "users": [{"username": "alice"}]}
+            preview = browser.post(
+                url,
+                data={"csrfmiddlewaretoken": _csrf(page.text)},
+                files={"file": ("realm.json", json.dumps(document), "application/json")},
+                headers={"Referer": url},
+                timeout=20,
+            )
+            assert preview.status_code == 200, preview.text[-2000:]
+            token = re.search(r'name="confirm" value="([^"]+)"', preview.text)[1]
+            done = browser.post(
+                url,
+                data={"csrfmiddlewaretoken": _csrf(preview.text), "confirm": token},
+                headers={"Referer": url},
+                timeout=20,
+            )
+            imported.append(f"Realm imported-{number} imported." in done.text)
+    assert imported == [True] * 12
