@@ -119,8 +119,23 @@ if REDIS_URL:
         }
     }
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    # What every worker must see alike (a console import waiting for its confirmation).
+    CACHES["shared"] = CACHES["default"]
+    # Sessions live in the database; Redis, shared by every worker, only speeds up reads.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # Files under var/, read by every worker of this machine.
+        "shared": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": VAR_DIR / "shared-cache",
+        },
+    }
+    # Each worker has its own in-process cache: a session read from it would outlive a logout
+    # done by another worker, and miss what another worker wrote (a secret shown once). Every
+    # read goes to the database instead.
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Rate limits (accounts/ratelimit.py): token buckets in the cache, RATE/BURST ---------------
 # The token endpoint, per client IP address and per authenticated confidential client.
@@ -131,8 +146,6 @@ AUTHSERVER_RATE_LOGIN = env.rate("AUTHSERVER_RATE_LOGIN", "2/30")
 # whom to trust for X-Forwarded-Proto (deploy/gunicorn.conf.py). "*" trusts every peer.
 AUTHSERVER_FORWARDED_ALLOW_IPS = env.string_list("AUTHSERVER_FORWARDED_ALLOW_IPS", ["127.0.0.1"])
 
-# Sessions live in the database; the cache only speeds up reads.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Messages stay on the server: a client secret shown once must not travel in a cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
