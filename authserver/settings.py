@@ -154,7 +154,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.RealmBackend"]
 PASSWORD_HASHERS = [
     "accounts.hashers.OWASPArgon2PasswordHasher",
-    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "accounts.hashers.BoundedPBKDF2PasswordHasher",
     "accounts.hashers.KeycloakPBKDF2SHA256PasswordHasher",
     "authserver.hashers.SecretSHA256Hasher",
 ]
