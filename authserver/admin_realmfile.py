@@ -2,7 +2,9 @@
 
 The uploaded file waits in the operator's (server-side) session between the preview and the
 confirmation, never in the page. Importing a new realm is for superusers; replacing a realm is
-for whoever may change it. Both leave an admin event; the file's secrets are never recorded.
+for whoever may change it and may grant every admin role held there now or mapped by the file
+(accounts.permissions.check_replacement). Both leave an admin event; the file's secrets are
+never recorded.
 """
 
 import secrets
@@ -15,13 +17,15 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views import View
 
+from accounts import permissions
 from accounts.administrators import administers
 from accounts.console_audit import record
 from accounts.models import MASTER_REALM, Realm
 from authserver.realmfile import exporter, reader
 from authserver.realmfile.errors import RealmFileError
 from authserver.realmfile.importer import import_realm
-from authserver.realmfile.preview import preview
+from authserver.realmfile.preview import admin_roles_mapped, preview
+from authserver.realmfile.schema import RealmSpec
 
 _SESSION_KEY = "console_realm_import"
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -66,7 +70,7 @@ class ImportView(View):
         except RealmFileError as error:
             form.add_error("file", str(error))
             return self._show(request, form)
-        self._check_allowed(request, reading.realm.name)
+        self._check_allowed(request, reading.realm)
         token = secrets.token_urlsafe(16)
         request.session[_SESSION_KEY] = {"token": token, "text": text}
         context = self._context(
@@ -83,8 +87,9 @@ class ImportView(View):
             request, "admin/console/realm_import.html", self._context(request, form=form)
         )
 
-    def _check_allowed(self, request, name: str) -> Realm | None:
+    def _check_allowed(self, request, spec: RealmSpec) -> Realm | None:
         """The realm the file would replace (None: a new one), if this user may import it."""
+        name = spec.name
         existing = Realm.objects.filter(name=name).first()
         if existing is None:
             if not request.user.is_superuser:
@@ -96,6 +101,12 @@ class ImportView(View):
             raise Http404("No such realm")
         if not self.model_admin.has_change_permission(request, existing):
             raise PermissionDenied
+        # The file rewrites every account of the realm and maps admin roles anew.
+        authority = permissions.of_console_user(request.user)
+        try:
+            permissions.check_replacement(authority, existing.pk, admin_roles_mapped(spec))
+        except permissions.Refused as error:
+            raise PermissionDenied(str(error)) from None
         return existing
 
     def _confirm(self, request):
@@ -104,7 +115,7 @@ class ImportView(View):
             messages.error(request, "That preview has expired: upload the file again.")
             return HttpResponseRedirect(reverse("admin:accounts_realm_import"))
         reading = reader.read(reader.parse(pending["text"]))
-        existing = self._check_allowed(request, reading.realm.name)
+        existing = self._check_allowed(request, reading.realm)
         administrators = list(existing.administrators.all()) if existing else []
         # What the file changes, against the realm as it is before the import.
         summary = preview(reading.realm)
