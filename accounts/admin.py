@@ -8,7 +8,9 @@ authenticate against the ``master`` realm (accounts.backends.RealmBackend).
 Who sees what: a superuser every realm; any other console user only the realms they administer
 (accounts.administrators), and of those only what Django's permissions allow. Another realm's
 objects are absent from lists, searches, filters, pickers and autocomplete, and their URLs
-answer 404. Every change is an admin event (accounts.console_audit).
+answer 404. Every change is an admin event (accounts.console_audit). Who may grant an admin role
+or take over an account is accounts.permissions' to say, as for the admin API: a console user's
+Django permissions amount there to admin roles in the realms they administer.
 """
 
 from django import forms
@@ -17,14 +19,15 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import password_validation
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Model
 from django.http import Http404, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from accounts import password_policy
+from accounts import password_policy, permissions
 from accounts.administrators import administered_realms, administers, administers_any
 from accounts.backends import reset_failures
 from accounts.console_audit import AuditedAdmin, record, snapshot
@@ -244,6 +247,18 @@ class RealmScopedAdmin(AuditedAdmin):
             for name in super().get_list_filter(request)
         ]
 
+    # --- the grant rule: every change a page posts, whatever it touches ---
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        view = super().changeform_view
+        return guarded_view(request, view, request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        return guarded_view(request, super().delete_view, request, object_id, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        return guarded_view(request, super().changelist_view, request, extra_context)
+
     # --- presentation ---
 
     def get_readonly_fields(self, request, obj=None):
@@ -258,6 +273,22 @@ class RealmScopedAdmin(AuditedAdmin):
         if realm and "realm" not in initial:
             initial["realm"] = realm
         return initial
+
+
+def guarded_view(request, view, *args):
+    """A console POST, refused (403, nothing written) if it moved an admin role that the console
+    user does not hold in anyone's effective roles (accounts.permissions.guarded)."""
+    if request.method != "POST":
+        return view(*args)
+    authority = permissions.of_console_user(request.user)
+    try:
+        with transaction.atomic(), permissions.guarded(authority, authority.realm_ids):
+            return view(*args)
+    except permissions.Refused as error:
+        # The page's "changed successfully" speaks of a change that was rolled back.
+        for _message in messages.get_messages(request):
+            pass
+        raise PermissionDenied(str(error)) from None
 
 
 def _scoped_formfield(field, request):
@@ -626,25 +657,18 @@ class UserAdmin(RealmScopedAdmin):
             fields = [*fields, *self._console_rights]
         return fields
 
-    def _guards_console_account(self, request, obj) -> bool:
-        # A realm administrator of master must not take over a console account (its password,
-        # its rights): console accounts are the superusers' to manage.
-        return (
-            obj is not None
-            and not request.user.is_superuser
-            and (obj.is_staff or obj.is_superuser)
-            and obj.pk != request.user.pk
-        )
+    def _may_take_over(self, request, obj) -> bool:
+        """Changing a user (password, status, roles) or deleting it needs every admin role it
+        holds; console accounts are the superusers' (accounts.permissions.may_take_over)."""
+        if obj is None:
+            return True
+        return permissions.may_take_over(permissions.of_console_user(request.user), obj)
 
     def has_change_permission(self, request, obj=None):
-        if self._guards_console_account(request, obj):
-            return False
-        return super().has_change_permission(request, obj)
+        return self._may_take_over(request, obj) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        if self._guards_console_account(request, obj):
-            return False
-        return super().has_delete_permission(request, obj)
+        return self._may_take_over(request, obj) and super().has_delete_permission(request, obj)
 
     @admin.action(description="Unlock selected users (reset failed logins)", permissions=["change"])
     def unlock_users(self, request, queryset):

@@ -8,11 +8,12 @@ from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import path
 from oauth2_provider.generators import generate_client_secret
 
 from accounts import admin as accounts_admin
+from accounts import permissions
 from accounts.admin import RealmScopedAdmin, RealmScopedForm, RecordOnlyAdmin, confirm_action
 from accounts.console_audit import record, snapshot
 from accounts.models import Realm, Role, User
@@ -160,7 +161,6 @@ class ClientForm(RealmScopedForm):
             "client_type",
             "standard_flow_enabled",
             "service_accounts_enabled",
-            "service_account",
             "pkce_method",
             "consent_required",
             "redirect_uris",
@@ -174,7 +174,6 @@ class ClientForm(RealmScopedForm):
             "client_type": "Client type",
             "standard_flow_enabled": "Standard flow",
             "service_accounts_enabled": "Service accounts",
-            "service_account": "Service account user",
         }
         help_texts = {
             "client_type": "Confidential clients authenticate with a client secret; public "
@@ -333,7 +332,8 @@ class ClientAdmin(RealmScopedAdmin):
     search_fields = ["client_id", "name"]
     radio_fields = {"client_type": admin.HORIZONTAL}
     filter_horizontal = ["default_client_scopes", "optional_client_scopes"]
-    readonly_fields = ["client_secret_status"]
+    # The service-account user is made for its client and never pointed at another user.
+    readonly_fields = ["client_secret_status", "service_account"]
     inlines = [ClientRoleInline]
     fieldsets = [
         ("General settings", {"fields": ["realm", "client_id", "name", "enabled"]}),
@@ -395,7 +395,9 @@ class ClientAdmin(RealmScopedAdmin):
             self._apply_default_scopes(client)
         if client.service_accounts_enabled and client.service_account is None:
             client.create_service_account()
-        if "service_account_roles" in form.fields and client.service_account is not None:
+        # Only the client's own account, only when they were changed; the grant rule checks
+        # them with every other change of the page (accounts.admin.guarded_view).
+        if "service_account_roles" in form.changed_data and client.service_account is not None:
             client.service_account.roles.set(form.cleaned_data["service_account_roles"])
 
     def _apply_default_scopes(self, client):
@@ -411,6 +413,14 @@ class ClientAdmin(RealmScopedAdmin):
             return "none (public client)"
         return "set (stored hashed; regenerate to get a new one)" if obj.client_secret else "none"
 
+    def _check_secret_change(self, request, client):
+        """Whoever learns the secret gets the service account's tokens: it takes taking over
+        that account (accounts.permissions.check_secret_change)."""
+        try:
+            permissions.check_secret_change(permissions.of_console_user(request.user), client)
+        except permissions.Refused as error:
+            raise PermissionDenied(str(error)) from None
+
     def save_model(self, request, obj, form, change):
         secret = None
         # The toolkit would hash even an empty secret: a public client stores none, unhashed.
@@ -418,6 +428,8 @@ class ClientAdmin(RealmScopedAdmin):
         if obj.is_public:
             obj.client_secret = ""
         elif not change or not obj.client_secret or form.cleaned_data.get("regenerate_secret"):
+            if change:
+                self._check_secret_change(request, obj)
             # The model's default secret is never shown: issue our own, hashed on save.
             secret = generate_client_secret()
             obj.client_secret = secret

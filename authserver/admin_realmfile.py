@@ -2,8 +2,9 @@
 
 Between the preview and the confirmation the file waits read, its credentials hashed
 (realmfile/pending.py), never in the page or the session. Importing a new realm is for
-superusers; replacing a realm is for whoever may change it. Both leave an admin event; the
-file's secrets are never recorded.
+superusers; replacing a realm is for whoever may change it and may grant every admin role held
+there now or mapped by the file (accounts.permissions.check_replacement). Both leave an admin
+event; the file's secrets are never recorded.
 """
 
 from django import forms
@@ -14,13 +15,15 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views import View
 
+from accounts import permissions
 from accounts.administrators import administers
 from accounts.console_audit import record
 from accounts.models import MASTER_REALM, Realm
 from authserver.realmfile import exporter, pending, reader
 from authserver.realmfile.errors import RealmFileError
 from authserver.realmfile.importer import import_realm
-from authserver.realmfile.preview import preview
+from authserver.realmfile.preview import admin_roles_mapped, preview
+from authserver.realmfile.schema import RealmSpec
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -68,7 +71,7 @@ class ImportView(View):
         except RealmFileError as error:
             form.add_error("file", str(error))
             return self._show(request, form)
-        self._check_allowed(request, reading.realm.name)
+        self._check_allowed(request, reading.realm)
         token = pending.keep(request.user.pk, reading.realm)
         context = self._context(
             request,
@@ -84,8 +87,9 @@ class ImportView(View):
             request, "admin/console/realm_import.html", self._context(request, form=form)
         )
 
-    def _check_allowed(self, request, name: str) -> Realm | None:
+    def _check_allowed(self, request, spec: RealmSpec) -> Realm | None:
         """The realm the file would replace (None: a new one), if this user may import it."""
+        name = spec.name
         existing = Realm.objects.filter(name=name).first()
         if existing is None:
             if not request.user.is_superuser:
@@ -97,6 +101,12 @@ class ImportView(View):
             raise Http404("No such realm")
         if not self.model_admin.has_change_permission(request, existing):
             raise PermissionDenied
+        # The file rewrites every account of the realm and maps admin roles anew.
+        authority = permissions.of_console_user(request.user)
+        try:
+            permissions.check_replacement(authority, existing.pk, admin_roles_mapped(spec))
+        except permissions.Refused as error:
+            raise PermissionDenied(str(error)) from None
         return existing
 
     def _confirm(self, request):
@@ -104,7 +114,7 @@ class ImportView(View):
         if spec is None:
             messages.error(request, "That preview has expired: upload the file again.")
             return HttpResponseRedirect(reverse("admin:accounts_realm_import"))
-        existing = self._check_allowed(request, spec.name)
+        existing = self._check_allowed(request, spec)
         administrators = list(existing.administrators.all()) if existing else []
         # What the file changes, against the realm as it is before the import.
         summary = preview(spec)

@@ -8,6 +8,7 @@ removed.
 from dataclasses import dataclass
 
 from accounts.models import ClientScope, Group, Realm, Role, User
+from accounts.permissions import CLIENT_ID as ADMIN_CLIENT_ID
 from accounts.realms import for_realm
 from authserver.models import Client
 from authserver.realmfile.schema import GroupSpec, RealmSpec
@@ -69,3 +70,20 @@ def preview(spec: RealmSpec) -> Preview:
         }
     changes = tuple(_change(kind, incoming[kind], existing[kind]) for kind in incoming)
     return Preview(realm=spec.name, exists=realm is not None, changes=changes)
+
+
+def admin_roles_mapped(spec: RealmSpec) -> set[str]:
+    """The admin roles (the realm-management client's) that the file maps to any user or group:
+    what accounts.permissions.check_replacement asks the importing caller to hold."""
+    holders = [*spec.users, *_all_groups(spec.groups)]
+    return {
+        name
+        for holder in holders
+        for client_id, names in holder.client_roles
+        if client_id == ADMIN_CLIENT_ID
+        for name in names
+    }
+
+
+def _all_groups(specs: tuple[GroupSpec, ...]) -> list[GroupSpec]:
+    return [group for spec in specs for group in (spec, *_all_groups(spec.sub_groups))]

@@ -59,16 +59,17 @@ def test_it_creates_a_public_client_without_a_secret(console):
     assert Client.objects.get(realm=realm, client_id="shop").client_secret == ""
 
 
-def test_it_creates_a_service_account_client(console):
+def test_it_creates_a_service_account_client_with_its_own_account(console):
     realm = make_realm()
-    robot = make_user(realm, "service-account-worker", password=None)
+    bystander = make_user(realm, "worker")
+    # A service-account user is made for its client: one named in the post is not taken.
     data = _new_client(
-        realm, service_accounts_enabled="on", service_account=robot.pk, redirect_uris=""
+        realm, service_accounts_enabled="on", service_account=bystander.pk, redirect_uris=""
     )
     data.pop("standard_flow_enabled")
     assert console.post("/admin/authserver/client/add/", data).status_code == 302
     client = Client.objects.get(realm=realm, client_id="shop")
-    assert client.service_account == robot
+    assert client.service_account.username == "service-account-shop"
     assert client.authorization_grant_type == Client.GRANT_CLIENT_CREDENTIALS
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from accounts.models import Group, Role, User
+from accounts.models import Group, Role
 from tests.admin.helpers import form_data
 from tests.factories import make_client, make_group, make_realm, make_role, make_scope, make_user
 
@@ -59,12 +59,13 @@ def test_it_offers_only_the_realms_clients_on_a_role_page(console, alpha, bravo)
     assert "bravo" not in body
 
 
-def test_it_offers_only_the_realms_scopes_and_users_on_a_client_page(console, alpha, bravo):
-    client = make_client(alpha, "alpha-client")
+def test_it_offers_only_the_realms_scopes_and_roles_on_a_client_page(console, alpha, bravo):
+    client = make_client(alpha, "alpha-client", service_accounts_enabled=True)
+    client.create_service_account()
     make_scope(alpha, "alpha-scope")
-    make_user(alpha, "alpha-robot")
+    make_role(alpha, "alpha-role")
     body = _page(console, f"/admin/authserver/client/{client.pk}/change/").content.decode()
-    assert "alpha-scope" in body and "alpha-robot" in body
+    assert "alpha-scope" in body and "alpha-role" in body
     assert "bravo" not in body
 
 
@@ -135,9 +136,7 @@ def test_it_rejects_a_client_of_another_realm_for_a_new_role(console, alpha, bra
     assert not Role.objects.filter(name="reader").exists()
 
 
-def test_it_rejects_scopes_and_service_account_of_another_realm_for_a_new_client(
-    console, alpha, bravo
-):
+def test_it_rejects_scopes_of_another_realm_for_a_new_client(console, alpha, bravo):
     from authserver.models import Client
 
     response = console.post(
@@ -148,14 +147,13 @@ def test_it_rejects_scopes_and_service_account_of_another_realm_for_a_new_client
             "enabled": "on",
             "client_type": "confidential",
             "service_accounts_enabled": "on",
-            "service_account": User.objects.get(username="bravo-user").pk,
             "default_client_scopes": [bravo.client_scopes.get(name="bravo-scope").pk],
             "attributes": "{}",
         },
     )
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
-    assert "service_account" in errors and "default_client_scopes" in errors
+    assert "default_client_scopes" in errors
     assert not Client.objects.filter(client_id="new-client").exists()
 
 

@@ -1,0 +1,305 @@
+"""Privilege inside a realm, through the console: a console user's Django permissions amount to
+admin roles in the realms they administer (user permissions to manage-users, client permissions
+to manage-clients, realm permissions to manage-realm, never realm-admin), and the same rule as
+the admin API's decides what they may grant and whom they may take over."""
+
+import json
+
+import pytest
+from django.contrib.auth.hashers import check_password
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.models import Group, Realm, Role, User
+from authserver.adminapi import realm_management as rm
+from authserver.models import Client
+from authserver.protocol.claims import effective_roles
+from tests.admin.helpers import form_data
+from tests.factories import PASSWORD, make_client, make_group, make_realm, make_role, make_user
+
+pytestmark = pytest.mark.django_db
+
+USERS = ["add_user", "change_user", "view_user", "delete_user"]
+GROUPS = ["add_group", "change_group", "view_group", "delete_group"]
+ROLES = ["add_role", "change_role", "view_role", "delete_role"]
+CLIENTS = ["add_client", "change_client", "view_client", "delete_client"]
+REALMS = ["change_realm", "view_realm"]
+
+
+@pytest.fixture
+def realm(db):
+    return make_realm("acme")
+
+
+def _admin_role(realm, name) -> Role:
+    return Role.objects.get(realm=realm, client__client_id=rm.CLIENT_ID, name=name)
+
+
+def _held(user) -> set[str]:
+    roles = effective_roles(user)
+    return {role.name for role in roles if role.client and role.client.client_id == rm.CLIENT_ID}
+
+
+def _login(http, realm, *codenames):
+    """A browser of a console user who administers ``realm`` with these permissions only."""
+    operator = make_user(None, "operator", is_staff=True)
+    operator.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    operator.administered_realms.add(realm)
+    http.force_login(operator)
+    return http
+
+
+def _change(model, obj) -> str:
+    return f"/admin/{model._meta.app_label}/{model._meta.model_name}/{obj.pk}/change/"
+
+
+def _post_change(http, model, obj, **changes):
+    url = _change(model, obj)
+    return http.post(url, form_data(http.get(url), **changes))
+
+
+# --- A client's service account -----------------------------------------------------------------
+
+
+@pytest.fixture
+def robot(realm):
+    robot = make_client(realm, "robot", service_accounts_enabled=True)
+    robot.create_service_account()
+    return robot
+
+
+@pytest.fixture
+def victim(realm):
+    victim = make_user(realm, "victim")
+    victim.roles.add(make_role(realm, "reader"))
+    return victim
+
+
+def test_it_never_repoints_a_service_account_at_another_user(client, realm, robot, victim):
+    http = _login(client, realm, *CLIENTS, "view_role")
+    account = robot.service_account
+    response = _post_change(http, Client, robot, service_account=victim.pk)
+    assert response.status_code == 302
+    robot.refresh_from_db()
+    assert robot.service_account == account
+    assert [role.name for role in victim.roles.all()] == ["reader"]
+
+
+def test_it_refuses_a_client_admin_giving_a_service_account_realm_admin(
+    client, realm, robot, victim
+):
+    http = _login(client, realm, *CLIENTS, "view_role")
+    realm_admin = _admin_role(realm, rm.REALM_ADMIN)
+    response = _post_change(
+        http,
+        Client,
+        robot,
+        service_account=victim.pk,
+        service_account_roles=[realm_admin.pk],
+        regenerate_secret=True,
+    )
+    assert response.status_code == 403
+    robot.refresh_from_db()
+    assert _held(robot.service_account) == set() and _held(victim) == set()
+    assert [role.name for role in victim.roles.all()] == ["reader"]
+    assert Client.objects.get(pk=robot.pk).client_secret == robot.client_secret
+
+
+def test_it_lets_a_client_admin_give_a_service_account_what_they_hold(client, realm, robot):
+    http = _login(client, realm, *CLIENTS, "view_role")
+    granted = [make_role(realm, "orders:write").pk, _admin_role(realm, rm.VIEW_CLIENTS).pk]
+    response = _post_change(http, Client, robot, service_account_roles=granted)
+    assert response.status_code == 302
+    assert set(robot.service_account.roles.values_list("pk", flat=True)) == set(granted)
+
+
+def test_it_lets_a_superuser_make_a_service_account_realm_admin(console, realm, robot):
+    realm_admin = _admin_role(realm, rm.REALM_ADMIN)
+    response = _post_change(console, Client, robot, service_account_roles=[realm_admin.pk])
+    assert response.status_code == 302
+    assert _held(robot.service_account) == {rm.REALM_ADMIN}
+
+
+# --- Grant: effective roles, before and after ---------------------------------------------------
+
+
+@pytest.fixture
+def admins(realm):
+    group = make_group(realm, "admins")
+    group.roles.add(_admin_role(realm, rm.REALM_ADMIN))
+    return group
+
+
+def test_it_refuses_a_user_admin_putting_a_user_in_a_group_that_carries_realm_admin(
+    client, realm, admins
+):
+    http = _login(client, realm, *USERS)
+    bob = make_user(realm, "bob")
+    response = _post_change(http, User, bob, realm_groups=[admins.pk])
+    assert response.status_code == 403
+    assert not bob.realm_groups.exists()
+    assert "changed successfully" not in http.get("/admin/").content.decode()
+
+
+def test_it_refuses_a_user_admin_mapping_realm_admin_directly(client, realm):
+    http = _login(client, realm, *USERS)
+    bob = make_user(realm, "bob")
+    response = _post_change(http, User, bob, roles=[_admin_role(realm, rm.REALM_ADMIN).pk])
+    assert response.status_code == 403
+    assert _held(bob) == set()
+
+
+def test_it_lets_a_user_admin_hand_out_user_roles(client, realm):
+    http = _login(client, realm, *USERS)
+    bob = make_user(realm, "bob")
+    granted = [_admin_role(realm, name).pk for name in (rm.MANAGE_USERS, rm.VIEW_USERS)]
+    assert _post_change(http, User, bob, roles=granted).status_code == 302
+    assert _held(bob) == {rm.MANAGE_USERS, rm.VIEW_USERS}
+
+
+def test_it_refuses_a_group_admin_mapping_realm_admin_to_a_group_of_members(client, realm):
+    http = _login(client, realm, *USERS, *GROUPS)
+    staff = make_group(realm, "staff")
+    bob = make_user(realm, "bob")
+    bob.realm_groups.add(staff)
+    response = _post_change(http, Group, staff, roles=[_admin_role(realm, rm.REALM_ADMIN).pk])
+    assert response.status_code == 403
+    assert _held(bob) == set()
+
+
+def test_it_refuses_moving_a_group_under_one_that_carries_realm_admin(client, realm, admins):
+    http = _login(client, realm, *USERS, *GROUPS)
+    staff = make_group(realm, "staff")
+    make_user(realm, "bob").realm_groups.add(staff)
+    response = _post_change(http, Group, staff, parent=admins.pk)
+    assert response.status_code == 403
+    staff.refresh_from_db()
+    assert staff.parent is None
+
+
+def test_it_refuses_a_role_admin_deleting_realm_admin_from_its_holders(client, realm, admins):
+    http = _login(client, realm, *ROLES)
+    make_user(realm, "boss").realm_groups.add(admins)
+    role = _admin_role(realm, rm.REALM_ADMIN)
+    response = http.post(f"/admin/accounts/role/{role.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert Role.objects.filter(pk=role.pk).exists()
+
+
+def test_it_refuses_a_role_admin_renaming_a_held_role_into_an_admin_role(client, realm):
+    http = _login(client, realm, *ROLES, *CLIENTS)
+    management = Client.objects.get(realm=realm, client_id=rm.CLIENT_ID)
+    _admin_role(realm, rm.MANAGE_USERS).delete()
+    helper = make_role(realm, "helper")
+    make_user(realm, "bob").roles.add(helper)
+    response = _post_change(http, Role, helper, client=management.pk, name=rm.MANAGE_USERS)
+    assert response.status_code == 403
+    helper.refresh_from_db()
+    assert (helper.client_id, helper.name) == (None, "helper")
+
+
+# --- Take over: a stronger account, a stronger client's secret ----------------------------------
+
+
+@pytest.fixture
+def boss(realm, admins):
+    boss = make_user(realm, "boss")
+    boss.realm_groups.add(admins)
+    return boss
+
+
+def test_it_refuses_a_user_admin_setting_a_realm_admins_password(client, realm, boss):
+    http = _login(client, realm, *USERS)
+    url = _change(User, boss)
+    page = http.get(url)
+    assert page.status_code == 200
+    assert 'name="new_password"' not in page.content.decode()  # shown read-only
+    data = {"username": "boss", "new_password": "Taken-Over-42", "is_active": "on"}
+    assert http.post(url, data).status_code == 403
+    boss.refresh_from_db()
+    assert check_password(PASSWORD, boss.password)
+
+
+def test_it_refuses_a_user_admin_deleting_a_realm_admin(client, realm, boss):
+    http = _login(client, realm, *USERS)
+    response = http.post(f"/admin/accounts/user/{boss.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    bulk = {"action": "delete_selected", "_selected_action": [boss.pk], "post": "yes"}
+    http.post("/admin/accounts/user/", bulk)
+    assert User.objects.filter(pk=boss.pk).exists()
+
+
+def test_it_lets_a_user_admin_set_a_weaker_users_password(client, realm):
+    http = _login(client, realm, *USERS)
+    bob = make_user(realm, "bob")
+    bob.roles.add(_admin_role(realm, rm.VIEW_USERS))
+    assert _post_change(http, User, bob, new_password="Brand-New-Pass-42").status_code == 302
+    bob.refresh_from_db()
+    assert bob.check_password("Brand-New-Pass-42")
+
+
+def test_it_refuses_a_client_admin_regenerating_a_realm_admin_clients_secret(client, realm, robot):
+    robot.service_account.roles.add(_admin_role(realm, rm.REALM_ADMIN))
+    http = _login(client, realm, *CLIENTS, "view_role")
+    response = _post_change(http, Client, robot, regenerate_secret=True)
+    assert response.status_code == 403
+    assert Client.objects.get(pk=robot.pk).client_secret == robot.client_secret
+
+
+def test_it_lets_a_client_admin_regenerate_a_weaker_clients_secret(client, realm, robot):
+    robot.service_account.roles.add(_admin_role(realm, rm.VIEW_CLIENTS))
+    http = _login(client, realm, *CLIENTS, "view_role")
+    assert _post_change(http, Client, robot, regenerate_secret=True).status_code == 302
+    assert Client.objects.get(pk=robot.pk).client_secret != robot.client_secret
+
+
+# --- Replace: a realm-file import ---------------------------------------------------------------
+
+
+def _upload(http, document):
+    upload = SimpleUploadedFile("realm.json", json.dumps(document).encode(), "application/json")
+    return http.post("/admin/accounts/realm/import/", {"file": upload})
+
+
+def _document(**user):
+    return {
+        "realm": "acme",
+        "clients": [{"clientId": rm.CLIENT_ID, "standardFlowEnabled": False, "secret": "z" * 40}],
+        "roles": {"client": {rm.CLIENT_ID: [{"name": rm.REALM_ADMIN}]}},
+        "users": [
+            {
+                "username": "puppet",
+                "credentials": [{"type": "password", "value": "Known-Pass-42"}],
+                **user,
+            }
+        ],
+    }
+
+
+def test_it_refuses_a_realm_admin_importing_a_file_that_grants_realm_admin(client, realm):
+    http = _login(client, realm, *REALMS)
+    document = _document(clientRoles={rm.CLIENT_ID: [rm.REALM_ADMIN]})
+    assert _upload(http, document).status_code == 403
+    assert not User.objects.filter(username="puppet").exists()
+
+
+def test_it_refuses_replacing_a_realm_whose_accounts_are_stronger(client, realm, boss):
+    http = _login(client, realm, *REALMS)
+    assert _upload(http, _document()).status_code == 403
+    assert Realm.objects.get(name="acme").pk == realm.pk
+
+
+def test_it_lets_a_realm_admin_import_a_file_without_admin_roles(client, realm):
+    http = _login(client, realm, *REALMS)
+    preview = _upload(http, _document())
+    assert preview.status_code == 200
+    done = http.post("/admin/accounts/realm/import/", {"confirm": preview.context["token"]})
+    assert done.status_code == 302
+    assert User.objects.filter(realm__name="acme", username="puppet").exists()
+
+
+def test_it_lets_a_superuser_import_a_file_that_grants_realm_admin(console, realm):
+    preview = _upload(console, _document(clientRoles={rm.CLIENT_ID: [rm.REALM_ADMIN]}))
+    done = console.post("/admin/accounts/realm/import/", {"confirm": preview.context["token"]})
+    assert done.status_code == 302
+    assert _held(User.objects.get(username="puppet")) == {rm.REALM_ADMIN}
