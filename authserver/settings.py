@@ -140,7 +140,7 @@ else:
 # --- Rate limits (accounts/ratelimit.py): token buckets in the cache, RATE/BURST ---------------
 # The token endpoint, per client IP address and per authenticated confidential client.
 AUTHSERVER_RATE_TOKEN = env.rate("AUTHSERVER_RATE_TOKEN", "20/100")
-# Login form POSTs: per client IP address and per username (realm pages), per IP (console).
+# Login form POSTs: per client IP address and per username (realm pages and console).
 AUTHSERVER_RATE_LOGIN = env.rate("AUTHSERVER_RATE_LOGIN", "2/30")
 # The proxies whose X-Forwarded-For names the client's address; the same variable tells gunicorn
 # whom to trust for X-Forwarded-Proto (deploy/gunicorn.conf.py). "*" trusts every peer.
