@@ -19,7 +19,7 @@ from accounts import permissions
 from accounts.administrators import administers
 from accounts.console_audit import record
 from accounts.models import MASTER_REALM, Realm
-from authserver.realmfile import exporter, pending, reader
+from authserver.realmfile import exporter, pending, reader, report
 from authserver.realmfile.errors import RealmFileError
 from authserver.realmfile.importer import import_realm
 from authserver.realmfile.preview import admin_roles_mapped, preview
@@ -72,12 +72,14 @@ class ImportView(View):
             form.add_error("file", str(error))
             return self._show(request, form)
         self._check_allowed(request, reading.realm)
+        weak_secrets = report.weak_secrets(reading.realm)
         token = pending.keep(request.user.pk, reading.realm)
         context = self._context(
             request,
             title=f"Import realm {reading.realm.name}?",
             preview=preview(reading.realm),
             ignored=reading.ignored,
+            weak_secrets=weak_secrets,
             token=token,
         )
         return TemplateResponse(request, "admin/console/realm_import_preview.html", context)

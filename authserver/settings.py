@@ -161,7 +161,7 @@ else:
 # --- Rate limits (accounts/ratelimit.py): token buckets in the cache, RATE/BURST ---------------
 # The token endpoint, per client IP address and per authenticated confidential client.
 AUTHSERVER_RATE_TOKEN = env.rate("AUTHSERVER_RATE_TOKEN", "20/100")
-# Login form POSTs: per client IP address and per username (realm pages), per IP (console).
+# Login form POSTs: per client IP address and per username (realm pages and console).
 AUTHSERVER_RATE_LOGIN = env.rate("AUTHSERVER_RATE_LOGIN", "2/30")
 # The proxies whose X-Forwarded-For names the client's address; the same variable tells gunicorn
 # whom to trust for X-Forwarded-Proto (deploy/gunicorn.conf.py). "*" trusts every peer.
@@ -184,6 +184,15 @@ LOGIN_URL = "admin:login"
 # Console superusers must log in with a TOTP code as well (manage.py console_totp enrols one).
 AUTHSERVER_CONSOLE_REQUIRE_MFA = env.boolean("AUTHSERVER_CONSOLE_REQUIRE_MFA", default=False)
 OTP_TOTP_ISSUER = "authserver console"
+# A console session ends after this many seconds without a request, and this many after the
+# login whatever happens (accounts/console_sessions.py); no session outlives the longer one.
+AUTHSERVER_CONSOLE_SESSION_IDLE = env.integer("AUTHSERVER_CONSOLE_SESSION_IDLE", 30 * 60)
+AUTHSERVER_CONSOLE_SESSION_MAX = env.integer("AUTHSERVER_CONSOLE_SESSION_MAX", 8 * 60 * 60)
+if min(AUTHSERVER_CONSOLE_SESSION_IDLE, AUTHSERVER_CONSOLE_SESSION_MAX) < 60:
+    raise env.ConfigurationError(
+        "AUTHSERVER_CONSOLE_SESSION_IDLE and AUTHSERVER_CONSOLE_SESSION_MAX: 60 seconds at least"
+    )
+SESSION_COOKIE_AGE = AUTHSERVER_CONSOLE_SESSION_MAX
 # A username is unique within its realm, not across the installation; the realm-aware backend
 # above is what authenticates, so Django's warning about a non-unique USERNAME_FIELD is expected.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]

@@ -48,7 +48,10 @@ SCHEMAS = {
             "publicClient": {"type": "boolean"},
             "secret": {
                 "type": "string",
-                "description": "given or generated at creation; returned by the creation only",
+                "description": (
+                    "given or generated at creation; returned by the creation only; one given "
+                    "must be random and of 128 bits at least (32 random characters do)"
+                ),
             },
             "redirectUris": _NAMES,
             "webOrigins": _NAMES,

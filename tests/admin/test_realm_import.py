@@ -184,6 +184,23 @@ def test_it_keeps_no_plaintext_credential_between_the_preview_and_the_confirmati
     assert login.status_code == 302
 
 
+def test_it_warns_about_weak_client_secrets_and_imports_them_all_the_same(console):
+    document = {
+        **WITH_CREDENTIALS,
+        "clients": [{**WITH_CREDENTIALS["clients"][0], "secret": "kiwi"}],
+    }
+    preview = console.post("/admin/accounts/realm/import/", {"file": _file(document)})
+    assert preview.context["weak_secrets"] == (
+        "clients[0].secret is too weak: 4 characters of this kind carry about 18 bits, and a "
+        "client secret needs 128 (for example 32 random letters and digits); leave it out to "
+        "have one generated",
+    )
+    assert "Weak client secrets" in preview.content.decode()
+    done = console.post("/admin/accounts/realm/import/", {"confirm": preview.context["token"]})
+    assert done.status_code == 302
+    assert _token_with("kiwi", console).status_code == 200
+
+
 def test_it_imports_a_confirmed_preview_once(console):
     preview = console.post("/admin/accounts/realm/import/", {"file": _file(DOCUMENT)})
     token = preview.context["token"]

@@ -149,3 +149,13 @@ def test_it_refuses_a_negative_database_bound(tmp_path):
     )
     assert result.returncode != 0
     assert "AUTHSERVER_DB_LOCK_TIMEOUT" in result.stderr
+
+
+def test_it_takes_console_session_limits_of_a_minute_or_more(tmp_path):
+    accepted = settings_in_subprocess(
+        tmp_path, AUTHSERVER_CONSOLE_SESSION_IDLE="600", AUTHSERVER_CONSOLE_SESSION_MAX="3600"
+    )
+    assert accepted.returncode == 0, accepted.stderr
+    refused = settings_in_subprocess(tmp_path, AUTHSERVER_CONSOLE_SESSION_IDLE="5")
+    assert refused.returncode != 0
+    assert "AUTHSERVER_CONSOLE_SESSION_IDLE" in refused.stderr
