@@ -117,22 +117,22 @@ def _subject(request) -> None:
         raise InvalidRequest(INVALID_SUBJECT, detail=error.detail) from None
     if subject.user is None:
         raise InvalidRequest(INVALID_SUBJECT, detail="subject token without a user")
-    request.subject = subject
+    request.exchange_subject = subject
 
 
 def _subject_meant_for_client(request) -> None:
-    token_exchange.check_subject_meant_for(request.client, request.subject.claims)
+    token_exchange.check_subject_meant_for(request.client, request.exchange_subject.claims)
     token_exchange.check_not_another_clients_own(
         request.client,
-        request.subject.client.client_id,
-        client_credentials=stateless.is_stateless(request.subject.claims),
+        request.exchange_subject.client.client_id,
+        client_credentials=stateless.is_stateless(request.exchange_subject.claims),
     )
 
 
 def _scopes(request) -> None:
     requested = scopes.parse(request.scope)
     exchange = token_exchange.scopes_for(
-        request.client, request.exchange_target, requested, request.subject.scopes
+        request.client, request.exchange_target, requested, request.exchange_subject.scopes
     )
     request.scopes = list(exchange.scopes)
     request.token_audiences = [exchange.audience]
@@ -140,7 +140,7 @@ def _scopes(request) -> None:
 
 def _on_behalf_of_subject(request) -> None:
     """What the new token takes from the subject token: user, session, family, actor, expiry."""
-    subject = request.subject
+    subject = request.exchange_subject
     request.user = subject.user
     request.sso_session = subject.session
     request.token_family = subject.token_family or uuid.uuid4()
