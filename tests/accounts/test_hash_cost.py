@@ -3,6 +3,7 @@ without being computed, and a locked account's stored hash is never verified."""
 
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.core import checks
 from django.utils import timezone
 
 from accounts import hash_cost, sessions
@@ -73,3 +74,16 @@ def test_it_does_not_verify_the_stored_hash_of_a_locked_account(client, counting
     assert counting.asked_to_verify() == []
     # The fixed work an unknown username costs, so a lock does not show in the time taken.
     assert counting.hashed() == ["argon2"]
+
+
+def test_it_refuses_to_start_with_a_hasher_that_does_not_bound_its_cost(settings):
+    assert not [m for m in checks.run_checks() if m.id == "authserver.E020"]
+    settings.PASSWORD_HASHERS = [
+        *settings.PASSWORD_HASHERS,
+        "django.contrib.auth.hashers.ScryptPasswordHasher",
+    ]
+    found = [m for m in checks.run_checks() if m.id == "authserver.E020"]
+    assert [m.msg for m in found] == [
+        "The password hasher ScryptPasswordHasher (scrypt) does not bound the cost of the "
+        "hashes it verifies."
+    ]
