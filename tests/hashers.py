@@ -4,6 +4,33 @@ from accounts.hashers import (
     OWASPArgon2PasswordHasher,
 )
 
+# Hashes of tests.factories.PASSWORD just beyond accounts.hash_cost's bounds, as a row written
+# before the bound existed may hold: verifying any of them would log the user in.
+BEYOND_THE_BOUND = {
+    "pbkdf2-iterations": (
+        "pbkdf2_sha256$1300001$over-bound-salt$9MUd1sjNLQuik9SmgwK8dJ/1Xdx8OabvadM2rJS8Wk8="
+    ),
+    "keycloak-iterations": (
+        "keycloak_pbkdf2_sha256$1300001$MDEyMzQ1Njc4OWFiY2RlZg==$"
+        "r3DppwHKmFwnI4nvUD56h6Mw+iepSJKSrow27CSpCL0="
+    ),
+    "argon2-memory": (
+        "argon2$argon2id$v=19$m=204801,t=1,p=1$b3Zlci1ib3VuZC1zYWx0IQ$"
+        "n9zFjZVBqyDKiVac3LA3UuEjLXUlib3TCicJi+2tSok"
+    ),
+    "argon2-parallelism": (
+        "argon2$argon2id$v=19$m=1024,t=1,p=17$b3Zlci1ib3VuZC1zYWx0IQ$"
+        "iRzE1/PiaYGmPcTlxBVmozxtTMabsQGW3vWItjapm10"
+    ),
+}
+
+# A Keycloak credential of 100,000,000 PBKDF2 iterations: minutes of work at each login.
+COSTLY_KEYCLOAK_CREDENTIAL = {
+    "type": "password",
+    "secretData": '{"value": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "salt": "AAAA"}',
+    "credentialData": '{"hashIterations": 100000000, "algorithm": "pbkdf2-sha256"}',
+}
+
 
 class FastArgon2PasswordHasher(OWASPArgon2PasswordHasher):
     """Argon2id with small parameters, for tests only: the encoding carries its parameters, so

@@ -3,6 +3,7 @@ without being computed, and a locked account's stored hash is never verified."""
 
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.core import checks
 from django.utils import timezone
 
 from accounts import hash_cost, sessions
@@ -11,26 +12,6 @@ from tests import hashers
 from tests.factories import PASSWORD, make_realm, make_user
 
 pytestmark = pytest.mark.django_db
-
-# Hashes of PASSWORD just beyond the bounds, as a row written before the bound existed may hold:
-# verifying any of them would log the user in.
-BEYOND_THE_BOUND = {
-    "pbkdf2-iterations": (
-        "pbkdf2_sha256$1300001$over-bound-salt$9MUd1sjNLQuik9SmgwK8dJ/1Xdx8OabvadM2rJS8Wk8="
-    ),
-    "keycloak-iterations": (
-        "keycloak_pbkdf2_sha256$1300001$MDEyMzQ1Njc4OWFiY2RlZg==$"
-        "r3DppwHKmFwnI4nvUD56h6Mw+iepSJKSrow27CSpCL0="
-    ),
-    "argon2-memory": (
-        "argon2$argon2id$v=19$m=204801,t=1,p=1$b3Zlci1ib3VuZC1zYWx0IQ$"
-        "n9zFjZVBqyDKiVac3LA3UuEjLXUlib3TCicJi+2tSok"
-    ),
-    "argon2-parallelism": (
-        "argon2$argon2id$v=19$m=1024,t=1,p=17$b3Zlci1ib3VuZC1zYWx0IQ$"
-        "iRzE1/PiaYGmPcTlxBVmozxtTMabsQGW3vWItjapm10"
-    ),
-}
 
 
 @pytest.fixture
@@ -58,7 +39,9 @@ def assert_refused(response):
     assert not UserSession.objects.exists()
 
 
-@pytest.mark.parametrize("encoded", BEYOND_THE_BOUND.values(), ids=BEYOND_THE_BOUND.keys())
+@pytest.mark.parametrize(
+    "encoded", hashers.BEYOND_THE_BOUND.values(), ids=hashers.BEYOND_THE_BOUND.keys()
+)
 def test_it_refuses_a_stored_hash_beyond_the_bound_without_computing_it(client, counting, encoded):
     realm = make_realm()
     user = user_with_hash(realm, "alice", encoded)
@@ -91,3 +74,16 @@ def test_it_does_not_verify_the_stored_hash_of_a_locked_account(client, counting
     assert counting.asked_to_verify() == []
     # The fixed work an unknown username costs, so a lock does not show in the time taken.
     assert counting.hashed() == ["argon2"]
+
+
+def test_it_refuses_to_start_with_a_hasher_that_does_not_bound_its_cost(settings):
+    assert not [m for m in checks.run_checks() if m.id == "authserver.E020"]
+    settings.PASSWORD_HASHERS = [
+        *settings.PASSWORD_HASHERS,
+        "django.contrib.auth.hashers.ScryptPasswordHasher",
+    ]
+    found = [m for m in checks.run_checks() if m.id == "authserver.E020"]
+    assert [m.msg for m in found] == [
+        "The password hasher ScryptPasswordHasher (scrypt) does not bound the cost of the "
+        "hashes it verifies."
+    ]

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Event, Realm, User
 from authserver.models import Client
+from tests import hashers
 from tests.factories import make_client, make_realm, make_role, make_user
 
 pytestmark = pytest.mark.django_db
@@ -257,3 +258,14 @@ def test_it_exports_a_realm_without_secrets(console):
     assert document["realm"] == "shop"
     assert "plain-secret" not in response.content.decode()
     assert Client.objects.filter(realm=realm, client_id="web").exists()
+
+
+def test_it_refuses_a_file_with_a_password_hash_that_costs_too_much_to_verify(console):
+    document = json.loads(json.dumps(DOCUMENT))
+    document["users"][1]["credentials"] = [hashers.COSTLY_KEYCLOAK_CREDENTIAL]
+    response = console.post("/admin/accounts/realm/import/", {"file": _file(document)})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "users[1].credentials[0].credentialData: hashIterations costs more to verify" in page
+    assert "100000000 iterations" in page
+    assert not Realm.objects.filter(name="shop").exists()

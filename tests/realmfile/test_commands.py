@@ -10,6 +10,7 @@ from django.core.management.base import CommandError
 from accounts.models import Realm, User
 from authserver.management.commands.import_realm import Command as ImportRealm
 from authserver.models import Client
+from tests import hashers
 from tests.realmfile.documents import DEMO_FILE, quick_demo, small, snapshot, write
 
 pytestmark = pytest.mark.django_db
@@ -151,3 +152,16 @@ def test_it_leaves_an_existing_realm_alone_with_skip_existing(tmp_path):
     assert "left as it is" in out.getvalue()
     assert Realm.objects.filter(name="kept").count() == 1
     assert User.objects.get(username="ann").first_name == "Changed"
+
+
+def test_it_fails_on_a_password_hash_that_costs_too_much_to_verify(tmp_path):
+    document = small()
+    costly = hashers.BEYOND_THE_BOUND["argon2-memory"]
+    document["users"][0]["credentials"] = [{"type": "password", "hashedValue": costly}]
+    with pytest.raises(CommandError) as raised:
+        run("import_realm", write(tmp_path, document))
+    assert str(raised.value) == (
+        "users[0].credentials[0].hashedValue: costs more to verify than this server allows "
+        "(m=204801 KiB x t=1; at most 204800 KiB of memory x passes)"
+    )
+    assert not Realm.objects.exists()
