@@ -2,14 +2,16 @@
 
 A database that cannot be reached (a restart, a failover: the persistent connection is found dead)
 is 503 with ``Retry-After``, so that clients retry; Django replaces the connection after the
-request. Anything else is Django's plain 500. Neither says more than that.
+request. Anything else is a plain 500 (views/errors.py, which reads nothing of the request).
+Neither says more than that.
 """
 
 import sys
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
-from django.views.defaults import server_error as django_server_error
+
+from authserver.views import errors
 
 RETRY_AFTER_SECONDS = 1
 
@@ -24,4 +26,4 @@ def server_error(request):
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         response["Cache-Control"] = "no-store"
         return response
-    return django_server_error(request)
+    return errors.internal_error(request)
