@@ -14,7 +14,7 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.models import Realm
-from authserver.adminapi import permissions
+from authserver.adminapi import permissions, validation
 from authserver.adminapi.api import Context, Result
 from authserver.adminapi.errors import (
     AdminError,
@@ -85,10 +85,11 @@ def _serve(request, route, kwargs) -> HttpResponse:
             request=request,
         )
         if request.method == "GET":
-            result = operation.handler(context, **kwargs)
-        else:
-            with transaction.atomic():
-                result = operation.handler(context, **kwargs)
+            return _response(operation.handler(context, **kwargs))
+        with transaction.atomic():
+            # The answer is built before the commit: a change whose answer cannot be sent is
+            # not written either.
+            return _response(operation.handler(context, **kwargs))
     except AdminError as error:
         return _error(error)
     except RealmFileError as error:
@@ -98,7 +99,6 @@ def _serve(request, route, kwargs) -> HttpResponse:
     except IntegrityError as error:
         log.info("admin API conflict: %s", error)
         return _error(Conflict("it conflicts with an object that exists"))
-    return _response(result)
 
 
 def _realm(caller, name: str | None) -> Realm | None:
@@ -127,11 +127,12 @@ def _body(request) -> object:
     if len(raw) > MAX_BODY:
         raise TooLarge(f"the body may hold at most {MAX_BODY} bytes")
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise BadRequest(f"the body is not valid JSON: {error}") from None
     except RecursionError:
         raise BadRequest("the body is nested too deeply") from None
+    return validation.checked_body(body)
 
 
 def _validation_error(error: ValidationError) -> BadRequest:
