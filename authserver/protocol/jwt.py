@@ -102,7 +102,7 @@ def verified_claims(
         raise BadToken(f"invalid signature {type(exc).__name__}") from None
     try:
         claims = json.loads(payload)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise BadToken(f"unreadable payload: {exc}") from None
     if not isinstance(claims, dict):
         raise BadToken("the payload is not a JSON object")
@@ -122,7 +122,7 @@ def _parse(token: str) -> tuple[dict, bytes, bytes, bytes]:
         header = json.loads(base64url_decode(encoded_header))
         payload = base64url_decode(encoded_payload)
         signature = base64url_decode(encoded_signature)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, RecursionError) as exc:
         raise BadToken(f"unreadable token: {exc}") from None
     if not isinstance(header, dict):
         raise BadToken("the header is not a JSON object")
@@ -145,6 +145,6 @@ def unverified_claims(token: str) -> dict | None:
     """The payload without checking anything, to find which realm/client to check against."""
     try:
         claims = json.loads(_parse(token)[1])
-    except (BadToken, ValueError):
+    except (BadToken, ValueError, RecursionError):
         return None
     return claims if isinstance(claims, dict) else None

@@ -5,15 +5,16 @@ long: the connection is refused, the connect or statement times out) is 503 with
 ``Retry-After``, so that clients retry; Django replaces a broken connection after the request.
 The machine-facing endpoints (the protocol endpoints and the admin API) say it in JSON, as an
 OAuth error (``temporarily_unavailable``, RFC 6749 §4.1.2.1); pages say it in plain text.
-Anything else is Django's plain 500. Neither says more than that.
+Anything else is a plain 500 (views/errors.py, which reads nothing of the request). Neither
+says more than that.
 """
 
 import sys
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
-from django.views.defaults import server_error as django_server_error
 
+from authserver.views import errors
 from authserver.wsgi_dispatch import PROTOCOL_PATHS
 
 RETRY_AFTER_SECONDS = 1
@@ -22,7 +23,7 @@ ADMIN_API_PREFIX = "/admin/realms/"
 
 def server_error(request):
     if not isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
-        return django_server_error(request)
+        return errors.internal_error(request)
     if PROTOCOL_PATHS.fullmatch(request.path_info) or request.path_info.startswith(
         ADMIN_API_PREFIX
     ):

@@ -283,6 +283,7 @@ def test_it_answers_not_modified_to_a_matching_etag():
 def test_it_skips_only_the_middleware_browser_pages_need():
     assert protocol_middleware() == [
         "django.middleware.security.SecurityMiddleware",
+        "authserver.middleware.RefuseNulMiddleware",
         "django.middleware.common.CommonMiddleware",
         "accounts.realms.RealmMiddleware",
         "django.middleware.clickjacking.XFrameOptionsMiddleware",
