@@ -1,7 +1,7 @@
 import re
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from tests.factories import PASSWORD, make_realm, make_user
 from tests.protocol.helpers import authorize_params, authorize_url, endpoint, make_web_client
@@ -130,3 +130,21 @@ def test_it_accepts_its_own_consent_form_posted_with_origin_null():
     assert foreign.status_code == 403
     assert accepted.status_code == 302
     assert "code=" in accepted["Location"]
+
+
+@pytest.mark.parametrize(("cookie_name", "status"), [("__Host-csrftoken", 302), ("csrftoken", 403)])
+def test_it_lets_the_token_decide_a_login_over_https_without_origin_or_referer(cookie_name, status):
+    """An older browser's POST from a no-referrer page: no Origin, no Referer. Without the
+    __Host- cookie name, Django's Referer check stays (a planted cookie could match a token)."""
+    realm = make_realm()
+    user = make_user(realm)
+    with override_settings(CSRF_COOKIE_NAME=cookie_name):
+        browser = Client(enforce_csrf_checks=True)
+        url = f"/realms/{realm.name}/login"
+        token = _csrf_token(browser.get(url, secure=True))
+        response = browser.post(
+            url,
+            {"username": user.username, "password": PASSWORD, "csrfmiddlewaretoken": token},
+            secure=True,
+        )
+    assert response.status_code == status
