@@ -64,6 +64,12 @@ class AccessLogger(glogging.Logger):
         # (whole second, its ISO-8601 text): one tuple, so threads never see a torn pair.
         self._second = (0, "")
 
+    def exception(self, msg, *args, **kwargs):
+        # gunicorn names the request target when the application raised ("Error handling
+        # request %s %s"): its query is hidden as in the access log.
+        args = tuple(redacted(arg) if isinstance(arg, str) else arg for arg in args)
+        super().exception(msg, *args, **kwargs)
+
     def access(self, resp, req, environ, request_time):
         if not self._enabled:
             return

@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "accounts.realms.RealmMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "authserver.middleware.ContentSecurityPolicyMiddleware",
+    "authserver.middleware.RefuseTraceMiddleware",
 ]
 
 ROOT_URLCONF = "authserver.urls"
@@ -240,6 +241,11 @@ CSRF_TRUSTED_ORIGINS = [f"{_public.scheme}://{_public.netloc}"]
 if SECURE:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # A __Host- cookie is Secure, Path=/ and host-only: no sibling subdomain and no plain-http
+    # page can set one of that name (cookie tossing). accounts/sessions.py names the SSO cookie
+    # the same way.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -248,7 +254,6 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
-CONTENT_SECURITY_POLICY_ENABLED = SECURE or env.boolean("AUTHSERVER_CSP", default=False)
 
 # --- Static files, i18n -------------------------------------------------------------------------
 STATIC_URL = "/static/"

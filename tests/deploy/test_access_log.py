@@ -292,3 +292,15 @@ def test_it_hands_other_handlers_a_log_record(access_logger, tmp_path):
         logging.getLogger("gunicorn.access").removeHandler(collect)
     assert len(records) == 1
     assert records[0] == (tmp_path / "access.log").read_text().rstrip("\n")
+
+
+def test_it_hides_query_values_in_the_error_log_too(access_logger, tmp_path):
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        access_logger.exception(
+            "Error handling request %s %s", "GET", "/realms/demo/auth?client_id=app&code=c0de"
+        )
+    logged = (tmp_path / "error.log").read_text()
+    assert "Error handling request GET /realms/demo/auth?client_id=app&code=***" in logged
+    assert "c0de" not in logged
