@@ -86,3 +86,17 @@ def test_it_names_the_cookie_with_the_host_prefix_over_https():
     # The plain name alone no longer signs anyone in.
     plain = authorize(realm, f"{sessions.COOKIE_NAME}={cookie.value}", secure=True)
     assert plain["Location"].startswith(f"/realms/{realm.name}/login")
+
+
+@override_settings(SECURE=True)
+def test_it_deletes_the_host_prefixed_cookie_at_logout():
+    realm = make_realm()
+    user = make_user(realm)
+    browser = Client()
+    log_in(browser, realm, user, secure=True)
+
+    response = browser.post(f"/realms/{realm.name}/logout", secure=True)
+
+    deleted = response.cookies[f"__Host-AUTHSERVER_SESSION_{realm.name}"]
+    assert deleted.value == "" and deleted["secure"] and deleted["path"] == "/"
+    assert UserSession.objects.get(user=user).ended is not None
