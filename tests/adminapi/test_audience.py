@@ -6,10 +6,12 @@ import pytest
 from accounts.models import MASTER_REALM, Realm
 from authserver.adminapi import realm_management as rm
 from authserver.models import Client
+from authserver.realmfile.exporter import export_realm
 from tests.adminapi.helpers import admin_roles, call, superuser_token, token_for, url
-from tests.factories import make_user
+from tests.factories import make_realm, make_user
 from tests.protocol.helpers import make_machine_client, scope_with_audience, verify
 from tests.protocol.issued import grant_scopes, service_token
+from tests.realmfile.documents import load
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +143,27 @@ def test_it_gives_a_superuser_of_master_the_admin_api_audience(client, realm):
     master = Realm.objects.get(name=MASTER_REALM)
     assert "realm-management" in verify(client, master, token)["aud"]
     assert call(client, "POST", url(realm, "clients"), token, NEW_CLIENT).status_code == 201
+
+
+def test_it_reads_the_realms_admin_clients_from_its_realm_file(client):
+    """The setting travels with the realm: exported, imported, and obeyed."""
+    source = make_realm("source", default_signature_algorithm="ES256")
+    management = Client.objects.get(realm=source, client_id=rm.CLIENT_ID)
+    management.attributes = {"admin.api.clients": "ops-console"}
+    management.save()
+    document = export_realm(source)
+    document["realm"] = "imported"
+    exported = {c["clientId"]: c for c in document["clients"]}
+    assert exported[rm.CLIENT_ID]["attributes"] == {"admin.api.clients": "ops-console"}
+
+    realm = load(document)
+    alice = realm_admin(realm)
+
+    assert (
+        call(client, "GET", url(realm, "clients"), token_for(alice, "ops-console")).status_code
+        == 200
+    )
+    refused(
+        call(client, "GET", url(realm, "clients"), token_for(alice)),
+        "the access token's client may not call the admin API",
+    )
