@@ -380,6 +380,15 @@ class ClientAdmin(RealmScopedAdmin):
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
 
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a client is deleting what its service account may do: as for its secret.
+        account = obj.service_account if obj is not None else None
+        if account is not None and not permissions.may_take_over(
+            permissions.of_console_user(request.user), account
+        ):
+            return False
+        return super().has_delete_permission(request, obj)
+
     def save_formset(self, request, form, formset, change):
         roles = formset.save(commit=False)
         for role in roles:
