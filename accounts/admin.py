@@ -13,6 +13,8 @@ or take over an account is accounts.permissions' to say, as for the admin API: a
 Django permissions amount there to admin roles in the realms they administer.
 """
 
+import re
+
 from django import forms
 from django.apps import apps
 from django.conf import settings
@@ -43,6 +45,9 @@ from accounts.models import (
 )
 from accounts.realms import for_realm
 from accounts.sessions import terminate
+
+# A row id in a query string or a form's initial values: anything else names no row.
+_ROW_ID = re.compile(r"[0-9]{1,18}")
 
 
 def _is_realm_owned(model: type[Model]) -> bool:
@@ -83,7 +88,8 @@ class RealmScopedForm(forms.ModelForm):
         initial = self.initial.get("realm")
         if isinstance(initial, Realm):
             return initial
-        return Realm.objects.filter(pk=initial).first() if str(initial).isdigit() else None
+        is_key = _ROW_ID.fullmatch(str(initial))
+        return Realm.objects.filter(pk=initial).first() if is_key else None
 
     def _realm_scoped_fields(self) -> dict[str, forms.ModelChoiceField]:
         return {
@@ -909,12 +915,13 @@ class SessionClientFilter(admin.SimpleListFilter):
         clients = apps.get_model(settings.OAUTH2_PROVIDER_APPLICATION_MODEL)._default_manager
         scoped = clients.filter(realm__in=administered_realms(request.user)).select_related("realm")
         realm = request.GET.get("realm__id__exact")
-        if realm and realm.isdigit():
+        if realm and _ROW_ID.fullmatch(realm):
             scoped = scoped.filter(realm_id=realm)
         return [(client.pk, f"{client.realm.name} / {client.client_id}") for client in scoped]
 
     def queryset(self, request, queryset):
-        if not self.value():
+        # A value that is no client id (not a number) filters nothing, as a stale link would.
+        if not self.value() or not _ROW_ID.fullmatch(self.value()):
             return queryset
         tokens = apps.get_model(settings.OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL)._default_manager
         sessions = tokens.filter(application_id=self.value()).values("session_id")

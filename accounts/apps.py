@@ -8,9 +8,10 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # The built-in scope creation; and the realm cache's receivers, connected in every
-        # process (accounts/process_cache.py: a change is announced to the others).
-        from accounts import realms, signals  # noqa: F401
+        # The built-in scope creation; the realm cache's receivers, connected in every
+        # process (accounts/process_cache.py: a change is announced to the others); the start
+        # of a console session.
+        from accounts import console_sessions, realms, signals  # noqa: F401
 
 
 class ConsoleAdminConfig(admin_apps.AdminConfig):

@@ -6,6 +6,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.db.models import F
 from django.utils import timezone
 
+from accounts import passwords
 from accounts.models import MASTER_REALM, User
 
 # Keycloak's defaults: after failureFactor failures, wait before trying again.
@@ -48,13 +49,15 @@ class RealmBackend(ModelBackend):
             user = User.objects.select_related("realm").get(username=username, **lookup)
         except User.DoesNotExist:
             # Hash anyway, so an unknown username costs what a wrong password costs.
-            User().set_password(password)
+            passwords.spend_default_work(password)
             return None
         now = timezone.now()
         if is_locked_out(user, now):
-            user.check_password(password)
+            # The stored hash is not verified, whatever it costs: a locked account costs what
+            # an unknown user costs, and guessing on is worth nothing.
+            passwords.spend_default_work(password)
             return None
-        if not user.check_password(password):
+        if not passwords.check(user, password):
             if user.realm.brute_force_protected:
                 _record_failure(user, now)
             return None

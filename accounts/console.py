@@ -1,6 +1,7 @@
-"""The console's admin site: master-realm logins, rate limited per IP (accounts.ratelimit),
-with an optional TOTP second factor (django-otp), required of superusers when
-AUTHSERVER_CONSOLE_REQUIRE_MFA is on.
+"""The console's admin site: master-realm logins, rate limited per IP and per username
+(accounts.ratelimit), with an optional TOTP second factor (django-otp), required of superusers
+when AUTHSERVER_CONSOLE_REQUIRE_MFA is on; sessions end when idle or old
+(accounts.console_sessions).
 
 Pages are grouped the way Keycloak's console names them: realm settings, clients, client
 scopes, roles, groups, users, sessions, consents, keys, events.
@@ -14,7 +15,7 @@ from django.urls import reverse
 from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import ratelimit
+from accounts import console_sessions, ratelimit
 
 # (app_label, object_name) -> the console's name for the page, in the console's order.
 _PAGES = [
@@ -79,14 +80,16 @@ class ConsoleSite(admin.AdminSite):
     enable_nav_sidebar = False
 
     def has_permission(self, request):
+        if request.user.is_authenticated and not console_sessions.live(request):
+            return False
         if not super().has_permission(request):
             return False
         return not mfa_required(request.user) or request.user.is_verified()
 
     def login(self, request, extra_context=None):
         # Console login POSTs share the realm login pages' limit (AUTHSERVER_RATE_LOGIN), per
-        # client address: a refused attempt is not even checked.
-        limited = ratelimit.limit_logins("console", per_username=False)(super().login)
+        # client address and per username: a refused attempt is not even checked.
+        limited = ratelimit.limit_logins("console", per_username=True)(super().login)
         return limited(request, extra_context)
 
     def get_app_list(self, request, app_label=None):

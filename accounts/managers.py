@@ -31,7 +31,9 @@ class UserManager(BaseUserManager):
     def _master_realm(self):
         from accounts.models import MASTER_REALM, Realm
 
+        # Console accounts hold every realm: wrong passwords lock them out for a while.
         realm, _ = Realm.objects.get_or_create(
-            name=MASTER_REALM, defaults={"display_name": "Administration"}
+            name=MASTER_REALM,
+            defaults={"display_name": "Administration", "brute_force_protected": True},
         )
         return realm

@@ -67,7 +67,7 @@ def parse(policy: str) -> list[_Rule]:
             raise PasswordPolicyError(f"unknown password policy {name!r}")
         if argument in {"", "undefined"}:
             value = _DEFAULTS[name]
-        elif argument.isdigit():
+        elif argument.isascii() and argument.isdigit():
             value = int(argument)
         else:
             raise PasswordPolicyError(f"password policy {name} needs a number, not {argument!r}")

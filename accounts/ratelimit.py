@@ -222,13 +222,15 @@ def limit_logins(scope: str, *, per_username: bool):
 
 def _login_wait(request, scope: str, *, per_username: bool) -> int | None:
     """An address's bucket spans every realm; a username's is its realm's (usernames are unique
-    per realm). Both are charged, so a refused username still costs its address a token."""
+    per realm), or the scope's on a page of no realm (the console, whose users are all of the
+    master realm). Both are charged, so a refused username still costs its address a token."""
     rate = settings.AUTHSERVER_RATE_LOGIN
     buckets = [(f"{scope}-ip", client_ip(request), rate)]
-    realm = getattr(request, "realm", None)
-    if per_username and realm is not None:
+    if per_username:
+        realm = getattr(request, "realm", None)
         username = request.POST.get("username", "")[:255].casefold()
-        buckets.append((f"{scope}-user:{realm.pk}", username, rate))
+        where = f"{scope}-user:{realm.pk}" if realm is not None else f"{scope}-user"
+        buckets.append((where, username, rate))
     return limit_all(buckets)
 
 

@@ -5,6 +5,7 @@ from django.http import Http404
 
 from accounts.models import Realm
 from accounts.process_cache import ProcessCache, instance_copy
+from accounts.storable import storable
 
 # Every request under /realms/NAME/ needs the realm's row: a process reads it once per 5 s
 # (accounts/process_cache.py), as it reads its key ring (authserver/keys/store.py).
@@ -14,6 +15,8 @@ _realms.forget_on_change(Realm)
 
 def get_realm_or_404(name: str) -> Realm:
     """The enabled realm of that name; a disabled or unknown realm is indistinguishable: 404."""
+    if not storable(name):
+        raise Http404("No such realm")
     try:
         return Realm.objects.get(name=name, enabled=True)
     except Realm.DoesNotExist:

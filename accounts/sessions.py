@@ -1,7 +1,15 @@
 """SSO sessions: one per browser and realm, in the database, found by a hashed cookie secret.
 
-The cookie is scoped to /realms/NAME/, as Keycloak's is, so a browser can be signed in to two
-realms at once and one realm's cookie never reaches another's pages.
+Over http the cookie is scoped to /realms/NAME/, as Keycloak's is, so a browser can be signed in
+to two realms at once and one realm's cookie never reaches another's pages. Over https it is
+``__Host-AUTHSERVER_SESSION_NAME``: a ``__Host-`` cookie is Secure, Path=/ and host-only, so no
+sibling subdomain and no plain-http page can set one of that name (cookie tossing), and the
+realm's name in the cookie's keeps two realms apart.
+
+A browser may still send several cookies of one name (set for another path, or for a parent
+domain, over http): every value is tried and the one that names a live session wins. Django's
+``request.COOKIES`` keeps only the last, which a planted cookie sent after ours would shadow
+(the login would then loop).
 """
 
 import hashlib
@@ -15,6 +23,9 @@ from accounts.addresses import client_ip
 from accounts.models import Realm, User, UserSession
 
 COOKIE_NAME = "AUTHSERVER_SESSION"
+_SECURE_PREFIX = "__Host-"
+# More values than this of one cookie are not looked up: a browser sends its own and a planted one.
+_MAX_VALUES = 8
 # last_seen is written at most this often, so a busy page does not write on every request.
 _TOUCH_INTERVAL = timedelta(seconds=30)
 
@@ -23,8 +34,24 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def cookie_name(realm: Realm) -> str:
+    return f"{_SECURE_PREFIX}{COOKIE_NAME}_{realm.name}" if settings.SECURE else COOKIE_NAME
+
+
 def cookie_path(realm: Realm) -> str:
-    return f"/realms/{realm.name}/"
+    return "/" if settings.SECURE else f"/realms/{realm.name}/"
+
+
+def cookie_values(request, name: str) -> list[str]:
+    """Every value the Cookie header gives ``name``, in order (RFC 6265 §5.4: a browser sends
+    one cookie per path and domain that matches, all under the same name)."""
+    values = []
+    for pair in request.META.get("HTTP_COOKIE", "").split(";"):
+        key, equals, value = pair.partition("=")
+        value = value.strip()
+        if equals and value and key.strip() == name:
+            values.append(value)
+    return values[:_MAX_VALUES]
 
 
 def start(request, response, user: User) -> UserSession:
@@ -42,7 +69,7 @@ def start(request, response, user: User) -> UserSession:
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
     )
     response.set_cookie(
-        COOKIE_NAME,
+        cookie_name(user.realm),
         secret,
         max_age=user.realm.sso_session_max_lifespan,
         path=cookie_path(user.realm),
@@ -54,18 +81,22 @@ def start(request, response, user: User) -> UserSession:
 
 
 def current(request, realm: Realm) -> UserSession | None:
-    """The live session this request carries for ``realm``, or None."""
-    secret = request.COOKIES.get(COOKIE_NAME)
-    if not secret:
-        return None
-    try:
-        session = UserSession.objects.select_related("realm", "user").get(
-            key_hash=_hash(secret), realm=realm
-        )
-    except UserSession.DoesNotExist:
+    """The live session this request carries for ``realm``, or None: of several cookies of
+    the session's name, the one that names a live session (the newest, if more do)."""
+    secrets_sent = cookie_values(request, cookie_name(realm))
+    if not secrets_sent:
         return None
     now = timezone.now()
-    if not session.is_live(now) or not session.user.is_active:
+    found = (
+        UserSession.objects.select_related("realm", "user")
+        .filter(key_hash__in=[_hash(secret) for secret in secrets_sent], realm=realm)
+        .order_by("-started")
+    )
+    session = next(
+        (each for each in found if each.is_live(now) and each.user.is_active),
+        None,
+    )
+    if session is None:
         return None
     if now - session.last_seen > _TOUCH_INTERVAL:
         UserSession.objects.filter(pk=session.pk).update(last_seen=now)
@@ -78,7 +109,7 @@ def end(request, response, realm: Realm) -> UserSession | None:
     session = current(request, realm)
     if session is not None:
         terminate(session)
-    response.delete_cookie(COOKIE_NAME, path=cookie_path(realm))
+    response.delete_cookie(cookie_name(realm), path=cookie_path(realm))
     return session
 
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import audit, ratelimit, sessions
 from accounts.forms import LoginForm, UpdatePasswordForm
 from accounts.models import User
+from accounts.no_referrer import no_referrer_form
 from accounts.redirects import default_next, safe_next
 
 INVALID_CREDENTIALS = "Invalid username or password."
@@ -27,6 +28,7 @@ def _complete_login(request, user: User, next_url: str):
     return response
 
 
+@no_referrer_form
 @never_cache
 @require_http_methods(["GET", "POST"])
 @ratelimit.limit_logins("login", per_username=True)
@@ -79,6 +81,7 @@ def _pending_user(request):
     return user, pending["next"]
 
 
+@no_referrer_form
 @never_cache
 @require_http_methods(["GET", "POST"])
 def update_password(request):

@@ -11,6 +11,12 @@ UTC time of the answer, remote address, request line as received (path and query
 bytes of body sent, and the time gunicorn spent on the request in milliseconds.
 ``access_log_format`` is not read.
 
+The query keeps every parameter's name but only the values of ``SHOWN_PARAMETERS``: the rest
+become ``***``. A query carries codes, ``id_token_hint``, ``login_hint``, ``state`` and, in the
+login page's ``next``, a whole authorization request; a log is read by more people, and kept
+longer, than any of these may be. An allowlist, so that a parameter added later, or a name
+spelt with percent-escapes, is hidden too.
+
 The line still goes to the ``gunicorn.access`` logger's handlers, so ``accesslog`` (a file or
 "-"), log reopening on USR1 and any logging configuration keep working: gunicorn's own
 stream or file handler is written directly under its lock, any other handler (syslog, a
@@ -23,6 +29,31 @@ import traceback
 
 from gunicorn import glogging
 
+# Values that identify what was asked for, never who asked or with what proof.
+SHOWN_PARAMETERS = frozenset(
+    {
+        "client_id",
+        "response_type",
+        "response_mode",
+        "scope",
+        "redirect_uri",
+        "post_logout_redirect_uri",
+        "prompt",
+        "max_age",
+        "display",
+        "ui_locales",
+        "code_challenge_method",
+        "error",
+        # Paging of the admin API's and the console's lists.
+        "first",
+        "max",
+        "briefRepresentation",
+        "p",
+        "o",
+    }
+)
+REDACTED = "***"
+
 
 class AccessLogger(glogging.Logger):
     """gunicorn ``logger_class``: the error log unchanged, a cheap fixed-format access log."""
@@ -32,6 +63,12 @@ class AccessLogger(glogging.Logger):
         self._enabled = _access_log_configured(cfg)
         # (whole second, its ISO-8601 text): one tuple, so threads never see a torn pair.
         self._second = (0, "")
+
+    def exception(self, msg, *args, **kwargs):
+        # gunicorn names the request target when the application raised ("Error handling
+        # request %s %s"): its query is hidden as in the access log.
+        args = tuple(redacted(arg) if isinstance(arg, str) else arg for arg in args)
+        super().exception(msg, *args, **kwargs)
 
     def access(self, resp, req, environ, request_time):
         if not self._enabled:
@@ -61,7 +98,7 @@ class AccessLogger(glogging.Logger):
         status = status.partition(" ")[0] if isinstance(status, str) else (status or "-")
         sent = getattr(resp, "sent", None)
         request = (
-            f"{environ.get('REQUEST_METHOD', '-')} {environ.get('RAW_URI', '-')} "
+            f"{environ.get('REQUEST_METHOD', '-')} {redacted(environ.get('RAW_URI', '-'))} "
             f"{environ.get('SERVER_PROTOCOL', '-')}"
         )
         if '"' in request or "\\" in request or not request.isprintable():
@@ -81,6 +118,21 @@ class AccessLogger(glogging.Logger):
             text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
             self._second = (second, text)
         return f"{text}.{int((now - second) * 1000):03d}Z"
+
+
+def redacted(target: str) -> str:
+    """The request target with the values of parameters not in SHOWN_PARAMETERS hidden."""
+    path, question_mark, query = target.partition("?")
+    if not question_mark:
+        return target
+    return f"{path}?{'&'.join(_redacted_pair(pair) for pair in query.split('&'))}"
+
+
+def _redacted_pair(pair: str) -> str:
+    name, equals, value = pair.partition("=")
+    if not value or name in SHOWN_PARAMETERS:
+        return pair
+    return f"{name}{equals}{REDACTED}"
 
 
 def _access_log_configured(cfg) -> bool:

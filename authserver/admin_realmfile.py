@@ -1,13 +1,11 @@
 """The console's realm-file pages: upload, preview what would change, confirm; and download.
 
-The uploaded file waits in the operator's (server-side) session between the preview and the
-confirmation, never in the page. Importing a new realm is for superusers; replacing a realm is
-for whoever may change it and may grant every admin role held there now or mapped by the file
-(accounts.permissions.check_replacement). Both leave an admin event; the file's secrets are
-never recorded.
+Between the preview and the confirmation the file waits read, its credentials hashed
+(realmfile/pending.py), never in the page or the session. Importing a new realm is for
+superusers; replacing a realm is for whoever may change it and may grant every admin role held
+there now or mapped by the file (accounts.permissions.check_replacement). Both leave an admin
+event; the file's secrets are never recorded.
 """
-
-import secrets
 
 from django import forms
 from django.contrib import messages
@@ -21,13 +19,12 @@ from accounts import permissions
 from accounts.administrators import administers
 from accounts.console_audit import record
 from accounts.models import MASTER_REALM, Realm
-from authserver.realmfile import exporter, reader
+from authserver.realmfile import exporter, pending, reader, report
 from authserver.realmfile.errors import RealmFileError
 from authserver.realmfile.importer import import_realm
 from authserver.realmfile.preview import admin_roles_mapped, preview
 from authserver.realmfile.schema import RealmSpec
 
-_SESSION_KEY = "console_realm_import"
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
@@ -52,6 +49,10 @@ class ImportView(View):
         )
 
     def post(self, request):
+        if "cancel" in request.POST:
+            pending.drop(request.user.pk)
+            messages.info(request, "Nothing was imported.")
+            return HttpResponseRedirect(reverse("admin:accounts_realm_import"))
         if "confirm" in request.POST:
             return self._confirm(request)
         form = UploadForm(request.POST, request.FILES)
@@ -71,13 +72,14 @@ class ImportView(View):
             form.add_error("file", str(error))
             return self._show(request, form)
         self._check_allowed(request, reading.realm)
-        token = secrets.token_urlsafe(16)
-        request.session[_SESSION_KEY] = {"token": token, "text": text}
+        weak_secrets = report.weak_secrets(reading.realm)
+        token = pending.keep(request.user.pk, reading.realm)
         context = self._context(
             request,
             title=f"Import realm {reading.realm.name}?",
             preview=preview(reading.realm),
             ignored=reading.ignored,
+            weak_secrets=weak_secrets,
             token=token,
         )
         return TemplateResponse(request, "admin/console/realm_import_preview.html", context)
@@ -110,21 +112,19 @@ class ImportView(View):
         return existing
 
     def _confirm(self, request):
-        pending = request.session.get(_SESSION_KEY) or {}
-        if not pending or not secrets.compare_digest(pending["token"], request.POST["confirm"]):
+        spec = pending.take(request.user.pk, request.POST["confirm"])
+        if spec is None:
             messages.error(request, "That preview has expired: upload the file again.")
             return HttpResponseRedirect(reverse("admin:accounts_realm_import"))
-        reading = reader.read(reader.parse(pending["text"]))
-        existing = self._check_allowed(request, reading.realm)
+        existing = self._check_allowed(request, spec)
         administrators = list(existing.administrators.all()) if existing else []
         # What the file changes, against the realm as it is before the import.
-        summary = preview(reading.realm)
+        summary = preview(spec)
         try:
-            realm = import_realm(reading.realm, overwrite=True)
+            realm = import_realm(spec, overwrite=True)
         except RealmFileError as error:
             messages.error(request, f"Nothing was imported: {error}")
             return HttpResponseRedirect(reverse("admin:accounts_realm_import"))
-        del request.session[_SESSION_KEY]
         # The realm was created afresh: its administrators keep administering it.
         realm.administrators.add(*administrators)
         record(

@@ -43,6 +43,14 @@ def integer(name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be an integer, not {raw!r}") from None
 
 
+def seconds(name: str, default: int) -> int:
+    """A whole number of seconds, 0 or more."""
+    value = integer(name, default)
+    if value < 0:
+        raise ConfigurationError(f"{name} must be a number of seconds, 0 or more, not {value}")
+    return value
+
+
 def string_list(name: str, default: list[str] | None = None) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "authserver.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -61,6 +62,7 @@ MIDDLEWARE = [
     "accounts.realms.RealmMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "authserver.middleware.ContentSecurityPolicyMiddleware",
+    "authserver.middleware.RefuseTraceMiddleware",
 ]
 
 ROOT_URLCONF = "authserver.urls"
@@ -93,7 +95,28 @@ DATABASES = {
         conn_health_checks=env.boolean("AUTHSERVER_DB_HEALTH_CHECKS", default=False),
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that stops answering must cost a request seconds, not a worker (gunicorn's
+    # 30 s timeout): connecting, waiting for a lock and running one statement are each bounded,
+    # and the error they raise is a 503 with Retry-After (views/server_error.py). Seconds; 0
+    # lifts the bound (a long migration of a large table, say).
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.setdefault("connect_timeout", env.seconds("AUTHSERVER_DB_CONNECT_TIMEOUT", 3))
+    _bounds = " ".join(
+        f"-c {name}={env.seconds(variable, default)}s"
+        for name, variable, default in (
+            ("statement_timeout", "AUTHSERVER_DB_STATEMENT_TIMEOUT", 5),
+            ("lock_timeout", "AUTHSERVER_DB_LOCK_TIMEOUT", 3),
+        )
+    )
+    _options["options"] = f"{_bounds} {_options.get('options', '')}".strip()
+    # A server that vanishes from the network (a failover, a cut link) is noticed by the
+    # kernel within seconds instead of TCP's minutes of retransmissions.
+    _options.setdefault("keepalives_idle", 10)
+    _options.setdefault("keepalives_interval", 5)
+    _options.setdefault("keepalives_count", 3)
+    _options.setdefault("tcp_user_timeout", 15000)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
@@ -119,20 +142,33 @@ if REDIS_URL:
         }
     }
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    # What every worker must see alike (a console import waiting for its confirmation).
+    CACHES["shared"] = CACHES["default"]
+    # Sessions live in the database; Redis, shared by every worker, only speeds up reads.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # Files under var/, read by every worker of this machine.
+        "shared": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": VAR_DIR / "shared-cache",
+        },
+    }
+    # Each worker has its own in-process cache: a session read from it would outlive a logout
+    # done by another worker, and miss what another worker wrote (a secret shown once). Every
+    # read goes to the database instead.
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Rate limits (accounts/ratelimit.py): token buckets in the cache, RATE/BURST ---------------
 # The token endpoint, per client IP address and per authenticated confidential client.
 AUTHSERVER_RATE_TOKEN = env.rate("AUTHSERVER_RATE_TOKEN", "20/100")
-# Login form POSTs: per client IP address and per username (realm pages), per IP (console).
+# Login form POSTs: per client IP address and per username (realm pages and console).
 AUTHSERVER_RATE_LOGIN = env.rate("AUTHSERVER_RATE_LOGIN", "2/30")
 # The proxies whose X-Forwarded-For names the client's address; the same variable tells gunicorn
 # whom to trust for X-Forwarded-Proto (deploy/gunicorn.conf.py). "*" trusts every peer.
 AUTHSERVER_FORWARDED_ALLOW_IPS = env.string_list("AUTHSERVER_FORWARDED_ALLOW_IPS", ["127.0.0.1"])
 
-# Sessions live in the database; the cache only speeds up reads.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Messages stay on the server: a client secret shown once must not travel in a cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
@@ -141,7 +177,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.RealmBackend"]
 PASSWORD_HASHERS = [
     "accounts.hashers.OWASPArgon2PasswordHasher",
-    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "accounts.hashers.BoundedPBKDF2PasswordHasher",
     "accounts.hashers.KeycloakPBKDF2SHA256PasswordHasher",
     "authserver.hashers.SecretSHA256Hasher",
 ]
@@ -150,6 +186,15 @@ LOGIN_URL = "admin:login"
 # Console superusers must log in with a TOTP code as well (manage.py console_totp enrols one).
 AUTHSERVER_CONSOLE_REQUIRE_MFA = env.boolean("AUTHSERVER_CONSOLE_REQUIRE_MFA", default=False)
 OTP_TOTP_ISSUER = "authserver console"
+# A console session ends after this many seconds without a request, and this many after the
+# login whatever happens (accounts/console_sessions.py); no session outlives the longer one.
+AUTHSERVER_CONSOLE_SESSION_IDLE = env.integer("AUTHSERVER_CONSOLE_SESSION_IDLE", 30 * 60)
+AUTHSERVER_CONSOLE_SESSION_MAX = env.integer("AUTHSERVER_CONSOLE_SESSION_MAX", 8 * 60 * 60)
+if min(AUTHSERVER_CONSOLE_SESSION_IDLE, AUTHSERVER_CONSOLE_SESSION_MAX) < 60:
+    raise env.ConfigurationError(
+        "AUTHSERVER_CONSOLE_SESSION_IDLE and AUTHSERVER_CONSOLE_SESSION_MAX: 60 seconds at least"
+    )
+SESSION_COOKIE_AGE = AUTHSERVER_CONSOLE_SESSION_MAX
 # A username is unique within its realm, not across the installation; the realm-aware backend
 # above is what authenticates, so Django's warning about a non-unique USERNAME_FIELD is expected.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
@@ -196,6 +241,11 @@ CSRF_TRUSTED_ORIGINS = [f"{_public.scheme}://{_public.netloc}"]
 if SECURE:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # A __Host- cookie is Secure, Path=/ and host-only: no sibling subdomain and no plain-http
+    # page can set one of that name (cookie tossing). accounts/sessions.py names the SSO cookie
+    # the same way.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -204,7 +254,6 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
-CONTENT_SECURITY_POLICY_ENABLED = SECURE or env.boolean("AUTHSERVER_CSP", default=False)
 
 # --- Static files, i18n -------------------------------------------------------------------------
 STATIC_URL = "/static/"

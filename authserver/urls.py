@@ -60,3 +60,6 @@ urlpatterns = [
 ]
 
 handler500 = "authserver.views.server_error.server_error"
+handler400 = "authserver.views.errors.bad_request"
+handler403 = "authserver.views.errors.permission_denied"
+handler404 = "authserver.views.errors.page_not_found"

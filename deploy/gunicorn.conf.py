@@ -78,8 +78,8 @@ if _access_log.lower() in {"0", "1", "false", "true", "no", "yes", "on", "none"}
 accesslog = None if _access_log.lower() == "off" else _access_log
 errorlog = "-"
 # Read only by gunicorn's stock logger (the sample services', or --logger-class
-# gunicorn.glogging.Logger).
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+# gunicorn.glogging.Logger): the request line without its query, which may carry secrets.
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
 forwarded_allow_ips = os.environ.get("AUTHSERVER_FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Request smuggling and oversized headers are refused before Django sees them.
 limit_request_line = 8190

@@ -21,6 +21,8 @@ def json_object(request) -> dict:
         raise BadPayload("the request body is too large") from None
     except ValueError:
         raise BadPayload("the body is not JSON") from None
+    except RecursionError:
+        raise BadPayload("the body is nested too deeply") from None
     if not isinstance(data, dict):
         raise BadPayload("the body must be a JSON object")
     return data
@@ -30,7 +32,21 @@ def text(data: dict, name: str, *, max_length: int) -> str:
     value = data.get(name)
     if not isinstance(value, str) or not value.strip() or len(value) > max_length:
         raise BadPayload(f"{name} must be a non-empty string of at most {max_length} characters")
+    if not _storable(value):
+        raise BadPayload(f"{name} must not hold a NUL character or a lone surrogate")
     return value.strip()
+
+
+def _storable(value: str) -> bool:
+    """Whether the database can store ``value``: no NUL (PostgreSQL refuses it), no lone
+    surrogate (no UTF-8 database can encode it)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def integer(

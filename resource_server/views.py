@@ -13,6 +13,15 @@ def health(request):
     return responses.json({"status": "ok", "service": wiring.config().name})
 
 
+def bad_request(request, exception=None):
+    # Not Django's default: it runs the CSRF check, which reads the body again.
+    return responses.error("invalid_request", "the request could not be read", status=400)
+
+
+def forbidden(request, exception=None):
+    return responses.error("forbidden", "this request is not allowed", status=403)
+
+
 def not_found(request, exception=None):
     return responses.error("not_found", "no such resource", status=404)
 

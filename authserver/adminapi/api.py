@@ -3,12 +3,16 @@ audit record of a change. No HTTP here: http.py turns a request into a Context a
 an AdminError) into a response."""
 
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from accounts import audit
 from accounts.models import Realm
+from authserver.adminapi import validation
 from authserver.adminapi.errors import BadRequest
 from authserver.adminapi.permissions import Caller
 
+# What a path segment may hold unencoded besides letters, digits and "-._~" (RFC 3986 §3.3).
+_PCHAR = "!$&'()*+,;=:@"
 # Keycloak's default page size for users and clients is 100; a larger ``max`` is allowed.
 _MAX_PAGE = 1000
 
@@ -70,19 +74,12 @@ def object_body(context: Context) -> dict:
 
 def page(items, query: dict[str, str]):
     """Keycloak's paging: ``first`` (offset, default 0) and ``max`` (default 100)."""
-    first = _count(query, "first", 0)
-    size = min(_count(query, "max", 100), _MAX_PAGE)
+    first = validation.query_count(query, "first", 0)
+    size = min(validation.query_count(query, "max", 100), _MAX_PAGE)
     return items[first : first + size]
 
 
-def _count(query: dict[str, str], name: str, default: int) -> int:
-    value = query.get(name)
-    if value is None:
-        return default
-    if not value.isdigit():
-        raise BadRequest(f"{name} must be a whole number", fields={name: "expected a number"})
-    return int(value)
-
-
 def location(realm: Realm, *parts: str) -> str:
-    return "/".join(("/admin/realms", realm.name, *parts))
+    """The URL of an object, each name percent-encoded as one path segment (RFC 3986 §3.3)."""
+    segments = (quote(segment, safe=_PCHAR) for part in parts for segment in part.split("/"))
+    return "/".join(("/admin/realms", quote(realm.name, safe=_PCHAR), *segments))

@@ -10,6 +10,7 @@ import secrets
 from accounts import permissions
 from accounts.models import ClientScope, User
 from accounts.realms import for_realm
+from authserver import client_secrets
 from authserver.adminapi import realm_management
 from authserver.adminapi import representations as rep
 from authserver.adminapi.api import (
@@ -146,6 +147,9 @@ def _checked_spec(context: Context, body: dict) -> ClientSpec:
     """The body read as a realm file's client, then what the realm-file reader leaves to the
     whole file: scopes that exist, and what the console also refuses."""
     spec = reader.read_client(body)
+    weakness = spec.secret is not None and client_secrets.weakness(spec.secret)
+    if weakness:
+        raise invalid_field("secret", weakness)
     if "/" in spec.client_id:
         raise invalid_field("clientId", "cannot contain '/'")
     if spec.client_id == realm_management.CLIENT_ID:

@@ -22,7 +22,7 @@ _KEY_DIGITS = 18
 
 def _find(context: Context, group_id: str) -> Group:
     # Keys are 64-bit: a longer number is no key (and would overflow the database's column).
-    is_key = group_id.isdigit() and len(group_id) <= _KEY_DIGITS
+    is_key = group_id.isascii() and group_id.isdigit() and len(group_id) <= _KEY_DIGITS
     group = for_realm(Group, context.realm).filter(pk=int(group_id)).first() if is_key else None
     if group is None:
         raise NotFound("no such group")

@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from accounts.models import Realm
 from accounts.permissions import Refused, guarded
-from authserver.adminapi import permissions
+from authserver.adminapi import permissions, validation
 from authserver.adminapi.api import Context, Result
 from authserver.adminapi.errors import (
     AdminError,
@@ -87,12 +87,12 @@ def _serve(request, route, kwargs) -> HttpResponse:
             request=request,
         )
         if request.method == "GET":
-            result = operation.handler(context, **kwargs)
-        else:
-            # The grant rule compares the realm's admin roles before and after the change; a
-            # refusal rolls the change back.
-            with transaction.atomic(), guarded(caller.authority, [realm.pk] if realm else []):
-                result = operation.handler(context, **kwargs)
+            return _response(operation.handler(context, **kwargs))
+        # The grant rule compares the realm's admin roles before and after the change, and the
+        # answer is built before the commit: a refusal, or an answer that cannot be sent, rolls
+        # the change back.
+        with transaction.atomic(), guarded(caller.authority, [realm.pk] if realm else []):
+            return _response(operation.handler(context, **kwargs))
     except AdminError as error:
         return _error(error)
     except Refused as error:
@@ -104,7 +104,6 @@ def _serve(request, route, kwargs) -> HttpResponse:
     except IntegrityError as error:
         log.info("admin API conflict: %s", error)
         return _error(Conflict("it conflicts with an object that exists"))
-    return _response(result)
 
 
 def _realm(caller, name: str | None) -> Realm | None:
@@ -133,11 +132,12 @@ def _body(request) -> object:
     if len(raw) > MAX_BODY:
         raise TooLarge(f"the body may hold at most {MAX_BODY} bytes")
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise BadRequest(f"the body is not valid JSON: {error}") from None
     except RecursionError:
         raise BadRequest("the body is nested too deeply") from None
+    return validation.checked_body(body)
 
 
 def _validation_error(error: ValidationError) -> BadRequest:

@@ -48,7 +48,10 @@ SCHEMAS = {
             "publicClient": {"type": "boolean"},
             "secret": {
                 "type": "string",
-                "description": "given or generated at creation; returned by the creation only",
+                "description": (
+                    "given or generated at creation; returned by the creation only; one given "
+                    "must be random and of 128 bits at least (32 random characters do)"
+                ),
             },
             "redirectUris": _NAMES,
             "webOrigins": _NAMES,
@@ -166,7 +169,10 @@ SCHEMAS = {
 
 _ERRORS = {
     "400": "Invalid body or query: `fields` names each bad field",
-    "401": "No bearer access token, or not a valid one (WWW-Authenticate: Bearer)",
+    "401": (
+        "No bearer access token, not a valid one, or one not meant for the admin API "
+        "(WWW-Authenticate: Bearer)"
+    ),
     "403": f"The caller lacks the {CLIENT_ID} role this needs",
     "404": "No such realm or object, or not one the caller may see",
 }
@@ -248,7 +254,10 @@ def document() -> dict:
                     "scheme": "bearer",
                     "bearerFormat": "JWT",
                     "description": (
-                        "An access token of the realm managed, or of master for a superuser"
+                        "An access token of the realm managed, or of master for a superuser, "
+                        f"meant for the admin API: {CLIENT_ID} in its aud, issued to a client "
+                        "the realm allows (its admin.api.clients, by default admin-cli and "
+                        "security-admin-console) or a service account's own token"
                     ),
                 }
             },

@@ -21,7 +21,7 @@ from django.http import Http404
 from accounts import permissions
 from accounts.models import Realm, User
 from accounts.realms import cached_realm_or_404
-from authserver.adminapi import realm_management
+from authserver.adminapi import audience, realm_management
 from authserver.protocol import bearer, jwt
 from authserver.protocol.claims import effective_roles
 from authserver.protocol.errors import InvalidToken
@@ -59,11 +59,14 @@ class Caller:
 
 
 def authenticate(token: str) -> Caller:
-    """The caller of an access token of one of our realms; InvalidToken otherwise."""
+    """The caller of an access token of one of our realms meant for the admin API
+    (audience.py); InvalidToken otherwise."""
     realm = _issuing_realm(token)
     if realm is None:
         raise InvalidToken(bearer.INVALID, detail="admin API: no enabled realm issued this token")
-    user = bearer.authenticate(realm, token).user
+    presented = bearer.authenticate(realm, token)
+    audience.check(realm, presented)
+    user = presented.user
     if user is None:
         raise InvalidToken(bearer.INVALID, detail="admin API: the token has no user")
     return Caller(user=user, realm=realm, roles=frozenset(_admin_roles(user)))

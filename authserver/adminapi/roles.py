@@ -6,10 +6,10 @@ realm-management client's roles are built in and cannot be changed.
 
 from accounts.models import Role
 from accounts.realms import for_realm
-from authserver.adminapi import clients, realm_management
+from authserver.adminapi import clients, realm_management, validation
 from authserver.adminapi import representations as rep
 from authserver.adminapi.api import NO_CONTENT, Context, Result, created, location, object_body, ok
-from authserver.adminapi.errors import BadRequest, Conflict, NotFound, invalid_field
+from authserver.adminapi.errors import BadRequest, Conflict, NotFound
 from authserver.models import Client
 from authserver.realmfile import reader
 from authserver.realmfile.errors import quote
@@ -94,6 +94,5 @@ def delete_role(context: Context, name: str, client_id: str | None = None) -> Re
 
 def _read(body: dict):
     spec = reader.read_role(body)
-    if "/" in spec.name:
-        raise invalid_field("name", "cannot contain '/'")
+    validation.check_name(spec.name)
     return spec

@@ -3,7 +3,9 @@
 A key is published (``stage``) before it signs, so that verifiers holding a cached JWKS already
 know it when the first token signed with it arrives; ``rotate`` makes it the signing key and
 retires the previous one, which stays published until every token it signed has expired;
-``purge`` deletes retired keys past that time. These are the only writers of key states; the
+``purge`` deletes retired keys past that time. Refresh and offline tokens are the exception:
+they are valid by their stored record, not their signature (protocol/jwt.recorded_claims),
+so an offline token outlives the key that signed it. These are the only writers of key states; the
 process caches in ``store`` follow them through the model's save and delete signals.
 """
 

@@ -41,3 +41,8 @@ class RealmOAuthLibCore(OAuthLibCore):
         headers[SESSION] = getattr(request, "sso_session", None)
         headers[ADDRESS] = client_ip(request)
         return headers
+
+    def extract_body(self, request):
+        """RFC 6749 §3.1, §3.2: parameters sent without a value are treated as omitted (an empty
+        ``code`` is a missing one, not an unknown one)."""
+        return [(name, value) for name, value in super().extract_body(request) if value != ""]

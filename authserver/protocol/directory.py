@@ -12,6 +12,7 @@ from django.dispatch import receiver
 
 from accounts.models import ClientScope, Group, Realm, Role, User
 from accounts.process_cache import ProcessCache, instance_copy
+from accounts.storable import storable
 from authserver.models import Client
 from authserver.protocol import claims, scopes
 
@@ -24,6 +25,8 @@ for _cache in (_clients, _roles):
 
 def client(realm: Realm, client_id: str) -> Client | None:
     """The enabled client ``client_id`` of ``realm``, its scopes already read; None if none."""
+    if not storable(client_id):
+        return None
 
     def load() -> Client | None:
         found = (

@@ -62,6 +62,21 @@ def verify(realm: Realm, token: str, *, typ: str | None = None, check_expiry: bo
     return claims
 
 
+def recorded_claims(realm: Realm, token: str) -> dict:
+    """The claims of a token whose exact text the caller has found among its own records (a
+    refresh token, stored as its SHA-256): ``iss`` and ``exp`` checked as ``verify`` does, the
+    signature not. The record is what makes such a token valid, so a token outlives the key
+    that signed it: an offline token of 30 days survives a rotation, and the retired key's
+    purge, a few hours later. Raises BadToken with the reason otherwise."""
+    claims = unverified_claims(token)
+    if claims is None:
+        raise BadToken("not a compact JWS")
+    _check_times(claims, check_expiry=True)
+    if claims.get("iss") != realm.issuer:
+        raise BadToken("issuer mismatch")
+    return claims
+
+
 def verified_claims(
     token: str, key_for: Callable[[dict], JWK | None], *, typ: str | None = None
 ) -> dict:
@@ -87,7 +102,7 @@ def verified_claims(
         raise BadToken(f"invalid signature {type(exc).__name__}") from None
     try:
         claims = json.loads(payload)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise BadToken(f"unreadable payload: {exc}") from None
     if not isinstance(claims, dict):
         raise BadToken("the payload is not a JSON object")
@@ -107,7 +122,7 @@ def _parse(token: str) -> tuple[dict, bytes, bytes, bytes]:
         header = json.loads(base64url_decode(encoded_header))
         payload = base64url_decode(encoded_payload)
         signature = base64url_decode(encoded_signature)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, RecursionError) as exc:
         raise BadToken(f"unreadable token: {exc}") from None
     if not isinstance(header, dict):
         raise BadToken("the header is not a JSON object")
@@ -130,6 +145,6 @@ def unverified_claims(token: str) -> dict | None:
     """The payload without checking anything, to find which realm/client to check against."""
     try:
         claims = json.loads(_parse(token)[1])
-    except (BadToken, ValueError):
+    except (BadToken, ValueError, RecursionError):
         return None
     return claims if isinstance(claims, dict) else None

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from accounts.models import Realm
+from accounts.storable import storable
 from authserver.models import Client
 from authserver.protocol import id_token_hint
 from authserver.protocol.errors import InvalidRequest
@@ -59,6 +60,8 @@ def parse(realm: Realm, params: dict[str, str]) -> LogoutRequest:
     for name, value in params.items():
         if value and len(value) > MAX_PARAM_LENGTH:
             raise InvalidRequest(f"parameter {name} is too long")
+        if not storable(value):
+            raise InvalidRequest(f"parameter {name} holds a NUL character")
     token = params.get("id_token_hint")
     hint = id_token_hint.claims(realm, token) if token else None
     client_id = params.get("client_id") or None

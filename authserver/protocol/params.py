@@ -33,6 +33,13 @@ def check_no_query(query_lists: dict[str, list[str]]) -> None:
         raise InvalidRequest("parameters belong in the request body, not the URL")
 
 
+def check_grant_type(body: dict[str, list[str]]) -> None:
+    """RFC 6749 §4.1.3, §4.4.2, §6: grant_type is REQUIRED; sent without a value it counts as
+    omitted (§3.1), so it is a malformed request rather than an unsupported grant type."""
+    if not any(body.get("grant_type", [])):
+        raise InvalidRequest("grant_type is required")
+
+
 def check_form(*, content_type: str, body: dict[str, list[str]], query: dict[str, list[str]]):
     """The ordered checks of a form POST to the token, introspection or revocation endpoint."""
     check_no_query(query)

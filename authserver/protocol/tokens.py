@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime
 
 from accounts.models import ClientScope, User, UserSession
-from authserver.protocol import claims, directory, jwt, stateless
+from authserver.protocol import audiences, claims, directory, jwt, stateless
 from authserver.protocol.backend import REALM
 from authserver.protocol.scopes import audiences_of, client_scopes
 
@@ -25,7 +25,7 @@ def subject_of(request) -> User | None:
     return request.user
 
 
-def _audiences(realm, client, scopes: list[str]) -> list[str]:
+def _scope_audiences(realm, client, scopes: list[str]) -> tuple[str, ...]:
     # The client's own scopes are already read (validate_scopes); the realm's are asked for
     # only when a scope is not among them (a scope since removed from the client).
     defaults, optional = client_scopes(client)
@@ -33,7 +33,7 @@ def _audiences(realm, client, scopes: list[str]) -> list[str]:
     granted = [known[name] for name in scopes if name in known]
     if len(granted) < len(scopes) or any(scope.realm_id != realm.pk for scope in granted):
         granted = ClientScope.objects.filter(realm=realm, name__in=scopes)
-    return list(audiences_of(granted)) or [client.client_id]
+    return audiences_of(granted)
 
 
 def identity_claims(user: User, session: UserSession | None, scopes: set[str]) -> dict:
@@ -58,22 +58,31 @@ def access_token(request, refresh_token=False) -> str:
     scopes = list(request.scopes or [])
     # oauthlib has set expires_in (lifetimes.py) before calling us; the record expires with it.
     lifespan = getattr(request, "expires_in", None)
+    identity = (
+        identity_claims(user, session, set(scopes))
+        if user is not None
+        else {"sub": client.client_id}
+    )
+    # A token exchange (RFC 8693) names its one audience; otherwise scopes and roles decide.
+    audience = getattr(request, "token_audiences", None) or audiences.resolve(
+        realm,
+        client.client_id,
+        user,
+        scope_audiences=_scope_audiences(realm, client, scopes),
+        resource_access=identity.get("resource_access", {}),
+    )
     body = {
         "exp": now + (realm.access_token_lifespan if lifespan is None else lifespan),
         "iat": now,
         "jti": jti,
         "iss": realm.issuer,
-        # A token exchange (RFC 8693) names its one audience; otherwise the scopes' mappers do.
-        "aud": getattr(request, "token_audiences", None) or _audiences(realm, client, scopes),
+        "aud": audience,
         "typ": "Bearer",
         "azp": client.client_id,
         "client_id": client.client_id,
         "scope": " ".join(scopes),
     }
-    if user is not None:
-        body |= identity_claims(user, session, set(scopes))
-    else:
-        body["sub"] = client.client_id
+    body |= identity
     actor = getattr(request, "actor", None)
     if actor:
         body["act"] = actor  # RFC 8693 §4.1: who acts for the subject

@@ -22,6 +22,7 @@ from authserver.protocol import (
     authorization,
     client_assertion,
     consent,
+    credentials,
     directory,
     jwt,
     origins,
@@ -32,7 +33,7 @@ from authserver.protocol import (
     tokens,
 )
 from authserver.protocol.backend import REALM, SESSION
-from authserver.protocol.errors import InvalidScope
+from authserver.protocol.errors import InvalidRequest, InvalidScope
 
 log = logging.getLogger(__name__)
 
@@ -101,12 +102,29 @@ class RealmValidator(OAuth2Validator):
             throttling.check(request, authenticated=request.client if authenticated else None)
         return authenticated
 
+    def _extract_basic_auth(self, request):
+        return credentials.basic_credentials(request.headers.get("HTTP_AUTHORIZATION"))
+
     def _authenticate_client(self, request) -> bool:
+        try:
+            credentials.check_one_method(
+                authorization=request.headers.get("HTTP_AUTHORIZATION"),
+                form=dict(request.decoded_body or []),
+            )
+        except InvalidRequest as error:
+            log.info("invalid_request: %s", error.detail)
+            raise oauthlib_errors.InvalidRequestError(
+                description=error.description, request=request
+            ) from None
         if getattr(request, "client_assertion_type", None):
             return client_assertion.authenticate(self, request)
         authenticated = self._authenticate_basic_auth(request) or self._authenticate_request_body(
             request
         )
+        if authenticated and request.client_id not in (None, request.client.client_id):
+            # The Basic credentials are one client's, the form names another.
+            log.info("invalid_client: %s authenticated, the form names another", request.client)
+            return False
         # A public client has no secret to present: it may not authenticate with one.
         return authenticated and not request.client.is_public
 
@@ -347,14 +365,19 @@ class RealmValidator(OAuth2Validator):
 
     # --- refresh tokens -----------------------------------------------------------------------
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
+        if jwt.unverified_claims(refresh_token) is None:
+            log.info("invalid_grant: refresh token rejected: not a compact JWS")
+            return False
+        # DOT finds the token's record by its SHA-256, refuses a used refresh token and, with
+        # REFRESH_TOKEN_REUSE_PROTECTION, revokes its family (RefreshToken.revoke_family, which
+        # ours extends to the family's access tokens).
+        if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
+            return False
         try:
-            claims = jwt.verify(_realm(request), refresh_token)
+            # Valid by its record, not by a key that may have been purged since it signed.
+            claims = jwt.recorded_claims(_realm(request), refresh_token)
         except jwt.BadToken as error:
             log.info("invalid_grant: refresh token rejected: %s", error)
-            return False
-        # DOT refuses a used refresh token and, with REFRESH_TOKEN_REUSE_PROTECTION, revokes its
-        # family (RefreshToken.revoke_family, which ours extends to the family's access tokens).
-        if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
             return False
         record = request.refresh_token_instance
         if record.session_id is not None:

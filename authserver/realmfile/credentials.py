@@ -3,7 +3,8 @@
 A file carries hashes, not secrets, so a realm can move between installations with every
 password and client secret still working. Only hashers this installation verifies are accepted,
 and each only where it belongs: slow password hashes for users, the fast secret hash for clients.
-Each function raises ValueError with a message fit for the JSON path of the value.
+Each function raises ValueError with a message fit for the JSON path of the value. A hash
+that would cost more to verify than accounts.hash_cost allows is refused here, where it comes in.
 """
 
 import base64
@@ -13,6 +14,7 @@ import json
 from django.contrib.auth.hashers import get_hasher, identify_hasher, make_password
 from oauth2_provider.settings import oauth2_settings
 
+from accounts import hash_cost
 from accounts.hashers import KeycloakPBKDF2SHA256PasswordHasher
 from accounts.models import User
 from authserver.hashers import SecretSHA256Hasher
@@ -26,8 +28,16 @@ KEYCLOAK_PBKDF2_SHA256 = "pbkdf2-sha256"
 _PBKDF2_SHA256_BLOCK = 32
 
 
-def _decoded(encoded: str, algorithms: tuple[str, ...]) -> str:
-    """The hasher name of ``encoded`` if it is a well-formed hash of one of ``algorithms``."""
+class CredentialError(ValueError):
+    """A refused credential value, and the field of the credential that holds the fault."""
+
+    def __init__(self, message: str, *, field: str):
+        super().__init__(message)
+        self.field = field
+
+
+def _hasher(encoded: str, algorithms: tuple[str, ...]):
+    """The hasher of ``encoded`` if it is a well-formed hash of one of ``algorithms``."""
     try:
         hasher = identify_hasher(encoded)
     except ValueError:
@@ -39,43 +49,50 @@ def _decoded(encoded: str, algorithms: tuple[str, ...]) -> str:
         hasher.decode(encoded)
     except (ValueError, AssertionError):
         raise ValueError(f"not a well-formed {hasher.algorithm} hash") from None
-    return hasher.algorithm
+    return hasher
 
 
 def user_password_hash(encoded: str) -> str:
-    """``encoded`` itself, once it is known to be a user password hash that fits its column."""
-    _decoded(encoded, USER_PASSWORD_ALGORITHMS)
+    """``encoded`` itself, once it is known to be a user password hash that fits its column and
+    costs no more to verify than accounts.hash_cost allows."""
+    hasher = _hasher(encoded, USER_PASSWORD_ALGORITHMS)
     limit = User._meta.get_field("password").max_length
     if len(encoded) > limit:
         raise ValueError(f"is longer than the {limit} characters a password hash may have")
+    cost_excess = getattr(hasher, "cost_excess", None)
+    excess = "its hasher has no cost bound" if cost_excess is None else cost_excess(encoded)
+    if excess is not None:
+        raise ValueError(excess)
     return encoded
 
 
 def keycloak_password_hash(secret_data: str, credential_data: str) -> str:
-    """A Keycloak ``secretData`` / ``credentialData`` pair as this server's encoded hash."""
-    try:
-        secret = json.loads(secret_data)
-        credential = json.loads(credential_data)
-    except (TypeError, json.JSONDecodeError):
-        raise ValueError("secretData and credentialData must each hold a JSON object") from None
-    if not isinstance(secret, dict) or not isinstance(credential, dict):
-        raise ValueError("secretData and credentialData must each hold a JSON object")
+    """A Keycloak ``secretData`` / ``credentialData`` pair as this server's encoded hash; a
+    CredentialError names the field at fault."""
+    secret = _json_object(secret_data, field="secretData")
+    credential = _json_object(credential_data, field="credentialData")
     algorithm = credential.get("algorithm")
     if algorithm != KEYCLOAK_PBKDF2_SHA256:
-        raise ValueError(
+        raise CredentialError(
             f"Keycloak password algorithm {json.dumps(algorithm)} is not supported "
-            f"(only {KEYCLOAK_PBKDF2_SHA256})"
+            f"(only {KEYCLOAK_PBKDF2_SHA256})",
+            field="credentialData",
         )
     iterations = credential.get("hashIterations")
     if not isinstance(iterations, int) or isinstance(iterations, bool) or iterations < 1:
-        raise ValueError("credentialData.hashIterations must be a positive whole number")
+        raise CredentialError(
+            "hashIterations must be a positive whole number", field="credentialData"
+        )
+    excess = hash_cost.pbkdf2_sha256_excess(iterations, _PBKDF2_SHA256_BLOCK)
+    if excess is not None:
+        raise CredentialError(f"hashIterations {excess}", field="credentialData")
     try:
         salt = base64.b64decode(secret.get("salt", ""), validate=True)
         digest = base64.b64decode(secret.get("value", ""), validate=True)
     except (TypeError, binascii.Error):
-        raise ValueError("secretData.salt and secretData.value must be base64") from None
+        raise CredentialError("salt and value must be base64", field="secretData") from None
     if not salt or not digest:
-        raise ValueError("secretData needs both salt and value")
+        raise CredentialError("needs both salt and value", field="secretData")
     hasher = get_hasher(KeycloakPBKDF2SHA256PasswordHasher.algorithm)
     encoded = "$".join(
         [
@@ -85,12 +102,25 @@ def keycloak_password_hash(secret_data: str, credential_data: str) -> str:
             base64.b64encode(digest[:_PBKDF2_SHA256_BLOCK]).decode(),
         ]
     )
-    return user_password_hash(encoded)
+    try:
+        return user_password_hash(encoded)
+    except ValueError as error:
+        raise CredentialError(str(error), field="secretData") from None
+
+
+def _json_object(text: str, *, field: str) -> dict:
+    try:
+        value = json.loads(text)
+    except (TypeError, json.JSONDecodeError):
+        value = None
+    if not isinstance(value, dict):
+        raise CredentialError("must hold a JSON object", field=field)
+    return value
 
 
 def client_secret_hash(encoded: str) -> str:
     """``encoded`` itself, once it is known to be a hash made by the client-secret hasher."""
-    _decoded(encoded, (CLIENT_SECRET_ALGORITHM,))
+    _hasher(encoded, (CLIENT_SECRET_ALGORITHM,))
     return encoded
 
 

@@ -652,8 +652,8 @@ def _password_credential(credential: _Object) -> PasswordSpec:
     credential_data = credential.text("credentialData", required=True)
     try:
         encoded = credentials.keycloak_password_hash(secret_data, credential_data)
-    except ValueError as error:
-        raise RealmFileError(credential.path, str(error)) from None
+    except credentials.CredentialError as error:
+        raise RealmFileError(credential.at(error.field), str(error)) from None
     return PasswordSpec(encoded=encoded, temporary=temporary)
 
 

@@ -10,10 +10,11 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
 
 from accounts import sessions
+from accounts.no_referrer import no_referrer, no_referrer_form
 from authserver.protocol import authorization, consent
 from authserver.protocol.errors import InvalidRequest, OAuthError
 from authserver.views import responses
@@ -25,6 +26,7 @@ _CONSENT_FIELDS = {"decision", "csrfmiddlewaretoken"}
 
 # Any site may POST an authorization request (OIDC Core §3.1.2.1), so the endpoint cannot
 # demand a CSRF token; the consent decision, which only our page sends, must carry one.
+@no_referrer
 @csrf_exempt
 @never_cache
 def authorize(request):
@@ -35,7 +37,7 @@ def authorize(request):
     return _authorize(request, decision=None)
 
 
-@csrf_protect
+@no_referrer_form
 def _decide(request):
     return _authorize(request, decision=request.POST["decision"] == "allow")
 

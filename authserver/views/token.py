@@ -17,11 +17,11 @@ def token(request):
     if request.method != "POST":
         return responses.method_not_allowed(["POST"])
     try:
+        body = dict(request.POST.lists())
         params.check_form(
-            content_type=request.content_type or "",
-            body=dict(request.POST.lists()),
-            query=dict(request.GET.lists()),
+            content_type=request.content_type or "", body=body, query=dict(request.GET.lists())
         )
+        params.check_grant_type(body)
     except InvalidRequest as error:
         return responses.oauth_error(error)
     except RequestDataTooBig:

@@ -93,7 +93,9 @@ def _parse(token: str) -> _Parts:
         header = _header(encoded_header)
         claims = _json(b64url_decode(encoded_claims).decode("utf-8"))
         signature = b64url_decode(encoded_signature)
-    except ValueError:  # binascii.Error, UnicodeDecodeError and JSONDecodeError are ValueErrors
+    # binascii.Error, UnicodeDecodeError and JSONDecodeError are ValueErrors; RecursionError is
+    # JSON nested deeper than the decoder goes.
+    except (ValueError, RecursionError):
         raise InvalidToken(_INVALID, detail="undecodable header, payload or signature") from None
     if not isinstance(header, dict) or not isinstance(claims, dict):
         raise InvalidToken(_INVALID, detail="header or payload is not a JSON object")

@@ -10,5 +10,7 @@ urlpatterns = [
     path("api/admin/orders", orders.admin_orders, name="admin-orders"),
 ]
 
+handler400 = "resource_server.views.bad_request"
+handler403 = "resource_server.views.forbidden"
 handler404 = "resource_server.views.not_found"
 handler500 = "resource_server.views.server_error"

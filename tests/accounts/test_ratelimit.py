@@ -280,9 +280,15 @@ def test_it_refuses_console_login_posts_past_the_limit_per_address(client, setti
     assert response.status_code == 429
     assert response["Retry-After"] == "1000"
     assert client.get("/admin/login/").status_code == 200
+    User.objects.create_user("admin", PASSWORD, realm=master, is_staff=True, is_superuser=True)
     other = client.post(
         "/admin/login/?next=/admin/",
-        {"username": "root", "password": PASSWORD},
+        {"username": "admin", "password": PASSWORD},
         REMOTE_ADDR="10.1.1.1",
     )
     assert other.status_code == 302
+    # The username's own bucket holds it back from every address (tests/admin).
+    same = client.post(
+        "/admin/login/", {"username": "root", "password": PASSWORD}, REMOTE_ADDR="10.1.1.2"
+    )
+    assert same.status_code == 429

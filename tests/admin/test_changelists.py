@@ -82,3 +82,37 @@ def test_it_searches_by_name(console, url, query, found, hidden):
     _objects_of(make_realm("bravo"), "bravo")
     body = console.get(url, {"q": query}).content.decode()
     assert found in body and hidden not in body
+
+
+ALL_CHANGELISTS = [
+    *CHANGELISTS,
+    "/admin/accounts/realm/",
+    "/admin/accounts/event/",
+    "/admin/authserver/signingkey/",
+    "/admin/authserver/consent/",
+]
+BAD_FILTER_VALUES = [
+    "client=abc",
+    "client=99999999999999999999999",
+    "alg=%00",
+    "alg=%ff%fe",
+    "status=%00",
+    "locked=maybe",
+    "realm__id__exact=abc",
+    "realm__id__exact=%C2%B2",
+    "state=%00",
+    "created__gte=not-a-date",
+    "client__isnull=maybe",
+    "o=999",
+    "p=-1",
+    "q=%00",
+]
+
+
+@pytest.mark.parametrize("url", ALL_CHANGELISTS)
+def test_it_answers_bad_filter_values_without_a_server_error(console, url):
+    _objects_of(make_realm("alpha"), "alpha")
+    console.raise_request_exception = False
+    for query in BAD_FILTER_VALUES:
+        response = console.get(f"{url}?{query}")
+        assert response.status_code in (200, 302, 400), (query, response.status_code)

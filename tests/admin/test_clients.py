@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.hashers import check_password
 from django.utils import timezone
 
+from authserver import client_secrets
 from authserver.models import AccessToken, Client, Grant, RefreshToken
 from tests.admin.helpers import form_data
 from tests.factories import make_client, make_realm, make_scope, make_user
@@ -36,6 +37,8 @@ def test_it_shows_a_new_confidential_clients_secret_once(console):
     assert len(shown) == 1
     secret = shown[0]
     assert len(secret) >= 32
+    # The console takes no secret typed in: the one it makes is as strong as a secret must be.
+    assert client_secrets.weakness(secret) is None
     client = Client.objects.get(realm=realm, client_id="shop")
     assert client.client_secret != secret
     assert client.client_secret.startswith("authserver_sha256$")
@@ -147,6 +150,7 @@ def test_it_regenerates_the_secret_on_request(console):
     data = form_data(console.get(url), regenerate_secret=True)
     response = console.post(url, data, follow=True)
     (secret,) = SECRET_MESSAGE.findall(response.content.decode())
+    assert client_secrets.weakness(secret) is None
     client.refresh_from_db()
     assert client.client_secret != old
     assert check_password(secret, client.client_secret)

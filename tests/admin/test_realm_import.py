@@ -1,12 +1,21 @@
 """Import: upload, preview of what changes, confirm; export: a download of the realm file."""
 
+import base64
 import json
+from datetime import timedelta
 
 import pytest
+import redis
+import time_machine
+from django.apps import apps
+from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from accounts.models import Event, Realm, User
 from authserver.models import Client
+from tests import hashers
 from tests.factories import make_client, make_realm, make_role, make_user
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +117,137 @@ def test_it_keeps_a_realms_administrators_across_a_replacement(console, root):
     assert list(admin.administered_realms.values_list("name", flat=True)) == ["shop"]
 
 
+PLAIN_PASSWORD = "Alice-Plain-Password-71"
+PLAIN_SECRET = "plain-client-secret-" + "Zq8" * 12
+WITH_CREDENTIALS = {
+    "realm": "shop",
+    "clients": [
+        {
+            "clientId": "preview-probe",
+            "secret": PLAIN_SECRET,
+            "standardFlowEnabled": False,
+            "serviceAccountsEnabled": True,
+        }
+    ],
+    "users": [
+        {
+            "username": "alice",
+            "credentials": [{"type": "password", "value": PLAIN_PASSWORD}],
+        }
+    ],
+}
+
+
+def _stored_anywhere() -> str:
+    """Every session (decoded), every value of the cache (Redis) and every row of every model,
+    as one text."""
+    parts = [json.dumps(session.get_decoded()) for session in Session.objects.all()]
+    if settings.REDIS_URL:
+        store = redis.Redis.from_url(settings.REDIS_URL)
+        for key in store.scan_iter():
+            kind = store.type(key)
+            if kind == b"string":
+                parts.append(repr(store.get(key)))
+            elif kind == b"hash":
+                parts.append(repr(store.hgetall(key)))
+            else:
+                parts.append(repr(store.dump(key)))
+    for model in apps.get_models(include_auto_created=True):
+        parts.append(repr(list(model._default_manager.values_list())))
+    return "\n".join(parts)
+
+
+def _token_with(secret: str, client):
+    basic = base64.b64encode(f"preview-probe:{secret}".encode()).decode()
+    return client.post(
+        "/realms/shop/protocol/openid-connect/token",
+        "grant_type=client_credentials",
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=f"Basic {basic}",
+    )
+
+
+def test_it_keeps_no_plaintext_credential_between_the_preview_and_the_confirmation(console):
+    preview = console.post("/admin/accounts/realm/import/", {"file": _file(WITH_CREDENTIALS)})
+    assert preview.status_code == 200
+    stored = _stored_anywhere()
+    assert PLAIN_PASSWORD not in stored
+    assert PLAIN_SECRET not in stored
+
+    done = console.post("/admin/accounts/realm/import/", {"confirm": preview.context["token"]})
+    assert done.status_code == 302
+    stored = _stored_anywhere()
+    assert PLAIN_PASSWORD not in stored and PLAIN_SECRET not in stored
+    # What was hashed for the preview is what the realm now checks.
+    answer = _token_with(PLAIN_SECRET, console)
+    assert answer.status_code == 200, answer.content
+    login = console.post("/realms/shop/login", {"username": "alice", "password": PLAIN_PASSWORD})
+    assert login.status_code == 302
+
+
+def test_it_warns_about_weak_client_secrets_and_imports_them_all_the_same(console):
+    document = {
+        **WITH_CREDENTIALS,
+        "clients": [{**WITH_CREDENTIALS["clients"][0], "secret": "kiwi"}],
+    }
+    preview = console.post("/admin/accounts/realm/import/", {"file": _file(document)})
+    assert preview.context["weak_secrets"] == (
+        "clients[0].secret is too weak: 4 characters of this kind carry about 18 bits, and a "
+        "client secret needs 128 (for example 32 random letters and digits); leave it out to "
+        "have one generated",
+    )
+    assert "Weak client secrets" in preview.content.decode()
+    done = console.post("/admin/accounts/realm/import/", {"confirm": preview.context["token"]})
+    assert done.status_code == 302
+    assert _token_with("kiwi", console).status_code == 200
+
+
+def test_it_imports_a_confirmed_preview_once(console):
+    preview = console.post("/admin/accounts/realm/import/", {"file": _file(DOCUMENT)})
+    token = preview.context["token"]
+    assert console.post("/admin/accounts/realm/import/", {"confirm": token}).status_code == 302
+    Realm.objects.get(name="shop").delete()
+
+    again = console.post("/admin/accounts/realm/import/", {"confirm": token}, follow=True)
+    assert "expired" in again.content.decode()
+    assert not Realm.objects.filter(name="shop").exists()
+
+
+def test_it_drops_the_preview_on_cancel(console):
+    preview = console.post("/admin/accounts/realm/import/", {"file": _file(WITH_CREDENTIALS)})
+    token = preview.context["token"]
+    assert 'name="cancel"' in preview.content.decode()
+    cancelled = console.post(
+        "/admin/accounts/realm/import/", {"confirm": token, "cancel": "Cancel"}, follow=True
+    )
+    assert "Nothing was imported" in cancelled.content.decode()
+    assert "preview-probe" not in _stored_anywhere()
+
+    late = console.post("/admin/accounts/realm/import/", {"confirm": token}, follow=True)
+    assert "expired" in late.content.decode()
+    assert not Realm.objects.filter(name="shop").exists()
+
+
+def test_it_drops_a_preview_left_unconfirmed_for_ten_minutes(console):
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        preview = console.post("/admin/accounts/realm/import/", {"file": _file(WITH_CREDENTIALS)})
+        token = preview.context["token"]
+        traveller.shift(timedelta(minutes=10, seconds=1))
+        late = console.post("/admin/accounts/realm/import/", {"confirm": token}, follow=True)
+    assert "expired" in late.content.decode()
+    assert not Realm.objects.filter(name="shop").exists()
+    assert "preview-probe" not in _stored_anywhere()
+
+
+def test_it_confirms_only_the_operators_own_preview(console, client):
+    preview = console.post("/admin/accounts/realm/import/", {"file": _file(DOCUMENT)})
+    other = User.objects.create_superuser("other", "Other-Password-1")
+    client.force_login(other)
+    stolen = client.post("/admin/accounts/realm/import/", {"confirm": preview.context["token"]})
+    assert stolen.status_code == 302
+    assert not Realm.objects.filter(name="shop").exists()
+
+
 def test_it_exports_a_realm_without_secrets(console):
     realm = make_realm("shop")
     make_client(realm, "web", secret="plain-secret-" + "y" * 30)
@@ -118,3 +258,14 @@ def test_it_exports_a_realm_without_secrets(console):
     assert document["realm"] == "shop"
     assert "plain-secret" not in response.content.decode()
     assert Client.objects.filter(realm=realm, client_id="web").exists()
+
+
+def test_it_refuses_a_file_with_a_password_hash_that_costs_too_much_to_verify(console):
+    document = json.loads(json.dumps(DOCUMENT))
+    document["users"][1]["credentials"] = [hashers.COSTLY_KEYCLOAK_CREDENTIAL]
+    response = console.post("/admin/accounts/realm/import/", {"file": _file(document)})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "users[1].credentials[0].credentialData: hashIterations costs more to verify" in page
+    assert "100000000 iterations" in page
+    assert not Realm.objects.filter(name="shop").exists()

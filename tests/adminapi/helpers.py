@@ -12,12 +12,16 @@ from tests.protocol.issued import issue_grant
 JSON = "application/json"
 
 
-def token_for(user) -> str:
-    """An access token of ``user``, through a client of the user's realm."""
-    client = Client.objects.filter(realm=user.realm, client_id="console-cli").first()
+ADMIN_CLIENT = "admin-cli"
+
+
+def token_for(user, client_id=ADMIN_CLIENT, scopes=("openid",)) -> str:
+    """An access token of ``user``, issued to ``client_id`` of the user's realm (by default
+    ``admin-cli``, a client every realm lets call the admin API)."""
+    client = Client.objects.filter(realm=user.realm, client_id=client_id).first()
     if client is None:
-        client = make_client(user.realm, "console-cli")
-    access, _refresh = issue_grant(client, user)
+        client = make_client(user.realm, client_id)
+    access, _refresh = issue_grant(client, user, scopes=scopes)
     return access
 
 

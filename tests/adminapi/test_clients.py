@@ -3,6 +3,7 @@
 import pytest
 
 from accounts.models import Event, User
+from authserver import client_secrets
 from authserver.adminapi import realm_management as rm
 from authserver.models import Client
 from tests.adminapi.helpers import admin_token, call, url
@@ -58,6 +59,57 @@ def test_it_makes_a_service_account_whose_secret_works(client, realm, manager):
     secret = call(client, "POST", url(realm, "clients"), manager, body).json()["secret"]
     assert token_response(client, realm, "machine", secret).status_code == 200
     assert User.objects.filter(realm=realm, username="service-account-machine").exists()
+
+
+@pytest.mark.parametrize(
+    "weak",
+    [
+        "secret",
+        "demo-web-secret",
+        "Password-Password-Password-123456",
+        "abcdefghijklmnopqrstuvwxyz0123456789",
+        "s3cret-" + "x" * 40,
+    ],
+)
+def test_it_refuses_a_weak_client_secret(client, realm, manager, weak):
+    created = call(client, "POST", url(realm, "clients"), manager, {**WEB, "secret": weak})
+    assert created.status_code == 400
+    assert created["Content-Type"] == "application/json"
+    error = created.json()
+    assert error["error"] == "invalid_request"
+    assert error["error_description"].startswith("secret: is too weak")
+    assert list(error["fields"]) == ["secret"]
+    assert not Client.objects.filter(realm=realm, client_id="web").exists()
+
+    call(client, "POST", url(realm, "clients"), manager, WEB)
+    hashed = Client.objects.get(realm=realm, client_id="web").client_secret
+    updated = call(client, "PUT", url(realm, "clients", "web"), manager, {"secret": weak})
+    assert updated.status_code == 400
+    assert updated.json()["fields"] == error["fields"]
+    assert Client.objects.get(realm=realm, client_id="web").client_secret == hashed
+
+
+@pytest.mark.parametrize(
+    "strong",
+    [
+        "tZ3-pQ9vLk2_Wm7xRb4YcN8sJd6HfA1e",
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    ],
+)
+def test_it_takes_a_random_client_secret_of_128_bits(client, realm, manager, strong):
+    body = {"clientId": "machine", "standardFlowEnabled": False, "serviceAccountsEnabled": True}
+    created = call(client, "POST", url(realm, "clients"), manager, {**body, "secret": strong})
+    assert created.status_code == 201, created.content
+    assert token_response(client, realm, "machine", strong).status_code == 200
+
+
+def test_its_generated_secrets_are_strong(client, realm, manager):
+    body = {"clientId": "machine", "standardFlowEnabled": False, "serviceAccountsEnabled": True}
+    generated = call(client, "POST", url(realm, "clients"), manager, body).json()["secret"]
+    regenerated = call(client, "POST", url(realm, "clients", "machine", "client-secret"), manager)
+    for secret in (generated, regenerated.json()["value"]):
+        assert client_secrets.weakness(secret) is None
+        assert client_secrets.bits(secret) >= 128
 
 
 def test_it_regenerates_the_secret(client, realm, manager):

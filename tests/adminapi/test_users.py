@@ -6,6 +6,7 @@ from django.contrib.auth.hashers import check_password
 
 from accounts.models import Event, User
 from authserver.adminapi import realm_management as rm
+from tests import hashers
 from tests.adminapi.helpers import admin_roles, admin_token, call, superuser_token, url
 from tests.factories import make_group, make_realm, make_role, make_user
 from tests.protocol.helpers import login
@@ -129,9 +130,10 @@ def test_it_lists_users_in_a_number_of_queries_that_does_not_grow_with_them(
     for n in range(12):
         make_user(realm, f"member{n}").realm_groups.add(group)
 
-    # The caller's token and realm, the page of users with their service-account client, their
-    # roles and groups (prefetched), the realm's group paths; it was three more per user.
-    with django_assert_max_num_queries(12):
+    # The caller's token and realm, the clients the realm lets call the admin API, the page of
+    # users with their service-account client, their roles and groups (prefetched), the realm's
+    # group paths; it was three more per user.
+    with django_assert_max_num_queries(13):
         listed = call(client, "GET", url(realm, "users"), manager).json()
     assert len([user for user in listed if user["groups"] == ["/staff"]]) == 12
 
@@ -192,3 +194,44 @@ def test_it_answers_404_for_a_user_of_another_realm(client, realm, other_realm, 
         path = url(realm, "users", str(charlie.subject))
         assert call(client, method, path, manager, {}).status_code == 404
     assert call(client, "GET", url(realm, "users", "not-a-uuid"), manager).status_code == 404
+
+
+def test_it_refuses_a_password_hash_that_costs_too_much_to_verify(client, realm, manager):
+    costly = hashers.BEYOND_THE_BOUND["pbkdf2-iterations"]
+    body = {"username": "bob", "credentials": [{"type": "password", "hashedValue": costly}]}
+    response = call(client, "POST", url(realm, "users"), manager, body)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    fields = response.json()["fields"]
+    assert list(fields) == ["credentials[0].hashedValue"]
+    assert fields["credentials[0].hashedValue"].startswith(
+        "costs more to verify than this server allows (1300001 iterations"
+    )
+    assert not User.objects.filter(username="bob").exists()
+
+
+def test_it_refuses_keycloak_hash_iterations_beyond_the_bound_on_update_and_reset(
+    client, realm, manager
+):
+    user = make_user(realm, "bob")
+    before = User.objects.get(pk=user.pk).password
+    update = call(
+        client,
+        "PUT",
+        url(realm, "users", str(user.subject)),
+        manager,
+        {"credentials": [hashers.COSTLY_KEYCLOAK_CREDENTIAL]},
+    )
+    assert update.status_code == 400
+    assert list(update.json()["fields"]) == ["credentials[0].credentialData"]
+    assert "100000000 iterations" in update.json()["fields"]["credentials[0].credentialData"]
+    reset = call(
+        client,
+        "PUT",
+        url(realm, "users", str(user.subject), "reset-password"),
+        manager,
+        hashers.COSTLY_KEYCLOAK_CREDENTIAL,
+    )
+    assert reset.status_code == 400
+    assert list(reset.json()["fields"]) == ["credentialData"]
+    assert User.objects.get(pk=user.pk).password == before

@@ -1,3 +1,5 @@
+import time
+
 import pytest
 from django.test import override_settings
 
@@ -22,3 +24,27 @@ def test_it_reports_a_down_redis(client):
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "down": {"redis": "down"}}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_reports_a_hung_database_within_two_seconds(client, hung_database):
+    started = time.monotonic()
+    response = client.get("/readyz")
+    elapsed = time.monotonic() - started
+
+    assert response.status_code == 503
+    assert response.json()["down"]["database"] == "down"
+    assert elapsed < 3, elapsed
+
+    # A second check while the first probe still waits on the database: as quick, as down.
+    started = time.monotonic()
+    assert client.get("/readyz").status_code == 503
+    assert time.monotonic() - started < 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_reports_a_database_that_refuses_connections(client, unreachable_database):
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["down"]["database"] == "down"

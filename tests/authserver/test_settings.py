@@ -1,5 +1,6 @@
 """Configuration comes from the environment and fails loudly on bad values."""
 
+import json
 import os
 import subprocess
 import sys
@@ -98,3 +99,63 @@ def test_it_refuses_a_malformed_boolean(monkeypatch):
     monkeypatch.setenv("EXAMPLE_FLAG", "maybe")
     with pytest.raises(env.ConfigurationError, match="EXAMPLE_FLAG"):
         env.boolean("EXAMPLE_FLAG")
+
+
+def _database_options(tmp_path, **environment):
+    code = (
+        "import django, json; from django.conf import settings; django.setup(); "
+        "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))"
+    )
+    base = {"PATH": os.environ["PATH"], "AUTHSERVER_VAR_DIR": str(tmp_path)}
+    base["DJANGO_SETTINGS_MODULE"] = "authserver.settings"
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**base, **environment},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_it_bounds_connecting_locking_and_statements_on_postgres(tmp_path):
+    result = _database_options(tmp_path, DATABASE_URL="postgres://u@127.0.0.1:5432/db")
+    assert result.returncode == 0, result.stderr
+    options = json.loads(result.stdout)
+    assert options["connect_timeout"] == 3
+    assert options["options"] == "-c statement_timeout=5s -c lock_timeout=3s"
+
+
+def test_it_reads_the_database_bounds_from_the_environment(tmp_path):
+    result = _database_options(
+        tmp_path,
+        DATABASE_URL="postgres://u@127.0.0.1:5432/db?options=-c%20search_path%3Dauth",
+        AUTHSERVER_DB_CONNECT_TIMEOUT="5",
+        AUTHSERVER_DB_STATEMENT_TIMEOUT="0",
+        AUTHSERVER_DB_LOCK_TIMEOUT="10",
+    )
+    assert result.returncode == 0, result.stderr
+    options = json.loads(result.stdout)
+    assert options["connect_timeout"] == 5
+    # The URL's own options come last, and so win where they set the same parameter.
+    assert options["options"] == "-c statement_timeout=0s -c lock_timeout=10s -c search_path=auth"
+
+
+def test_it_refuses_a_negative_database_bound(tmp_path):
+    result = _database_options(
+        tmp_path,
+        DATABASE_URL="postgres://u@127.0.0.1:5432/db",
+        AUTHSERVER_DB_LOCK_TIMEOUT="-1",
+    )
+    assert result.returncode != 0
+    assert "AUTHSERVER_DB_LOCK_TIMEOUT" in result.stderr
+
+
+def test_it_takes_console_session_limits_of_a_minute_or_more(tmp_path):
+    accepted = settings_in_subprocess(
+        tmp_path, AUTHSERVER_CONSOLE_SESSION_IDLE="600", AUTHSERVER_CONSOLE_SESSION_MAX="3600"
+    )
+    assert accepted.returncode == 0, accepted.stderr
+    refused = settings_in_subprocess(tmp_path, AUTHSERVER_CONSOLE_SESSION_IDLE="5")
+    assert refused.returncode != 0
+    assert "AUTHSERVER_CONSOLE_SESSION_IDLE" in refused.stderr

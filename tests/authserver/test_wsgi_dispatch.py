@@ -232,7 +232,6 @@ def test_it_answers_every_protocol_endpoint_as_the_whole_middleware_stack_does(c
 @override_settings(
     SECURE_HSTS_SECONDS=31536000,
     SECURE_HSTS_INCLUDE_SUBDOMAINS=True,
-    CONTENT_SECURITY_POLICY_ENABLED=True,
 )
 def test_it_keeps_every_security_header_over_https(client):
     app = fresh_application()
@@ -283,10 +282,12 @@ def test_it_answers_not_modified_to_a_matching_etag():
 def test_it_skips_only_the_middleware_browser_pages_need():
     assert protocol_middleware() == [
         "django.middleware.security.SecurityMiddleware",
+        "authserver.middleware.RefuseNulMiddleware",
         "django.middleware.common.CommonMiddleware",
         "accounts.realms.RealmMiddleware",
         "django.middleware.clickjacking.XFrameOptionsMiddleware",
         "authserver.middleware.ContentSecurityPolicyMiddleware",
+        "authserver.middleware.RefuseTraceMiddleware",
     ]
 
 
@@ -374,3 +375,21 @@ def test_it_answers_a_post_to_a_document_with_405_rather_than_a_csrf_failure():
     lean = call(application, **request)
     assert lean.status == 405
     assert lean.header("Allow") == "GET, HEAD"
+
+
+def test_it_answers_trace_with_405_on_both_stacks():
+    realm = set_up()
+    for path in (
+        endpoint(realm, "token"),
+        endpoint(realm, "certs"),
+        f"/realms/{realm.name}/login",
+        "/admin/login/",
+        "/healthz",
+    ):
+        for app in (application, application.browser):
+            answer = call(app, path, method="TRACE", headers={"Cookie": "secret=1"})
+            assert answer.status == 405, path
+            assert b"secret" not in answer.body
+            assert "TRACE" not in answer.header("Allow")
+            assert "frame-ancestors 'none'" in answer.header("Content-Security-Policy")
+            assert answer.header("X-Content-Type-Options") == "nosniff"

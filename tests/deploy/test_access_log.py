@@ -86,7 +86,69 @@ def test_it_logs_each_request_to_stdout(tmp_path):
     lines = _access_lines(stdout)
     assert len(lines) == 2
     _assert_logged(lines, "GET /healthz HTTP/1.1", 200, alive[1])
-    _assert_logged(lines, "GET /no-such-page?client_id=app&state=xyz HTTP/1.1", 404, missing[1])
+    _assert_logged(lines, "GET /no-such-page?client_id=app&state=*** HTTP/1.1", 404, missing[1])
+
+
+# What a browser's requests carry in their query: a code on its way to a client, hints naming
+# the user and holding their ID token, and the login page's whole authorization request.
+SECRETS = {
+    "code": "c0de-5ecret",
+    "id_token_hint": "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl",
+    "login_hint": "alice%40example.com",
+    "state": "st4te-value",
+    "nonce": "n0nce-value",
+    "token": "t0ken-value",
+    "client_secret": "s3cret-value",
+}
+
+
+def test_it_hides_the_values_of_sensitive_query_parameters(tmp_path):
+    query = "&".join(f"{name}={value}" for name, value in SECRETS.items())
+    authorize = (
+        "/realms/demo/protocol/openid-connect/auth?client_id=app&response_type=code&scope=openid"
+        f"&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&{query}"
+    )
+    login = "/realms/demo/login?next=%2Frealms%2Fdemo%2Fauth%3Flogin_hint%3Dalice%2540example.com"
+    with _gunicorn(tmp_path) as (port, _, stdout):
+        _get(port, authorize)
+        _get(port, login)
+        _get(port, "/callback?code=&%63ode=escaped-c0de&flag")
+    logged = stdout.read_text()
+    requests = [line["request"] for line in _access_lines(stdout)]
+    assert requests == [
+        "GET /realms/demo/protocol/openid-connect/auth?client_id=app&response_type=code"
+        "&scope=openid&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&"
+        + "&".join(f"{name}=***" for name in SECRETS)
+        + " HTTP/1.1",
+        "GET /realms/demo/login?next=*** HTTP/1.1",
+        "GET /callback?code=&%63ode=***&flag HTTP/1.1",
+    ]
+    for value in [*SECRETS.values(), "alice", "escaped-c0de"]:
+        assert value not in logged
+
+
+def test_it_logs_no_query_for_the_sample_services(tmp_path):
+    port = gunicorn.free_port()
+    env = {
+        **{
+            key: value
+            for key, value in os.environ.items()
+            if key not in {"REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+        },
+        "RS_BIND": f"127.0.0.1:{port}",
+        "RS_VAR_DIR": str(tmp_path / "var"),
+        "AUTHSERVER_WORKERS": "1",
+        "RS_ISSUER": "http://127.0.0.1:9/realms/demo",
+    }
+    stdout = tmp_path / "stdout"
+    with (
+        stdout.open("wb") as out,
+        gunicorn.running("resource_server.payments.wsgi", port=port, env=env, stdout=out),
+    ):
+        status, _ = _get(port, "/api/payments?access_token=t0ken-value")
+    logged = stdout.read_text()
+    assert f'"GET /api/payments HTTP/1.1" {status} ' in logged
+    assert "t0ken-value" not in logged
 
 
 def test_it_logs_to_the_file_named_by_authserver_access_log(tmp_path):
@@ -230,3 +292,15 @@ def test_it_hands_other_handlers_a_log_record(access_logger, tmp_path):
         logging.getLogger("gunicorn.access").removeHandler(collect)
     assert len(records) == 1
     assert records[0] == (tmp_path / "access.log").read_text().rstrip("\n")
+
+
+def test_it_hides_query_values_in_the_error_log_too(access_logger, tmp_path):
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        access_logger.exception(
+            "Error handling request %s %s", "GET", "/realms/demo/auth?client_id=app&code=c0de"
+        )
+    logged = (tmp_path / "error.log").read_text()
+    assert "Error handling request GET /realms/demo/auth?client_id=app&code=***" in logged
+    assert "c0de" not in logged

@@ -257,10 +257,7 @@ def test_it_shows_a_realm_administrator_nothing_of_another_realm(browser, issuer
     page.close()
 
 
-def test_it_runs_the_console_under_the_strict_content_security_policy(
-    browser, issuer_server, settings
-):
-    settings.CONTENT_SECURITY_POLICY_ENABLED = True
+def test_it_runs_the_console_under_the_strict_content_security_policy(browser, issuer_server):
     server = issuer_server
     realm = make_realm("alpha")
     user = make_user(realm, "alice")

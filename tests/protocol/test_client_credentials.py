@@ -1,7 +1,9 @@
 import pytest
 from jwcrypto import jws
 
-from tests.factories import make_realm, make_role
+from authserver.models import Client
+from tests import hashers
+from tests.factories import PASSWORD, make_realm, make_role
 from tests.protocol.helpers import (
     SECRET,
     basic,
@@ -113,3 +115,20 @@ def test_it_signs_with_es256_for_an_es256_realm(client):
     envelope.deserialize(token)
     assert envelope.jose_header["alg"] == "ES256"
     assert verify(client, realm, token)["iss"] == realm.issuer
+
+
+def test_it_refuses_a_stored_secret_hash_beyond_the_cost_bound_without_computing_it(
+    client, settings
+):
+    settings.PASSWORD_HASHERS = hashers.COUNTING
+    realm = make_realm()
+    machine = make_machine_client(realm)
+    # A row from before the bound: the hash of PASSWORD at 1,300,001 PBKDF2 iterations.
+    Client.objects.filter(pk=machine.pk).update(
+        client_secret=hashers.BEYOND_THE_BOUND["pbkdf2-iterations"]
+    )
+    hashers.WORK.clear()
+    response = request_token(client, realm, secret=PASSWORD)
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"
+    assert "pbkdf2_sha256" not in hashers.hashed()

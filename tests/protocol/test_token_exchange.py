@@ -38,19 +38,36 @@ pytestmark = pytest.mark.django_db
 GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"
 ACCESS = "urn:ietf:params:oauth:token-type:access_token"
 REFRESH = "urn:ietf:params:oauth:token-type:refresh_token"
+JWT = "urn:ietf:params:oauth:token-type:jwt"
+# Placing an order lets the order service take its payment; reading one lets it read payments.
+SCOPE_PAIRS = "payments:write=orders:write payments:read=orders:read"
+
+
+def exchanging(audiences="payments", subject_audiences="orders", scopes=SCOPE_PAIRS) -> dict:
+    """The token-exchange attributes of a client: the audiences it may exchange for, those of
+    the subject tokens it may exchange, and which subject scope allows which new scope."""
+    return {
+        "token.exchange.audiences": audiences,
+        "token.exchange.subject.audiences": subject_audiences,
+        "token.exchange.scopes": scopes,
+    }
 
 
 def setup(realm, *, audiences="payments"):
-    """alice's grant at the web app ``app``, and ``orders-service`` allowed to exchange it for
-    ``audiences``; returns (alice, her access token, her refresh token, orders-service)."""
+    """alice's grant at the web app ``app`` (``orders:read orders:write``, audience ``orders``),
+    and ``orders-service`` allowed to exchange it for ``audiences``; returns (alice, her access
+    token, her refresh token, orders-service)."""
     alice = make_user(realm, "alice")
     alice.roles.add(make_role(realm, "customer"))
     app = make_client(realm, "app", secret=SECRET)
-    app.default_client_scopes.add(scope_with_audience(realm, "orders:read", "orders"))
-    access, refresh = issue_grant(app, alice, scopes=("orders:read",), session=make_session(alice))
-    orders = make_machine_client(
-        realm, "orders-service", attributes={"token.exchange.audiences": audiences}
+    app.default_client_scopes.add(
+        scope_with_audience(realm, "orders:read", "orders"),
+        scope_with_audience(realm, "orders:write", "orders"),
     )
+    access, refresh = issue_grant(
+        app, alice, scopes=("orders:read", "orders:write"), session=make_session(alice)
+    )
+    orders = make_machine_client(realm, "orders-service", attributes=exchanging(audiences))
     orders.default_client_scopes.add(scope_with_audience(realm, "payments:write", "payments"))
     return alice, access, refresh, orders
 
@@ -152,9 +169,7 @@ def test_it_stores_the_token_for_introspection(client):
 def test_it_names_the_client_as_actor_when_it_has_no_service_account(client):
     realm = make_realm()
     _, access, _, _ = setup(realm)
-    gateway = make_client(
-        realm, "gateway", secret=SECRET, attributes={"token.exchange.audiences": "payments"}
-    )
+    gateway = make_client(realm, "gateway", secret=SECRET, attributes=exchanging())
     grant_scopes(gateway, "payments:write")
 
     token = exchanged(client, realm, access, client_id="gateway")["access_token"]
@@ -184,6 +199,8 @@ def test_it_accepts_a_resource_indicator_as_the_audience(client):
     realm = make_realm()
     target = "https://payments.example/api"
     _, access, _, orders = setup(realm, audiences=f"payments {target}")
+    orders.attributes["token.exchange.scopes"] = "payments:api=orders:write"
+    orders.save()
     orders.optional_client_scopes.add(scope_with_audience(realm, "payments:api", target))
 
     body = exchanged(client, realm, access, audience=None, resource=target)
@@ -197,7 +214,7 @@ def test_it_authenticates_the_client_with_private_key_jwt(client):
     _, access, _, _ = setup(realm)
     key = client_with_key(realm, "signer")
     signer = Client.objects.get(realm=realm, client_id="signer")
-    signer.attributes["token.exchange.audiences"] = "payments"
+    signer.attributes |= exchanging()
     signer.save()
     grant_scopes(signer, "payments:write")
 
@@ -210,7 +227,9 @@ def test_it_nests_the_actor_when_an_exchanged_token_is_exchanged_again(client):
     realm = make_realm()
     alice, access, _, orders = setup(realm)
     payments = make_machine_client(
-        realm, "payments-service", attributes={"token.exchange.audiences": "ledger"}
+        realm,
+        "payments-service",
+        attributes=exchanging("ledger", "payments", "ledger:write=payments:write"),
     )
     payments.default_client_scopes.add(scope_with_audience(realm, "ledger:write", "ledger"))
     first = exchanged(client, realm, access)["access_token"]
@@ -246,12 +265,11 @@ def test_it_never_outlives_the_subject_token(client):
 def test_it_exchanges_a_token_from_the_code_flow(client):
     realm = make_realm()
     alice = make_user(realm, "alice")
-    make_web_client(realm, scopes=["openid"])
-    orders = make_machine_client(
-        realm, "orders-service", attributes={"token.exchange.audiences": "payments"}
-    )
+    web = make_web_client(realm, scopes=["openid"])
+    web.optional_client_scopes.add(scope_with_audience(realm, "orders:write", "orders"))
+    orders = make_machine_client(realm, "orders-service", attributes=exchanging())
     orders.default_client_scopes.add(scope_with_audience(realm, "payments:write", "payments"))
-    login = tokens_for(client, realm, alice, scope="openid")
+    login = tokens_for(client, realm, alice, scope="openid orders:write")
 
     claims = verify(client, realm, exchanged(client, realm, login["access_token"])["access_token"])
 
@@ -289,7 +307,7 @@ def test_it_refuses_a_public_client(client):
         realm,
         "spa",
         client_type=Client.CLIENT_PUBLIC,
-        attributes={"token.exchange.audiences": "payments"},
+        attributes=exchanging(),
     )
     response = exchange(client, realm, access, secret=None, client_id="spa")
     refused(response, "invalid_client", status=401)
@@ -375,16 +393,116 @@ def test_it_refuses_what_is_not_an_access_token(client, kind):
     refused(exchange(client, realm, token), "invalid_request")
 
 
-def test_it_accepts_a_service_accounts_token_as_subject(client):
+def test_it_refuses_another_clients_client_credentials_token(client):
+    """A machine's own token, even one for the order service's audience, speaks for no user."""
     realm = make_realm()
     setup(realm)
-    make_machine_client(realm, "machine")
+    machine = make_machine_client(realm, "machine")
+    grant_scopes(machine, "orders:write")
     token = service_token(client, realm)
+    assert verify(client, realm, token)["aud"] == ["orders"]
 
-    claims = verify(client, realm, exchanged(client, realm, token)["access_token"])
+    body = refused(exchange(client, realm, token), "invalid_request")
 
-    assert claims["preferred_username"] == "service-account-machine"
-    assert "sid" not in claims
+    assert body["error_description"] == "the subject token is another client's own token"
+
+
+# --- the subject token must be meant for the client (RFC 8693 §2.1, Keycloak's rule) ---------
+def test_it_refuses_a_subject_token_meant_for_another_client(client):
+    realm = make_realm()
+    _, _, _, _ = setup(realm)
+    bob = make_user(realm, "bob")
+    spa = make_client(realm, "spa", secret=SECRET)
+    token, _ = issue_grant(spa, bob, session=make_session(bob))
+    assert verify(client, realm, token)["aud"] == ["spa"]
+
+    body = refused(exchange(client, realm, token), "invalid_request")
+
+    assert body["error_description"] == "the subject token is not meant for this client"
+    assert not AccessToken.objects.filter(application__client_id="orders-service").exists()
+
+
+def test_it_accepts_a_subject_token_naming_the_client_by_its_id(client):
+    """Without an audience tied to it, the client must be named in the token's ``aud``."""
+    realm = make_realm()
+    alice, for_orders, _, orders = setup(realm)
+    orders.attributes.pop("token.exchange.subject.audiences")
+    orders.save()
+    app = Client.objects.get(realm=realm, client_id="app")
+    app.default_client_scopes.add(scope_with_audience(realm, "checkout", "orders-service"))
+    for_service, _ = issue_grant(app, alice, scopes=("checkout", "orders:write"))
+    assert verify(client, realm, for_service)["aud"] == ["orders", "orders-service"]
+
+    refused(exchange(client, realm, for_orders), "invalid_request")
+    claims = verify(client, realm, exchanged(client, realm, for_service)["access_token"])
+
+    assert claims["sub"] == str(alice.subject)
+    assert claims["aud"] == ["payments"]
+
+
+# --- the new token's scopes are bounded by the subject token's --------------------------------
+def test_it_refuses_a_scope_the_subject_token_does_not_allow(client):
+    """A token to read orders does not become one to take payments."""
+    realm = make_realm()
+    alice, _, _, _ = setup(realm)
+    reader, _ = issue_grant(
+        Client.objects.get(realm=realm, client_id="app"), alice, scopes=("orders:read",)
+    )
+
+    body = refused(exchange(client, realm, reader, scope="payments:write"), "invalid_scope")
+
+    assert body["error_description"] == "the subject token does not allow: payments:write"
+
+
+def test_it_grants_only_the_scopes_the_subject_token_allows(client):
+    realm = make_realm()
+    alice, _, _, orders = setup(realm)
+    orders.optional_client_scopes.add(scope_with_audience(realm, "payments:read", "payments"))
+    app = Client.objects.get(realm=realm, client_id="app")
+    reader, _ = issue_grant(app, alice, scopes=("orders:read",))
+
+    body = exchanged(client, realm, reader)
+
+    assert body["scope"] == "payments:read"
+    assert verify(client, realm, body["access_token"])["scope"] == "payments:read"
+
+
+def test_it_refuses_when_the_subject_token_allows_no_scope_for_the_audience(client):
+    realm = make_realm()
+    alice, _, _, _ = setup(realm)
+    app = Client.objects.get(realm=realm, client_id="app")
+    reader, _ = issue_grant(app, alice, scopes=("orders:read",))
+
+    body = refused(exchange(client, realm, reader), "invalid_scope")
+
+    assert body["error_description"] == "the subject token allows no scope for this audience"
+
+
+def test_it_keeps_the_subject_tokens_own_scopes_without_pairs(client):
+    """Without ``token.exchange.scopes`` a new scope must be in the subject token itself."""
+    realm = make_realm()
+    _, access, _, orders = setup(realm)
+    orders.attributes.pop("token.exchange.scopes")
+    orders.save()
+    refused(exchange(client, realm, access), "invalid_scope")
+
+
+# --- which subject token types a client may exchange --------------------------------------------
+def test_it_refuses_a_subject_token_type_the_client_does_not_accept(client):
+    realm = make_realm()
+    _, access, _, _ = setup(realm)
+    body = refused(exchange(client, realm, access, subject_token_type=JWT), "invalid_request")
+    assert body["error_description"] == f"subject_token_type {JWT} is not accepted from this client"
+
+
+def test_it_accepts_the_subject_token_types_the_client_lists(client):
+    realm = make_realm()
+    _, access, _, orders = setup(realm)
+    orders.attributes["token.exchange.subject.token.types"] = JWT
+    orders.save()
+
+    assert exchanged(client, realm, access, subject_token_type=JWT)["scope"] == "payments:write"
+    refused(exchange(client, realm, access), "invalid_request")
 
 
 # --- the request's shape --------------------------------------------------------------------
@@ -506,16 +624,48 @@ def test_revoking_the_exchanged_token_leaves_the_users_grant_alone(client):
 def test_the_demo_realm_lets_orders_service_exchange_for_payments(client):
     realm = load(quick_demo())
     orders = Client.objects.get(realm=realm, client_id="orders-service")
-    assert orders.attributes["token.exchange.audiences"] == "payments"
+    assert orders.attributes == {
+        "token.exchange.audiences": "payments",
+        "token.exchange.subject.audiences": "orders",
+        "token.exchange.scopes": "payments:write=orders:write",
+    }
     exported = {c["clientId"]: c for c in export_realm(realm)["clients"]}
-    assert exported["orders-service"]["attributes"]["token.exchange.audiences"] == "payments"
+    assert exported["orders-service"]["attributes"] == orders.attributes
     web = Client.objects.get(realm=realm, client_id="demo-web")
     alice = realm.users.get(username="alice")
-    access, _ = issue_grant(web, alice, scopes=("orders:read",), session=make_session(alice))
+    access, _ = issue_grant(
+        web, alice, scopes=("orders:read", "orders:write"), session=make_session(alice)
+    )
 
     body = exchanged(client, realm, access, secret="orders-service-secret")
 
     claims = verify(client, realm, body["access_token"])
     assert claims["aud"] == ["payments"]
     assert claims["scope"] == "payments:write"
+    assert claims["sub"] == str(alice.subject)
     assert claims["act"]["client_id"] == "orders-service"
+
+
+def test_the_demo_realm_refuses_orders_service_a_token_of_demo_spa(client):
+    """demo-spa's token without ``orders:read`` is meant for demo-spa, not the order service."""
+    realm = load(quick_demo())
+    spa = Client.objects.get(realm=realm, client_id="demo-spa")
+    alice = realm.users.get(username="alice")
+    access, _ = issue_grant(spa, alice, scopes=("openid", "profile"), session=make_session(alice))
+    assert verify(client, realm, access)["aud"] == ["demo-spa"]
+
+    response = exchange(client, realm, access, secret="orders-service-secret")
+
+    body = refused(response, "invalid_request")
+    assert body["error_description"] == "the subject token is not meant for this client"
+
+
+def test_the_demo_realm_gives_no_payment_for_a_token_that_only_reads_orders(client):
+    realm = load(quick_demo())
+    web = Client.objects.get(realm=realm, client_id="demo-web")
+    alice = realm.users.get(username="alice")
+    reader, _ = issue_grant(web, alice, scopes=("orders:read",), session=make_session(alice))
+
+    response = exchange(client, realm, reader, secret="orders-service-secret")
+
+    refused(response, "invalid_scope")

@@ -9,6 +9,8 @@ from django.core.management.base import CommandError
 
 from accounts.models import Realm, User
 from authserver.management.commands.import_realm import Command as ImportRealm
+from authserver.models import Client
+from tests import hashers
 from tests.realmfile.documents import DEMO_FILE, quick_demo, small, snapshot, write
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +26,11 @@ def run(*args, stdin=None) -> tuple[str, str]:
 def test_it_imports_a_file_and_says_what_it_imported():
     stdout, stderr = run("import_realm", str(DEMO_FILE))
     assert stdout == 'Imported realm "demo": 3 user(s), 3 client(s), 3 declared client scope(s).\n'
-    assert stderr == ""
+    # The demo's secrets are for local use, and said to be weak.
+    assert [line.split(" is too weak")[0] for line in stderr.splitlines()] == [
+        "warning: clients[0].secret",
+        "warning: clients[2].secret",
+    ]
     assert User.objects.filter(realm__name="demo").count() == 3
 
 
@@ -40,6 +46,21 @@ def test_it_warns_once_about_unknown_fields(tmp_path):
     _, stderr = run("import_realm", write(tmp_path, document))
     assert stderr == "warning: ignored 3 unknown field(s): id, attributes, users[0].totp\n"
     assert Realm.objects.filter(name="small").exists()
+
+
+STRONG = "tZ3-pQ9vLk2_Wm7xRb4YcN8sJd6HfA1e"
+
+
+def test_it_warns_about_a_weak_client_secret_and_imports_it(tmp_path):
+    document = small()
+    document["clients"] = [
+        {"clientId": "weak", "secret": "weak-secret", "standardFlowEnabled": False},
+        {"clientId": "strong", "secret": STRONG, "standardFlowEnabled": False},
+    ]
+    _, stderr = run("import_realm", write(tmp_path, document))
+    (line,) = stderr.splitlines()
+    assert line.startswith("warning: clients[0].secret is too weak: 11 characters")
+    assert Client.objects.filter(realm__name="small", client_id="weak").exists()
 
 
 def test_it_refuses_an_existing_realm_without_overwrite(tmp_path):
@@ -131,3 +152,16 @@ def test_it_leaves_an_existing_realm_alone_with_skip_existing(tmp_path):
     assert "left as it is" in out.getvalue()
     assert Realm.objects.filter(name="kept").count() == 1
     assert User.objects.get(username="ann").first_name == "Changed"
+
+
+def test_it_fails_on_a_password_hash_that_costs_too_much_to_verify(tmp_path):
+    document = small()
+    costly = hashers.BEYOND_THE_BOUND["argon2-memory"]
+    document["users"][0]["credentials"] = [{"type": "password", "hashedValue": costly}]
+    with pytest.raises(CommandError) as raised:
+        run("import_realm", write(tmp_path, document))
+    assert str(raised.value) == (
+        "users[0].credentials[0].hashedValue: costs more to verify than this server allows "
+        "(m=204801 KiB x t=1; at most 204800 KiB of memory x passes)"
+    )
+    assert not Realm.objects.exists()

@@ -4,6 +4,7 @@ import pytest
 
 from authserver.realmfile import reader
 from authserver.realmfile.errors import RealmFileError
+from tests import hashers
 from tests.realmfile.documents import demo, small
 
 
@@ -199,8 +200,8 @@ def test_it_rejects_an_unsupported_keycloak_password_algorithm():
         }
     ]
     assert read_error(document) == (
-        'users[0].credentials[0]: Keycloak password algorithm "argon2" is not supported '
-        "(only pbkdf2-sha256)"
+        'users[0].credentials[0].credentialData: Keycloak password algorithm "argon2" is not '
+        "supported (only pbkdf2-sha256)"
     )
 
 
@@ -232,3 +233,62 @@ def test_it_rejects_two_users_with_one_id():
     assert read_error(document) == (
         f'users[1].id: duplicate user id "{document["users"][0]["id"]}" (also at users[0].id)'
     )
+
+
+@pytest.mark.parametrize(
+    "encoded, excess",
+    [
+        (
+            hashers.BEYOND_THE_BOUND["pbkdf2-iterations"],
+            "1300001 iterations; at most 1300000 iterations",
+        ),
+        (
+            hashers.BEYOND_THE_BOUND["keycloak-iterations"],
+            "1300001 iterations; at most 1300000 iterations",
+        ),
+        (
+            hashers.BEYOND_THE_BOUND["argon2-memory"],
+            "m=204801 KiB x t=1; at most 204800 KiB of memory x passes",
+        ),
+        (hashers.BEYOND_THE_BOUND["argon2-parallelism"], "p=17; at most p=16"),
+    ],
+    ids=hashers.BEYOND_THE_BOUND.keys(),
+)
+def test_it_refuses_a_hashed_password_that_costs_too_much_to_verify(encoded, excess):
+    document = small()
+    document["users"][0]["credentials"] = [{"type": "password", "hashedValue": encoded}]
+    assert read_error(document) == (
+        "users[0].credentials[0].hashedValue: costs more to verify than this server allows "
+        f"({excess})"
+    )
+
+
+def keycloak_credential(iterations: int) -> dict:
+    return {
+        "type": "password",
+        "secretData": '{"value": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "salt": "AAAA"}',
+        "credentialData": f'{{"hashIterations": {iterations}, "algorithm": "pbkdf2-sha256"}}',
+    }
+
+
+def test_it_refuses_keycloak_hash_iterations_beyond_the_bound_naming_credential_data():
+    document = small()
+    document["users"][0]["credentials"] = [keycloak_credential(100_000_000)]
+    assert read_error(document) == (
+        "users[0].credentials[0].credentialData: hashIterations costs more to verify than this "
+        "server allows (100000000 iterations; at most 1300000 iterations)"
+    )
+    document["users"][0]["credentials"] = [keycloak_credential(1_300_000)]
+    assert (
+        reader.read(document)
+        .realm.users[0]
+        .password.encoded.startswith("keycloak_pbkdf2_sha256$1300000$")
+    )
+
+
+def test_it_names_the_keycloak_field_that_is_not_json():
+    document = small()
+    credential = keycloak_credential(27500)
+    credential["secretData"] = "not json"
+    document["users"][0]["credentials"] = [credential]
+    assert read_error(document) == ("users[0].credentials[0].secretData: must hold a JSON object")

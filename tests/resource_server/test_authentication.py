@@ -1,5 +1,7 @@
 """request.principal, deny-by-default, and the authorization decorators, answered per RFC 6750."""
 
+import base64
+
 import pytest
 
 from resource_server.auth import IssuerUnavailable
@@ -186,3 +188,11 @@ def test_it_answers_an_unknown_method_with_405(client, service, bearer):
 
     assert response.status_code == 405
     assert response["Allow"] == "POST"
+
+
+def test_it_answers_a_token_nested_too_deeply_with_invalid_token(client, service):
+    nested = base64.urlsafe_b64encode(b"[" * 3000 + b"]" * 3000).rstrip(b"=").decode()
+    for token in (f"{nested}.e30.c2ln", f"eyJhbGciOiJSUzI1NiJ9.{nested}.c2ln"):
+        response = client.get("/api/read", HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert response.status_code == 401
+        assert response.json()["error"] == "invalid_token"

@@ -277,3 +277,32 @@ def test_it_charges_pending_orders_with_its_own_client_credentials_token(demo):
     assert payment["actor"] == "orders-service"
     assert payment["actor_client"] == "orders-service"
     assert order["payment_id"].replace("-", "") == payment["id"].replace("-", "")
+
+
+# Deeper than Python's JSON decoder goes, within the services' 4 KiB body limit.
+NESTED = "[" * 1200 + "]" * 1200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        NESTED,
+        '{"item": ' + NESTED + ', "amount_cents": 100}',
+        '{"item": "tea\\u0000", "reference": "r\\u0000", "amount_cents": 100}',
+        '{"item": "\\ud800", "reference": "\\udfff", "amount_cents": 100}',
+    ],
+)
+def test_it_refuses_nested_or_unstorable_json_with_400(demo, body):
+    tokens = {
+        "orders": user_token(demo["issuer"], ALICE, READ_WRITE),
+        "payments": service_token(demo["issuer"]),
+    }
+    for service, path in (("orders", "/api/orders"), ("payments", "/api/payments")):
+        response = requests.post(
+            f"{demo[service].url}{path}",
+            data=body.encode(),
+            headers={**bearer(tokens[service]), "Content-Type": "application/json"},
+            timeout=30,
+        )
+        assert response.status_code == 400, (service, response.text)
+        assert response.json()["error"] == "invalid_request"

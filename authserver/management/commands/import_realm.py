@@ -3,7 +3,7 @@ import sys
 from django.core.management.base import CommandError
 
 from accounts.models import Realm
-from authserver.realmfile import reader
+from authserver.realmfile import reader, report
 from authserver.realmfile.commands import RealmFileCommand
 from authserver.realmfile.errors import RealmExistsError, RealmFileError, quote
 from authserver.realmfile.importer import import_realm
@@ -43,6 +43,8 @@ class Command(RealmFileCommand):
         if skip_existing and Realm.objects.filter(name=reading.realm.name).exists():
             self.stdout.write(f"Realm {quote(reading.realm.name)} exists; left as it is.")
             return
+        for weak in report.weak_secrets(reading.realm):
+            self.stderr.write(f"warning: {weak}")
         try:
             realm = import_realm(reading.realm, overwrite=overwrite)
         except RealmExistsError as error:

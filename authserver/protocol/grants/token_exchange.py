@@ -1,8 +1,9 @@
 """The token-exchange grant (RFC 8693 §2) as an oauthlib grant type, registered in server.py.
 
 A confidential client trades a user's access token of this realm (the subject token, checked
-exactly as UserInfo checks a bearer token) for an RFC 9068 access token meant for one audience,
-with itself recorded as the actor (§4.1 ``act``). The new token joins the subject token's family
+exactly as UserInfo checks a bearer token, and meant for that client) for an RFC 9068 access
+token meant for one audience, with no scope the subject token does not allow, and with the
+client recorded as the actor (§4.1 ``act``). The new token joins the subject token's family
 and SSO session: revoking the user's grant or ending the session revokes it too. It never
 outlives the subject token, so a chain of exchanges cannot keep a grant alive.
 """
@@ -14,7 +15,7 @@ import uuid
 from oauthlib.oauth2.rfc6749 import errors as oauthlib_errors
 from oauthlib.oauth2.rfc6749.grant_types.base import GrantTypeBase
 
-from authserver.protocol import bearer, scopes, token_exchange
+from authserver.protocol import bearer, scopes, stateless, token_exchange
 from authserver.protocol.backend import REALM
 from authserver.protocol.errors import InvalidRequest, InvalidToken, OAuthError
 
@@ -89,6 +90,12 @@ def _well_formed(request) -> None:
     )
 
 
+def _subject_type_allowed(request) -> None:
+    token_exchange.check_subject_token_type_allowed(
+        request.client, _param(request, "subject_token_type")
+    )
+
+
 def _target(request) -> None:
     resources = [value for name, value in request.decoded_body or [] if name == "resource"]
     request.exchange_target = token_exchange.target([_param(request, "audience")], resources)
@@ -101,13 +108,6 @@ def _audience_allowed(request) -> None:
     token_exchange.check_audience_allowed(request.client, request.exchange_target)
 
 
-def _scopes(request) -> None:
-    requested = scopes.parse(request.scope)
-    exchange = token_exchange.scopes_for(request.client, request.exchange_target, requested)
-    request.scopes = list(exchange.scopes)
-    request.token_audiences = [exchange.audience]
-
-
 def _subject(request) -> None:
     """The subject token, checked as UserInfo checks a bearer token (RFC 9068 §4, on record)."""
     try:
@@ -117,6 +117,30 @@ def _subject(request) -> None:
         raise InvalidRequest(INVALID_SUBJECT, detail=error.detail) from None
     if subject.user is None:
         raise InvalidRequest(INVALID_SUBJECT, detail="subject token without a user")
+    request.exchange_subject = subject
+
+
+def _subject_meant_for_client(request) -> None:
+    token_exchange.check_subject_meant_for(request.client, request.exchange_subject.claims)
+    token_exchange.check_not_another_clients_own(
+        request.client,
+        request.exchange_subject.client.client_id,
+        client_credentials=stateless.is_stateless(request.exchange_subject.claims),
+    )
+
+
+def _scopes(request) -> None:
+    requested = scopes.parse(request.scope)
+    exchange = token_exchange.scopes_for(
+        request.client, request.exchange_target, requested, request.exchange_subject.scopes
+    )
+    request.scopes = list(exchange.scopes)
+    request.token_audiences = [exchange.audience]
+
+
+def _on_behalf_of_subject(request) -> None:
+    """What the new token takes from the subject token: user, session, family, actor, expiry."""
+    subject = request.exchange_subject
     request.user = subject.user
     request.sso_session = subject.session
     request.token_family = subject.token_family or uuid.uuid4()
@@ -124,7 +148,16 @@ def _subject(request) -> None:
     request.expires_not_after = int(subject.claims["exp"])
 
 
-_CHECKS = (_well_formed, _target, _audience_allowed, _scopes, _subject)
+_CHECKS = (
+    _well_formed,
+    _subject_type_allowed,
+    _target,
+    _audience_allowed,
+    _subject,
+    _subject_meant_for_client,
+    _scopes,
+    _on_behalf_of_subject,
+)
 
 
 def _as_oauthlib(error: OAuthError, request) -> oauthlib_errors.OAuth2Error:
