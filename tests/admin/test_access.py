@@ -2,9 +2,9 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission
 
-from accounts.admin import UserAdmin
 from accounts.models import User
-from authserver.admin import ClientAdmin
+from authserver.admin.clients import ClientAdmin
+from authserver.admin.users import UserAdmin
 from authserver.models import AccessToken, Client, Grant, IDToken, RefreshToken
 from tests.factories import PASSWORD, make_realm, make_user
 

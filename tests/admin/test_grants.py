@@ -246,6 +246,14 @@ def test_it_refuses_a_client_admin_regenerating_a_realm_admin_clients_secret(cli
     assert Client.objects.get(pk=robot.pk).client_secret == robot.client_secret
 
 
+def test_it_refuses_a_client_admin_deleting_a_realm_admin_client(client, realm, robot):
+    robot.service_account.roles.add(_admin_role(realm, rm.REALM_ADMIN))
+    http = _login(client, realm, *CLIENTS, "view_role")
+    response = http.post(f"/admin/authserver/client/{robot.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert Client.objects.filter(pk=robot.pk).exists()
+
+
 def test_it_lets_a_client_admin_regenerate_a_weaker_clients_secret(client, realm, robot):
     robot.service_account.roles.add(_admin_role(realm, rm.VIEW_CLIENTS))
     http = _login(client, realm, *CLIENTS, "view_role")

@@ -9,28 +9,20 @@ from urllib.parse import urlsplit
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.urls import path
 from oauth2_provider.generators import generate_client_secret
 
-from accounts import admin as accounts_admin
 from accounts import permissions
-from accounts.admin import RealmScopedAdmin, RealmScopedForm, RecordOnlyAdmin, confirm_action
-from accounts.console_audit import record, snapshot
-from accounts.models import Realm, Role, User
+from accounts.models import Role, User
 from accounts.realms import for_realm
-from authserver import admin_realmfile
-from authserver.keys import rotation
-from authserver.keys.models import SigningKey
+from authserver.admin.base import RealmScopedAdmin, RealmScopedForm
 from authserver.models import (
     AccessToken,
     Client,
-    Consent,
     Grant,
     IDToken,
     RefreshToken,
     service_account_username,
 )
-from authserver.protocol import consent as consents
 
 for _model in (Client, AccessToken, RefreshToken, IDToken, Grant):
     if admin.site.is_registered(_model):
@@ -380,6 +372,15 @@ class ClientAdmin(RealmScopedAdmin):
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
 
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a client is deleting what its service account may do: as for its secret.
+        account = obj.service_account if obj is not None else None
+        if account is not None and not permissions.may_take_over(
+            permissions.of_console_user(request.user), account
+        ):
+            return False
+        return super().has_delete_permission(request, obj)
+
     def save_formset(self, request, form, formset, change):
         roles = formset.save(commit=False)
         for role in roles:
@@ -396,7 +397,7 @@ class ClientAdmin(RealmScopedAdmin):
         if client.service_accounts_enabled and client.service_account is None:
             client.create_service_account()
         # Only the client's own account, only when they were changed; the grant rule checks
-        # them with every other change of the page (accounts.admin.guarded_view).
+        # them with every other change of the page (base.guarded_view).
         if "service_account_roles" in form.changed_data and client.service_account is not None:
             client.service_account.roles.set(form.cleaned_data["service_account_roles"])
 
@@ -436,164 +437,3 @@ class ClientAdmin(RealmScopedAdmin):
         super().save_model(request, obj, form, change)
         if secret is not None:
             self.message_user(request, SHOWN_ONCE.format(secret=secret), messages.WARNING)
-
-
-# --- Consents -----------------------------------------------------------------------------------
-
-
-@admin.register(Consent)
-class ConsentAdmin(RealmScopedAdmin):
-    """What users have allowed clients; revoking also revokes the client's tokens for the user."""
-
-    realm_lookup = "client__realm"
-    form = forms.ModelForm
-    list_display = ["user", "client", "realm", "scopes", "updated"]
-    list_filter = [
-        ("client__realm", accounts_admin.AdministeredRealmFilter),
-        ("client", accounts_admin.AdministeredRealmFilter),
-    ]
-    list_select_related = ["user", "client", "client__realm"]
-    search_fields = ["user__username", "client__client_id", "scopes"]
-    fields = ["user", "client", "scopes", "created", "updated"]
-    readonly_fields = fields
-    actions = ["revoke_consents"]
-
-    @admin.display(description="realm")
-    def realm(self, obj):
-        return obj.client.realm
-
-    def get_list_filter(self, request):
-        return self.list_filter
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.action(
-        description="Revoke selected consents (and the client's tokens for the user)",
-        permissions=["delete"],
-    )
-    def revoke_consents(self, request, queryset):
-        def perform(selected):
-            for consent in selected.select_related("user__realm", "client__realm"):
-                before = snapshot(consent)
-                consents.revoke(consent.user, consent.client.client_id)
-                record(request, "DELETE", consent, before=before)
-            self.message_user(request, "Consents revoked.", messages.SUCCESS)
-
-        return confirm_action(
-            self, request, queryset, title="Revoke consents?", verb="Revoke", perform=perform
-        )
-
-    def delete_queryset(self, request, queryset):
-        # Deleting a consent is revoking it: the tokens go too.
-        for consent in queryset.select_related("user__realm", "client"):
-            consents.revoke(consent.user, consent.client.client_id)
-
-    def delete_model(self, request, obj):
-        consents.revoke(obj.user, obj.client.client_id)
-
-
-# --- Keys ---------------------------------------------------------------------------------------
-
-
-class AlgorithmFilter(admin.SimpleListFilter):
-    title = "algorithm"
-    parameter_name = "alg"
-
-    def lookups(self, request, model_admin):
-        return [(alg, alg) for alg in Realm.SignatureAlgorithm.values]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(alg=self.value()) if self.value() else queryset
-
-
-@admin.register(SigningKey)
-class SigningKeyAdmin(RecordOnlyAdmin, RealmScopedAdmin):
-    """A realm's key ring: public facts only, never the private half."""
-
-    list_display = ["kid", "realm", "algorithm", "state", "created", "activated", "retire_after"]
-    list_filter = ["realm", "state", AlgorithmFilter]
-    search_fields = ["kid"]
-    fields = ["realm", "kid", "alg", "state", "created", "activated", "retire_after", "public_jwk"]
-    readonly_fields = fields
-    actions = ["rotate_realms"]
-
-    @admin.display(description="algorithm", ordering="alg")
-    def algorithm(self, obj):
-        return obj.alg
-
-    def has_rotate_permission(self, request, obj=None):
-        return request.user.has_perm("accounts.change_realm") and self._in_scope(request, obj)
-
-    @admin.action(
-        description="Rotate now: the realms of the selected keys sign with a new key",
-        permissions=["rotate"],
-    )
-    def rotate_realms(self, request, queryset):
-        realms = Realm.objects.filter(pk__in=queryset.values("realm_id"))
-        return rotate_keys(self, request, realms)
-
-
-def rotate_keys(modeladmin, request, realms):
-    """The confirmed rotation of ``realms`` (rotation.rotate), one admin event each."""
-
-    def perform(selected):
-        for realm in selected:
-            key = rotation.rotate(realm)
-            record(request, "ACTION", key, after={**snapshot(key), "action": "rotate"})
-        modeladmin.message_user(
-            request,
-            "New signing keys are active; the previous ones stay published until "
-            "their tokens expire.",
-            messages.SUCCESS,
-        )
-
-    return confirm_action(
-        modeladmin,
-        request,
-        realms,
-        title="Rotate signing keys?",
-        verb="Rotate the signing keys of",
-        perform=perform,
-    )
-
-
-# --- Realms: keys, import and export ------------------------------------------------------------
-
-
-admin.site.unregister(Realm)
-
-
-@admin.register(Realm)
-class RealmAdmin(accounts_admin.RealmAdmin):
-    """Realm settings, with what the provider adds: key rotation, realm-file import/export."""
-
-    actions = ["rotate_signing_keys"]
-    change_form_template = "admin/console/realm_change_form.html"
-    change_list_template = "admin/console/realm_change_list.html"
-
-    def has_rotate_permission(self, request, obj=None):
-        return self.has_change_permission(request, obj)
-
-    @admin.action(description="Rotate signing keys of selected realms", permissions=["rotate"])
-    def rotate_signing_keys(self, request, queryset):
-        return rotate_keys(self, request, queryset)
-
-    def get_urls(self):
-        wrap = self.admin_site.admin_view
-        return [
-            path(
-                "import/",
-                wrap(admin_realmfile.ImportView.as_view(model_admin=self)),
-                name="accounts_realm_import",
-            ),
-            path(
-                "<int:realm_id>/export/",
-                wrap(admin_realmfile.export_view(self)),
-                name="accounts_realm_export",
-            ),
-            *super().get_urls(),
-        ]

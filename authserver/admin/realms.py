@@ -1,0 +1,153 @@
+"""Realm settings, with key rotation and the realm file's import and export (realm_files)."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.urls import path
+
+from accounts import password_policy
+from accounts.administrators import administered_realms, administers, administers_any
+from accounts.console_audit import AuditedAdmin
+from accounts.models import MASTER_REALM, Realm
+from authserver.admin import realm_files
+from authserver.admin.keys import rotate_keys
+
+
+class RealmForm(forms.ModelForm):
+    class Meta:
+        model = Realm
+        fields = [
+            "name",
+            "display_name",
+            "enabled",
+            "access_token_lifespan",
+            "sso_session_idle_timeout",
+            "sso_session_max_lifespan",
+            "revoke_refresh_token",
+            "default_signature_algorithm",
+            "password_policy",
+            "brute_force_protected",
+            "failure_factor",
+        ]
+
+    def clean_password_policy(self):
+        policy = self.cleaned_data["password_policy"].strip()
+        try:
+            password_policy.parse(policy)
+        except password_policy.PasswordPolicyError as error:
+            raise ValidationError(f"Invalid password policy: {error}.") from None
+        return policy
+
+    def clean_enabled(self):
+        enabled = self.cleaned_data["enabled"]
+        if not enabled and self.instance.name == MASTER_REALM:
+            raise ValidationError("The master realm is where console users log in: keep it on.")
+        return enabled
+
+
+@admin.register(Realm)
+class RealmAdmin(AuditedAdmin):
+    """Realm settings. A realm administrator sees only their realms and may change them (with
+    the permission), rotate their keys, import and export their realm file; creating and
+    deleting realms is for superusers."""
+
+    form = RealmForm
+    actions = ["rotate_signing_keys"]
+    change_form_template = "admin/console/realm_change_form.html"
+    change_list_template = "admin/console/realm_change_list.html"
+    list_display = [
+        "name",
+        "display_name",
+        "enabled",
+        "default_signature_algorithm",
+        "brute_force_protected",
+        "created",
+    ]
+    list_filter = ["enabled", "default_signature_algorithm", "brute_force_protected"]
+    search_fields = ["name", "display_name"]
+    readonly_fields = ["issuer", "created"]
+    fieldsets = [
+        (None, {"fields": ["name", "display_name", "enabled", "issuer", "created"]}),
+        (
+            "Tokens",
+            {
+                "fields": [
+                    "access_token_lifespan",
+                    "sso_session_idle_timeout",
+                    "sso_session_max_lifespan",
+                    "revoke_refresh_token",
+                    "default_signature_algorithm",
+                ]
+            },
+        ),
+        ("Password policy", {"fields": ["password_policy"]}),
+        ("Brute force detection", {"fields": ["brute_force_protected", "failure_factor"]}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields.insert(0, "name")  # The issuer, cookies and URLs all carry the name.
+        return fields
+
+    def get_actions(self, request):
+        # Deleting a realm deletes its users, clients and keys: one realm at a time, knowingly.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(pk__in=administered_realms(request.user))
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404("No such realm")
+        return obj
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) and administers_any(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        allowed = super().has_view_permission(request, obj)
+        return allowed and (obj is None or administers(request.user, obj.pk))
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or administers(request.user, obj.pk))
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.name == MASTER_REALM:
+            return False
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+    @admin.display(description="issuer")
+    def issuer(self, obj):
+        return obj.issuer if obj is not None and obj.pk else ""
+
+    def has_rotate_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+    @admin.action(description="Rotate signing keys of selected realms", permissions=["rotate"])
+    def rotate_signing_keys(self, request, queryset):
+        return rotate_keys(self, request, queryset)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "import/",
+                wrap(realm_files.ImportView.as_view(model_admin=self)),
+                name="accounts_realm_import",
+            ),
+            path(
+                "<int:realm_id>/export/",
+                wrap(realm_files.export_view(self)),
+                name="accounts_realm_export",
+            ),
+            *super().get_urls(),
+        ]

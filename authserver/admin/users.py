@@ -1,0 +1,312 @@
+"""Users of a realm: details, credentials, role mappings and groups; console rights in master."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from accounts import permissions
+from accounts.backends import reset_failures
+from accounts.console_audit import record, snapshot
+from accounts.models import MASTER_REALM, User
+from authserver.admin.base import RealmScopedAdmin, RealmScopedForm
+
+
+class LockedOutFilter(admin.SimpleListFilter):
+    title = "brute-force lockout"
+    parameter_name = "locked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Has failed logins")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(failed_logins__gt=0)
+        return queryset
+
+
+class UserAddForm(RealmScopedForm):
+    """A new user of a realm, with an optional initial password checked by the realm's policy."""
+
+    password1 = forms.CharField(
+        label="Initial password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="Checked against the realm's password policy. Leave empty for no password.",
+    )
+    password2 = forms.CharField(
+        label="Initial password (again)",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    class Meta:
+        model = User
+        fields = [
+            "realm",
+            "username",
+            "email",
+            "first_name",
+            "last_name",
+            "is_active",
+            "password_temporary",
+        ]
+        labels = {"password_temporary": "Temporary password"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "password_temporary" in self.fields:
+            self.fields["password_temporary"].initial = True
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") != data.get("password2"):
+            self.add_error("password2", "The two passwords do not match.")
+        return data
+
+    def _post_clean(self):
+        super()._post_clean()
+        # The policy is the realm's, and notUsername/notEmail need the user: validate once the
+        # instance carries the submitted realm, username and email.
+        password = self.cleaned_data.get("password1")
+        if password and self.instance.realm_id is not None:
+            try:
+                password_validation.validate_password(password, self.instance)
+            except ValidationError as error:
+                self.add_error("password1", error)
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        password = self.cleaned_data.get("password1")
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+            user.password_temporary = False
+        if commit:
+            user.save()
+            self.save_m2m()
+        return user
+
+
+class UserChangeForm(RealmScopedForm):
+    """A user's details and role mappings; the password can only be replaced, never read."""
+
+    new_password = forms.CharField(
+        label="Set temporary password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="Replaces the password; the user must choose a new one at the next login. "
+        "Checked against the realm's password policy.",
+    )
+
+    class Meta:
+        model = User
+        fields = [
+            "username",
+            "email",
+            "email_verified",
+            "first_name",
+            "last_name",
+            "password_temporary",
+            "roles",
+            "realm_groups",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "administered_realms",
+            "groups",
+            "user_permissions",
+        ]
+
+    def _post_clean(self):
+        super()._post_clean()
+        password = self.cleaned_data.get("new_password")
+        if password:
+            try:
+                password_validation.validate_password(password, self.instance)
+            except ValidationError as error:
+                self.add_error("new_password", error)
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        password = self.cleaned_data.get("new_password")
+        if password:
+            user.set_password(password)
+            user.password_temporary = True
+        if commit:
+            user.save()
+            self.save_m2m()
+        return user
+
+
+@admin.register(User)
+class UserAdmin(RealmScopedAdmin):
+    add_form = UserAddForm
+    form = UserChangeForm
+    list_display = [
+        "username",
+        "realm",
+        "email",
+        "first_name",
+        "last_name",
+        "is_active",
+        "password_status",
+        "is_staff",
+    ]
+    list_filter = [
+        "realm",
+        "is_active",
+        "password_temporary",
+        "is_staff",
+        "is_superuser",
+        LockedOutFilter,
+    ]
+    search_fields = ["username", "email", "first_name", "last_name"]
+    filter_horizontal = [
+        "roles",
+        "realm_groups",
+        "administered_realms",
+        "groups",
+        "user_permissions",
+    ]
+    actions = ["unlock_users"]
+    readonly_fields = [
+        "password_status",
+        "sso_sessions",
+        "consents",
+        "failed_logins",
+        "last_failed_login",
+        "last_login",
+        "date_joined",
+    ]
+    add_fieldsets = [
+        (None, {"fields": ["realm", "username", "email", "first_name", "last_name", "is_active"]}),
+        ("Credentials", {"fields": ["password1", "password2", "password_temporary"]}),
+    ]
+    fieldsets = [
+        (None, {"fields": ["realm", "username", "email", "email_verified"]}),
+        ("Name", {"fields": ["first_name", "last_name"]}),
+        (
+            "Credentials",
+            {
+                "fields": [
+                    "password_status",
+                    "new_password",
+                    "password_temporary",
+                    "failed_logins",
+                    "last_failed_login",
+                ]
+            },
+        ),
+        ("Role mapping", {"fields": ["roles", "realm_groups"]}),
+        ("Sessions and consents", {"fields": ["sso_sessions", "consents"]}),
+        ("Status", {"fields": ["is_active", "last_login", "date_joined"]}),
+    ]
+    console_fieldset = (
+        "Console access (master realm)",
+        {
+            "fields": [
+                "is_staff",
+                "is_superuser",
+                "administered_realms",
+                "groups",
+                "user_permissions",
+            ],
+            "description": "A console user who is not a superuser sees only the realms "
+            "they administer, and there does what their permissions allow.",
+        },
+    )
+    _console_rights = [
+        "is_staff",
+        "is_superuser",
+        "administered_realms",
+        "groups",
+        "user_permissions",
+    ]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return self.add_fieldsets
+        if obj.realm.name == MASTER_REALM:
+            return [*self.fieldsets, self.console_fieldset]
+        return self.fieldsets
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and not request.user.is_superuser:
+            # Only a superuser hands out console rights; others cannot raise their own.
+            fields = [*fields, *self._console_rights]
+        return fields
+
+    def _may_take_over(self, request, obj) -> bool:
+        """Changing a user (password, status, roles) or deleting it needs every admin role it
+        holds; console accounts are the superusers' (accounts.permissions.may_take_over)."""
+        if obj is None:
+            return True
+        return permissions.may_take_over(permissions.of_console_user(request.user), obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_take_over(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_take_over(request, obj) and super().has_delete_permission(request, obj)
+
+    @admin.action(description="Unlock selected users (reset failed logins)", permissions=["change"])
+    def unlock_users(self, request, queryset):
+        for user in queryset.filter(failed_logins__gt=0):
+            before = snapshot(user)
+            reset_failures(user)
+            user.refresh_from_db()
+            record(
+                request, "ACTION", user, before=before, after={**snapshot(user), "action": "unlock"}
+            )
+        self.message_user(request, "The selected users can log in again.", messages.SUCCESS)
+
+    @admin.display(description="SSO sessions")
+    def sso_sessions(self, obj):
+        if obj is None or obj.pk is None:
+            return ""
+        live = obj.sessions.filter(ended__isnull=True).order_by("-last_seen")[:10]
+        url = reverse("admin:accounts_usersession_changelist") + f"?user__id__exact={obj.pk}"
+        rows = format_html_join(
+            "",
+            "<li>started {} from {}, last seen {}</li>",
+            (
+                (
+                    s.started.strftime("%Y-%m-%d %H:%M"),
+                    s.ip_address or "?",
+                    s.last_seen.strftime("%Y-%m-%d %H:%M"),
+                )
+                for s in live
+            ),
+        )
+        return format_html(
+            '<ul class="console-list">{}</ul><a href="{}">{} — see and revoke</a>',
+            rows,
+            url,
+            f"{len(live)} active session(s)" if live else "No active session",
+        )
+
+    @admin.display(description="granted consents")
+    def consents(self, obj):
+        if obj is None or obj.pk is None:
+            return ""
+        url = reverse("admin:authserver_consent_changelist") + f"?user__id__exact={obj.pk}"
+        return format_html('<a href="{}">Consents this user has granted — see and revoke</a>', url)
+
+    @admin.display(description="password")
+    def password_status(self, obj):
+        if obj is None or not obj.password or not obj.has_usable_password():
+            return "not set"
+        return "set (temporary)" if obj.password_temporary else "set"
