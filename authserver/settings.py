@@ -120,7 +120,7 @@ if REDIS_URL:
     }
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     # What every worker must see alike (a console import waiting for its confirmation).
-    CACHES["shared"] = CACHES["default"]
+    CACHES["shared"] = dict(CACHES["default"])
     # Sessions live in the database; Redis, shared by every worker, only speeds up reads.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
