@@ -34,8 +34,8 @@ print(realm.pk)
 
 
 class _Form(HTMLParser):
-    """The fields a browser would post back for the form whose action is empty (the change
-    form): inputs, checked boxes and radios, selected options, text areas."""
+    """The fields a browser would post back for the admin's change form (``<model>_form``):
+    inputs, checked boxes and radios, selected options, text areas."""
 
     def __init__(self):
         super().__init__()
@@ -46,7 +46,7 @@ class _Form(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag == "form" and attrs.get("method") == "post" and "id" in attrs:
+        if tag == "form" and attrs.get("id", "").endswith("_form"):
             self._inside = True
         if not self._inside or "disabled" in attrs:
             return
