@@ -193,9 +193,7 @@ def _take_in_redis(names: list[str], rates: list[Rate], now: float) -> float | N
     return float(wait)
 
 
-def _take_in_process(
-    store, bucket: str, per_second: float, burst: int, now: float
-) -> float | None:
+def _take_in_process(store, bucket: str, per_second: float, burst: int, now: float) -> float | None:
     """The same bucket in a cache of this machine (atomic within this process)."""
     with _local_lock:
         tokens, at = store.get(bucket) or (float(burst), now)
