@@ -1,5 +1,8 @@
 """Token-bucket rate limits, kept in the cache: Redis (one atomic Lua script) or, without
-``REDIS_URL``, the in-process cache.
+``REDIS_URL``, the in-process cache; login limits then go to the store every worker shares
+(files under var/), so that a username's limit holds whichever worker a guess reaches. A bucket
+there is read and written without a lock between processes: attempts at the same instant on two
+workers may take one token, which still bounds guessing to the rate times the workers.
 
 A bucket holds up to BURST tokens and refills at RATE per second; each request takes one, and a
 request finding it empty is told how long to wait (``Retry-After``). Limits are a defence, not a
@@ -18,7 +21,7 @@ import time
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.shortcuts import render
 
 from accounts.addresses import client_ip
@@ -89,9 +92,10 @@ def limit(scope: str, key: str, rate: Rate | None) -> int | None:
     return limit_all([(scope, key, rate)])
 
 
-def limit_all(buckets: list[Bucket]) -> int | None:
+def limit_all(buckets: list[Bucket], *, shared: bool = False) -> int | None:
     """``limit`` for several buckets at once, in one round trip at most: each gives up a token
-    if it has one; the answer is the longest wait of those that had none."""
+    if it has one; the answer is the longest wait of those that had none. ``shared``: without
+    Redis, in the store every worker shares rather than in this process."""
     wanted = [(scope, key, rate) for scope, key, rate in buckets if rate is not None and key]
     if not wanted:
         return None
@@ -104,8 +108,10 @@ def limit_all(buckets: list[Bucket]) -> int | None:
     if _uses_redis():
         wait = _take_in_redis(names, rates, now)
     else:
+        store = caches["shared"] if shared else cache
         waits = [
-            _take_in_process(name, *rate, now) for name, rate in zip(names, rates, strict=True)
+            _take_in_process(store, name, *rate, now)
+            for name, rate in zip(names, rates, strict=True)
         ]
         wait = max((wait for wait in waits if wait is not None), default=None)
     if wait is None or wait <= 0:
@@ -187,15 +193,15 @@ def _take_in_redis(names: list[str], rates: list[Rate], now: float) -> float | N
     return float(wait)
 
 
-def _take_in_process(bucket: str, per_second: float, burst: int, now: float) -> float | None:
-    """The same bucket in the in-process cache (one process, so a lock makes it atomic)."""
+def _take_in_process(store, bucket: str, per_second: float, burst: int, now: float) -> float | None:
+    """The same bucket in a cache of this machine (atomic within this process)."""
     with _local_lock:
-        tokens, at = cache.get(bucket) or (float(burst), now)
+        tokens, at = store.get(bucket) or (float(burst), now)
         tokens = min(burst, tokens + max(0.0, now - at) * per_second)
         if tokens >= 1:
-            cache.set(bucket, (tokens - 1, now), timeout=math.ceil(burst / per_second) + 1)
+            store.set(bucket, (tokens - 1, now), timeout=math.ceil(burst / per_second) + 1)
             return None
-        cache.set(bucket, (tokens, now), timeout=math.ceil(burst / per_second) + 1)
+        store.set(bucket, (tokens, now), timeout=math.ceil(burst / per_second) + 1)
         return (1 - tokens) / per_second
 
 
@@ -231,7 +237,7 @@ def _login_wait(request, scope: str, *, per_username: bool) -> int | None:
         username = request.POST.get("username", "")[:255].casefold()
         where = f"{scope}-user:{realm.pk}" if realm is not None else f"{scope}-user"
         buckets.append((where, username, rate))
-    return limit_all(buckets)
+    return limit_all(buckets, shared=True)
 
 
 def too_many_requests(request, wait: int):

@@ -142,14 +142,14 @@ if REDIS_URL:
         }
     }
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
-    # What every worker must see alike (a console import waiting for its confirmation).
-    CACHES["shared"] = CACHES["default"]
+    # What every worker must see alike: login limits, a console import awaiting confirmation.
+    CACHES["shared"] = dict(CACHES["default"])
     # Sessions live in the database; Redis, shared by every worker, only speeds up reads.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        # Files under var/, read by every worker of this machine.
+        # Files under var/, read by every worker of this machine (not by another machine's).
         "shared": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": VAR_DIR / "shared-cache",
@@ -187,7 +187,7 @@ LOGIN_URL = "admin:login"
 AUTHSERVER_CONSOLE_REQUIRE_MFA = env.boolean("AUTHSERVER_CONSOLE_REQUIRE_MFA", default=False)
 OTP_TOTP_ISSUER = "authserver console"
 # A console session ends after this many seconds without a request, and this many after the
-# login whatever happens (accounts/console_sessions.py); no session outlives the longer one.
+# login whatever happens (accounts/console_sessions.py); no session outlives the second.
 AUTHSERVER_CONSOLE_SESSION_IDLE = env.integer("AUTHSERVER_CONSOLE_SESSION_IDLE", 30 * 60)
 AUTHSERVER_CONSOLE_SESSION_MAX = env.integer("AUTHSERVER_CONSOLE_SESSION_MAX", 8 * 60 * 60)
 if min(AUTHSERVER_CONSOLE_SESSION_IDLE, AUTHSERVER_CONSOLE_SESSION_MAX) < 60:

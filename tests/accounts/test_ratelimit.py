@@ -24,8 +24,15 @@ def redis_only():
 
 
 @pytest.fixture
-def in_process_cache(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+def in_process_cache(settings, tmp_path):
+    """The caches without Redis: one in this process, one in files every worker would share."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "shared": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": tmp_path / "shared-cache",
+        },
+    }
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
-"""Console sessions under deploy/gunicorn.conf.py with several workers and no Redis (the
-``make run`` default): every worker sees a session as the database holds it, so a logout is a
-logout on all of them at once, and a client secret shown once reaches the page that shows it."""
+"""The console under deploy/gunicorn.conf.py with several workers and no Redis (the ``make run``
+default): every worker sees a session as the database holds it, so a logout is a logout on all
+of them at once, and a client secret shown once reaches the page that shows it; an import
+waiting for its confirmation, and a username's login limit, are the same on every worker."""
 
 import contextlib
 import json
@@ -34,8 +35,8 @@ print(realm.pk)
 
 
 class _Form(HTMLParser):
-    """The fields a browser would post back for the form whose action is empty (the change
-    form): inputs, checked boxes and radios, selected options, text areas."""
+    """The fields a browser would post back for the admin's change form (``<model>_form``):
+    inputs, checked boxes and radios, selected options, text areas."""
 
     def __init__(self):
         super().__init__()
@@ -46,7 +47,7 @@ class _Form(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag == "form" and attrs.get("method") == "post" and "id" in attrs:
+        if tag == "form" and attrs.get("id", "").endswith("_form"):
             self._inside = True
         if not self._inside or "disabled" in attrs:
             return
@@ -89,7 +90,7 @@ def _csrf(html: str) -> str:
 
 
 @contextlib.contextmanager
-def _console(tmp_path: Path):
+def _console(tmp_path: Path, **extra: str):
     """gunicorn with WORKERS workers on SQLite in tmp_path, REDIS_URL unset; yields the base
     URL and the shop realm's id."""
     port = gunicorn.free_port()
@@ -106,6 +107,7 @@ def _console(tmp_path: Path):
         AUTHSERVER_BIND=f"127.0.0.1:{port}",
         AUTHSERVER_WORKERS=str(WORKERS),
         AUTHSERVER_ACCESS_LOG="off",
+        **extra,
     )
     manage = [sys.executable, "manage.py"]
     run = {"cwd": gunicorn.ROOT, "env": environment, "capture_output": True, "text": True}
@@ -242,3 +244,27 @@ def test_it_confirms_a_realm_import_on_whichever_worker_the_confirmation_reaches
             )
             imported.append(f"Realm imported-{number} imported." in done.text)
     assert imported == [True] * 12
+
+
+def test_it_limits_a_username_whichever_worker_each_guess_reaches(tmp_path):
+    # Three guesses at once, then one every 1000 s; each from another (forwarded) address.
+    with _console(tmp_path, AUTHSERVER_RATE_LOGIN="0.001/3") as (base, _):
+        statuses = []
+        for number in range(12):
+            browser = _fresh(requests.Session())
+            page = browser.get(f"{base}/admin/login/", timeout=20)
+            answer = browser.post(
+                f"{base}/admin/login/",
+                data={
+                    "username": "root",
+                    "password": "wrong",
+                    "csrfmiddlewaretoken": _csrf(page.text),
+                },
+                headers={
+                    "Referer": f"{base}/admin/login/",
+                    "X-Forwarded-For": f"192.0.2.{number + 1}",
+                },
+                timeout=20,
+            )
+            statuses.append(answer.status_code)
+    assert statuses == [200] * 3 + [429] * 9
