@@ -10,5 +10,5 @@ class AuthserverConfig(AppConfig):
         # Checks and receivers; and the caches every process keeps (accounts/process_cache.py),
         # watching their models from the start, so that a change saved by a management command
         # or a shell is announced to the serving processes as one saved in the console is.
-        from authserver import checks, signals  # noqa: F401
+        from authserver import checks, query_deadline, signals  # noqa: F401
         from authserver.protocol import directory, discovery  # noqa: F401

@@ -14,35 +14,53 @@ from django.db import connections
 
 PROBE_SECONDS = 1.5
 
-# At most one database probe runs in each process: while one is still waiting on a hung
-# database, the next readiness check reads "down" at once instead of starting another.
+
+class _DatabaseProbe:
+    """``SELECT 1`` on a connection of its own, in a thread of its own (Django's connections
+    are per thread): it connects afresh, as a new worker would, and a hung attempt never holds
+    a request's connection or thread."""
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.answered = False
+
+    def run(self) -> None:
+        try:
+            with connections["default"].cursor() as cursor:
+                cursor.execute("SELECT 1")
+                self.answered = cursor.fetchone() == (1,)
+        except Exception:  # noqa: S110 - any failure is "down", which the caller reports
+            pass
+        finally:
+            connections.close_all()
+            _probe_finished()
+            self.done.set()
+
+    def answers_within(self, timeout: float) -> bool:
+        return self.done.wait(timeout) and self.answered
+
+
+# At most one database probe runs in each process: a readiness check made while one is under
+# way (another thread's, or one still waiting on a hung database) waits for that one's answer.
 _probe_lock = threading.Lock()
+_probe_under_way: _DatabaseProbe | None = None
 
 
-def _start_database_probe():
-    """Start the probe; what it returns waits for it, up to a number of seconds."""
-    if not _probe_lock.acquire(blocking=False):
-        return lambda timeout: False
-    answered = threading.Event()
-    threading.Thread(
-        target=_probe_database, args=(answered,), name="readiness-database", daemon=True
-    ).start()
-    return answered.wait
+def _database_probe() -> _DatabaseProbe:
+    global _probe_under_way
+    with _probe_lock:
+        if _probe_under_way is None:
+            _probe_under_way = _DatabaseProbe()
+            threading.Thread(
+                target=_probe_under_way.run, name="readiness-database", daemon=True
+            ).start()
+        return _probe_under_way
 
 
-def _probe_database(answered: threading.Event) -> None:
-    # A thread of its own means a connection of its own (Django's are per thread): the probe
-    # connects afresh, as a new worker would, and a hung attempt never holds a request's.
-    try:
-        with connections["default"].cursor() as cursor:
-            cursor.execute("SELECT 1")
-            if cursor.fetchone() == (1,):
-                answered.set()
-    except Exception:  # noqa: S110 - any failure is "down", which the caller reports
-        pass
-    finally:
-        connections.close_all()
-        _probe_lock.release()
+def _probe_finished() -> None:
+    global _probe_under_way
+    with _probe_lock:
+        _probe_under_way = None
 
 
 def redis_answers() -> bool:
@@ -64,10 +82,10 @@ def problems() -> dict[str, str]:
     """What is down, by name; empty when everything needed answers. The database is probed
     while Redis is, so that the answer takes the longer of the two, not their sum."""
     deadline = time.monotonic() + PROBE_SECONDS
-    database_probe = _start_database_probe()
+    database = _database_probe()
     down = {}
     if settings.REDIS_URL and not redis_answers():
         down["redis"] = "down"
-    if not database_probe(max(0.0, deadline - time.monotonic())):
+    if not database.answers_within(max(0.0, deadline - time.monotonic())):
         down = {"database": "down", **down}
     return down

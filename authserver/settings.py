@@ -95,27 +95,20 @@ DATABASES = {
         conn_health_checks=env.boolean("AUTHSERVER_DB_HEALTH_CHECKS", default=False),
     )
 }
+# A database that stops answering must cost a request seconds, not a worker (gunicorn's 30 s
+# timeout): connecting, waiting for a lock and running one statement are each bounded, and the
+# error they raise is a 503 with Retry-After (views/server_error.py). Seconds; 0 lifts a bound
+# (a long migration of a large table, say). A server too frozen to enforce its statement timeout
+# has its query cut by the client a little later (authserver/query_deadline.py).
+AUTHSERVER_DB_STATEMENT_TIMEOUT = env.seconds("AUTHSERVER_DB_STATEMENT_TIMEOUT", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # A database that stops answering must cost a request seconds, not a worker (gunicorn's
-    # 30 s timeout): connecting, waiting for a lock and running one statement are each bounded,
-    # and the error they raise is a 503 with Retry-After (views/server_error.py). Seconds; 0
-    # lifts the bound (a long migration of a large table, say).
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options.setdefault("connect_timeout", env.seconds("AUTHSERVER_DB_CONNECT_TIMEOUT", 3))
-    _bounds = " ".join(
-        f"-c {name}={env.seconds(variable, default)}s"
-        for name, variable, default in (
-            ("statement_timeout", "AUTHSERVER_DB_STATEMENT_TIMEOUT", 5),
-            ("lock_timeout", "AUTHSERVER_DB_LOCK_TIMEOUT", 3),
-        )
+    _bounds = (
+        f"-c statement_timeout={AUTHSERVER_DB_STATEMENT_TIMEOUT}s "
+        f"-c lock_timeout={env.seconds('AUTHSERVER_DB_LOCK_TIMEOUT', 3)}s"
     )
     _options["options"] = f"{_bounds} {_options.get('options', '')}".strip()
-    # A server that vanishes from the network (a failover, a cut link) is noticed by the
-    # kernel within seconds instead of TCP's minutes of retransmissions.
-    _options.setdefault("keepalives_idle", 10)
-    _options.setdefault("keepalives_interval", 5)
-    _options.setdefault("keepalives_count", 3)
-    _options.setdefault("tcp_user_timeout", 15000)
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0

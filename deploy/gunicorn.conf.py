@@ -20,7 +20,10 @@ def _flag(name: str, *, default: bool = False) -> bool:
     return default if value == "" else value in {"1", "true", "yes", "on"}
 
 
-# The sample services share this file; they listen where RS_BIND says.
+# Sync workers read each request from the client themselves, so one slow client holds one
+# worker: clients reach them only through a buffering proxy (deploy/nginx/authserver.conf), and
+# the bind address stays one only the proxy reaches. The sample services share this file; they
+# listen where RS_BIND says.
 _SAMPLE_SERVICE = any(arg.startswith("resource_server.") for arg in sys.argv[1:])
 bind = (
     os.environ.get("RS_BIND", "127.0.0.1:8001")

@@ -24,9 +24,7 @@ ADMIN_API_PREFIX = "/admin/realms/"
 def server_error(request):
     if not isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
         return errors.internal_error(request)
-    if PROTOCOL_PATHS.fullmatch(request.path_info) or request.path_info.startswith(
-        ADMIN_API_PREFIX
-    ):
+    if _machine_facing(request.path_info):
         response = JsonResponse(
             {
                 "error": "temporarily_unavailable",
@@ -43,3 +41,7 @@ def server_error(request):
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _machine_facing(path: str) -> bool:
+    return bool(PROTOCOL_PATHS.fullmatch(path)) or path.startswith(ADMIN_API_PREFIX)

@@ -1,3 +1,4 @@
+import threading
 import time
 
 import pytest
@@ -36,10 +37,13 @@ def test_it_reports_a_hung_database_within_two_seconds(client, hung_database):
     assert response.json()["down"]["database"] == "down"
     assert elapsed < 3, elapsed
 
-    # A second check while the first probe still waits on the database: as quick, as down.
+    # A second check while the first probe still waits on the database joins it: as quick,
+    # as down, and no second thread waits on the database.
     started = time.monotonic()
     assert client.get("/readyz").status_code == 503
     assert time.monotonic() - started < 3
+    probes = [thread for thread in threading.enumerate() if thread.name == "readiness-database"]
+    assert len(probes) <= 1
 
 
 @pytest.mark.django_db(transaction=True)

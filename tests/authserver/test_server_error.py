@@ -4,6 +4,8 @@ server that accepts and never answers; another session holds a lock), a plain 50
 
 import base64
 import json
+import os
+import signal
 import threading
 import time
 
@@ -84,6 +86,40 @@ def test_it_answers_503_within_the_lock_timeout_when_a_table_stays_locked():
     assert response.json()["error"] == "temporarily_unavailable"
     assert elapsed < 5, elapsed
     # The lock gone, the same server answers again.
+    assert http.get(f"/realms/{realm.name}/.well-known/openid-configuration").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_answers_503_when_the_database_freezes_under_an_open_connection():
+    if connection.vendor != "postgresql":
+        pytest.skip("a frozen database server needs PostgreSQL")
+    realm = make_realm()
+    http = Client(raise_request_exception=False)
+    # The connection the request will use is open; then the server process behind it stops
+    # (SIGSTOP), as a frozen host's would: it enforces no statement timeout, answers nothing,
+    # and its kernel still acknowledges every packet. It goes on after 20 s whatever happens.
+    backend = connection.cursor().connection.info.backend_pid
+    try:
+        os.kill(backend, signal.SIGSTOP)
+    except PermissionError:
+        pytest.skip("stopping a PostgreSQL process needs its user or root")
+    resume = threading.Timer(20, os.kill, (backend, signal.SIGCONT))
+    resume.start()
+    try:
+        started = time.monotonic()
+        response = http.get(f"/realms/{realm.name}/.well-known/openid-configuration")
+        elapsed = time.monotonic() - started
+    finally:
+        resume.cancel()
+        os.kill(backend, signal.SIGCONT)
+        # What a server does at the end of the request (close_old_connections), which the test
+        # client leaves out: the broken connection goes.
+        connection.close()
+
+    _assert_retry_shortly(response)
+    assert response.json()["error"] == "temporarily_unavailable"
+    # The statement timeout (5 s) and the client's grace (2 s), not gunicorn's 30 s.
+    assert elapsed < 9, elapsed
     assert http.get(f"/realms/{realm.name}/.well-known/openid-configuration").status_code == 200
 
 
