@@ -29,6 +29,7 @@ from django.utils.html import format_html, format_html_join
 from accounts import password_policy
 from accounts.administrators import administered_realms, administers, administers_any
 from accounts.backends import reset_failures
+from accounts.changelist import LookupSafeChangeList
 from accounts.console_audit import AuditedAdmin, record, snapshot
 from accounts.models import (
     MASTER_REALM,
@@ -190,6 +191,9 @@ class RealmScopedAdmin(AuditedAdmin):
     list_select_related = ["realm"]
     # How to reach the object's realm from the model (``client__realm`` for a consent).
     realm_lookup = "realm"
+
+    def get_changelist(self, request, **kwargs):
+        return LookupSafeChangeList
 
     # --- scoping ---
 
