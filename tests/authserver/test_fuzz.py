@@ -85,6 +85,7 @@ ENDPOINTS = {
     f"{REALM}/account": ["action", "next"],
     f"{REALM}/logout": ["next"],
     f"{REALM}/account/consents": ["client_id", "action"],
+    "/admin/login/": ["username", "password", "next", "csrfmiddlewaretoken"],
 }
 
 
