@@ -29,6 +29,7 @@ from accounts.administrators import administered_realms, administers, administer
 from accounts.console_audit import AuditedAdmin
 from accounts.models import Realm
 from accounts.realms import for_realm
+from authserver.admin.changelist import LookupSafeChangeList
 
 # A row id in a query string or a form's initial values: anything else names no row.
 ROW_ID = re.compile(r"[0-9]{1,18}")
@@ -177,6 +178,9 @@ class RealmScopedAdmin(AuditedAdmin):
     list_select_related = ["realm"]
     # How to reach the object's realm from the model (``client__realm`` for a consent).
     realm_lookup = "realm"
+
+    def get_changelist(self, request, **kwargs):
+        return LookupSafeChangeList
 
     # --- scoping ---
 

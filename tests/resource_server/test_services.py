@@ -306,3 +306,87 @@ def test_it_refuses_nested_or_unstorable_json_with_400(demo, body):
         )
         assert response.status_code == 400, (service, response.text)
         assert response.json()["error"] == "invalid_request"
+
+
+FUZZ_SEED = 20261206
+FUZZ_REQUESTS = 80
+FUZZ_VALUES = [
+    None,
+    "",
+    "tea\u0000",
+    "\ud800",
+    "x" * 300,
+    10**400,
+    1e308,
+    -1,
+    0,
+    True,
+    [],
+    {},
+    [[[[[]]]]],
+    "EUR",
+    "eur\u0000",
+    1250,
+]
+FUZZ_BODIES = [
+    NESTED,
+    '{"item": ' + NESTED + "}",
+    '{"item": "tea\\u0000", "reference": "\\ud800", "amount_cents": 100}',
+    "{",
+    "null",
+    "[]",
+    '"text"',
+    "1e999",
+    '{"amount_cents": 1e999}',
+    '{"amount_cents": NaN, "item": "tea"}',
+    '{"amount_cents": ' + "9" * 500 + ', "item": "tea"}',
+    "\xff\xfe",
+]
+
+
+def _fuzz_body(rng) -> bytes:
+    if rng.random() < 0.5:
+        return rng.choice(FUZZ_BODIES).encode("utf-8", "surrogatepass")
+    names = ["item", "reference", "amount_cents", "quantity", "currency", "x"]
+    data = {name: rng.choice(FUZZ_VALUES) for name in rng.sample(names, k=rng.randint(0, 5))}
+    return json.dumps(data).encode("utf-8", "surrogatepass")
+
+
+def test_it_never_answers_a_server_error_to_hostile_requests(demo):
+    """A seeded fuzz of both services: hostile bodies, paths, tokens and content types."""
+    import random
+
+    rng = random.Random(FUZZ_SEED)
+    tokens = [
+        user_token(demo["issuer"], ALICE, READ_WRITE),
+        service_token(demo["issuer"]),
+        "a.b.c",
+        "eyJhbGciOiJSUzI1NiJ9." + "W" * 3000 + ".c2ln",
+    ]
+    # Mostly the two writes, which read a body; the other routes now and then.
+    routes = [
+        *[("POST", "orders", "/api/orders")] * 4,
+        *[("POST", "payments", "/api/payments")] * 3,
+        ("GET", "orders", "/api/orders"),
+        ("GET", "orders", "/api/orders/00000000-0000-0000-0000-000000000000"),
+        ("DELETE", "orders", "/api/orders/%00"),
+        ("GET", "orders", "/api/admin/orders"),
+        ("PUT", "orders", "/api/orders"),
+        ("GET", "payments", "/api/public/health"),
+    ]
+    failures = []
+    for number in range(FUZZ_REQUESTS):
+        method, service, path = rng.choice(routes)
+        headers = {"Content-Type": rng.choice(["application/json"] * 3 + ["text/plain"])}
+        roll = rng.random()
+        if roll < 0.8:  # the token each service accepts, to get past authentication
+            headers["Authorization"] = "Bearer " + tokens[service == "payments"]
+        elif roll < 0.95:
+            headers["Authorization"] = "Bearer " + rng.choice(tokens)
+        body = _fuzz_body(rng) if method in ("POST", "PUT") else None
+        response = requests.request(
+            method, f"{demo[service].url}{path}", data=body, headers=headers, timeout=30
+        )
+        if response.status_code >= 500 and response.status_code not in (502, 503):
+            failures.append((number, method, service, path, body, response.status_code))
+    assert not failures, failures
