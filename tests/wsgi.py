@@ -51,6 +51,7 @@ def send(
     body: bytes = b"",
     content_type: str | None = None,
     headers: dict[str, str] | None = None,
+    scheme: str = "http",
     app=application,
 ) -> Answer:
     """One request; ``path`` is PATH_INFO as a server decodes it (latin-1 text of the bytes)."""
@@ -60,13 +61,13 @@ def send(
         "PATH_INFO": path,
         "QUERY_STRING": query,
         "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
+        "SERVER_PORT": "443" if scheme == "https" else "80",
         "SERVER_PROTOCOL": "HTTP/1.1",
         "REMOTE_ADDR": "127.0.0.1",
         "HTTP_HOST": "testserver",
         "CONTENT_LENGTH": str(len(body)),
         "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
+        "wsgi.url_scheme": scheme,
         "wsgi.input": io.BytesIO(body),
         "wsgi.errors": io.StringIO(),
         "wsgi.multithread": False,

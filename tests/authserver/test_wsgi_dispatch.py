@@ -5,16 +5,10 @@ Django's test client builds its own handler, so these tests call the application
 environs of their own, as gunicorn does.
 """
 
-import io
-import json
-from contextlib import contextmanager
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from django.test import override_settings
 from django.urls import reverse
 
@@ -34,6 +28,7 @@ from tests.protocol.helpers import (
     make_web_client,
     tokens_for,
 )
+from tests.wsgi import Answer, send
 
 pytestmark = pytest.mark.django_db
 
@@ -41,73 +36,19 @@ SPA = "https://spa.example"
 FORM = "application/x-www-form-urlencoded"
 
 
-@dataclass
-class Answer:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-
-    def header(self, name: str) -> str | None:
-        found = [value for key, value in self.headers if key.lower() == name.lower()]
-        return found[-1] if found else None
-
-    def json(self) -> dict:
-        return json.loads(self.body)
-
-
-@contextmanager
-def _connection_kept():
-    """As Django's test client: the request signals must not close the test's connection, which
-    holds the test's transaction."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
-
-
 def call(app, path, *, method="GET", headers=None, form=None, scheme="http") -> Answer:
     """One request to the WSGI application ``app``, with the environ a server would pass."""
     body = urlencode(form).encode() if form is not None else b""
-    environ = {
-        "REQUEST_METHOD": method,
-        "SCRIPT_NAME": "",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "443" if scheme == "https" else "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "HTTP_HOST": "testserver",
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": scheme,
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": io.StringIO(),
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-    }
-    if form is not None:
-        environ["CONTENT_TYPE"] = FORM
-    for name, value in (headers or {}).items():
-        environ["HTTP_" + name.upper().replace("-", "_")] = value
-    started = {}
-
-    def start_response(status, response_headers, exc_info=None):
-        started["status"] = int(status.split()[0])
-        started["headers"] = list(response_headers)
-
-    with _connection_kept():
-        result = app(environ, start_response)
-        try:
-            content = b"".join(result)
-        finally:
-            if hasattr(result, "close"):
-                result.close()
-    return Answer(started["status"], started["headers"], content)
+    content_type = FORM if form is not None else None
+    return send(
+        path,
+        method=method,
+        body=body,
+        content_type=content_type,
+        headers=headers,
+        scheme=scheme,
+        app=app,
+    )
 
 
 def fresh_application() -> PathDispatcher:
