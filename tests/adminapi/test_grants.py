@@ -11,6 +11,8 @@ from authserver.models import Client
 from authserver.protocol.claims import effective_roles
 from tests.adminapi.helpers import admin_roles, admin_token, call, token_for, url
 from tests.factories import PASSWORD, make_client, make_group, make_realm, make_user
+from tests.protocol.helpers import verify
+from tests.protocol.issued import service_token
 
 pytestmark = pytest.mark.django_db
 
@@ -241,3 +243,44 @@ def test_it_lets_a_realm_admin_regenerate_a_realm_admin_clients_secret(client, r
     token = admin_token(realm, rm.REALM_ADMIN)
     response = call(client, "POST", url(realm, "clients", "robot", "client-secret"), token)
     assert response.status_code == 200
+
+
+def test_it_never_lets_a_client_credentials_token_speak_for_the_client_later_given_its_name(
+    client, realm, robot
+):
+    """A client-credentials token is not stored: it is checked against the client its
+    ``client_id`` names. A client manager's own machine token, its name then handed to the
+    realm-admin robot by two renames, must not become the robot's."""
+    mallory = admin_token(realm, rm.MANAGE_CLIENTS)
+    scope = {
+        "name": "admin-api",
+        "protocolMappers": [
+            {
+                "name": "admin-api-audience",
+                "protocol": "openid-connect",
+                "protocolMapper": "oidc-audience-mapper",
+                "config": {"included.custom.audience": rm.CLIENT_ID},
+            }
+        ],
+    }
+    assert call(client, "POST", url(realm, "client-scopes"), mallory, scope).status_code == 201
+    machine = {
+        "clientId": "mine",
+        "standardFlowEnabled": False,
+        "serviceAccountsEnabled": True,
+        "defaultClientScopes": ["admin-api"],
+    }
+    created = call(client, "POST", url(realm, "clients"), mallory, machine)
+    assert created.status_code == 201, created.content
+    token = service_token(client, realm, "mine", created.json()["secret"])
+    assert rm.CLIENT_ID in verify(client, realm, token)["aud"]
+    for old, new in (("mine", "mine-old"), ("robot", "mine")):
+        renamed = call(client, "PUT", url(realm, "clients", old), mallory, {"clientId": new})
+        assert renamed.status_code == 204, renamed.content
+
+    body = {"username": "puppet", "clientRoles": {rm.CLIENT_ID: [rm.REALM_ADMIN]}}
+    response = call(client, "POST", url(realm, "users"), token, body)
+
+    assert response.status_code == 401, response.content
+    assert response.json()["error"] == "invalid_token"
+    assert not User.objects.filter(username="puppet").exists()
