@@ -15,6 +15,9 @@ one and ask the functions below, none decides alone. Three rules:
   admin role the user holds (:func:`may_take_over`); a console account (staff or superuser) is
   a superuser's alone. A client's secret is its service account's password
   (:func:`check_secret_change`).
+- **Admin API door**: the realm's ``realm-management`` client (its ``admin.api.clients``
+  attribute says which clients' tokens the admin API takes) is created, renamed, changed or
+  deleted only by a holder of ``realm-admin``; :func:`guarded` compares it too.
 - **Replace**: a realm-file import rewrites every account of the realm, passwords included: it
   needs every admin role held in the realm now and every one the file maps
   (:func:`check_replacement`).
@@ -174,15 +177,47 @@ def check_change(
 @contextmanager
 def guarded(authority: Authority, realm_ids: Iterable[int]) -> Iterator[None]:
     """Run a change of these realms, then refuse it (raise Refused) if it moved an admin role
-    the caller does not hold. Use it inside the change's transaction, which the refusal rolls
-    back: what is compared is what the database really holds, whatever path wrote it."""
+    the caller does not hold, or changed a realm-management client without realm-admin. Use it
+    inside the change's transaction, which the refusal rolls back: what is compared is what the
+    database really holds, whatever path wrote it."""
     if authority.superuser:
         yield
         return
     realm_ids = frozenset(realm_ids)
-    before = held(realm_ids)
+    before, management = held(realm_ids), management_clients(realm_ids)
     yield
     check_change(authority, before, held(realm_ids))
+    check_management_change(authority, management, management_clients(realm_ids))
+
+
+# --- The admin API's door -----------------------------------------------------------------------
+
+# Bookkeeping columns, written by any save: not a change of what the client is.
+_UNCOMPARED = {"created", "updated"}
+
+
+def management_clients(realm_ids: Iterable[int]) -> dict[int, tuple]:
+    """Each realm's realm-management client(s) as stored, every column that says what it is:
+    whatever its name, created, renamed or changed by whichever path, the rows differ."""
+    client_model = Role._meta.get_field("client").related_model
+    found: dict[int, list] = defaultdict(list)
+    rows = client_model.objects.filter(realm_id__in=realm_ids, client_id=CLIENT_ID).order_by("pk")
+    for row in rows.values():
+        found[row["realm_id"]].append(
+            tuple(sorted((k, repr(v)) for k, v in row.items() if k not in _UNCOMPARED))
+        )
+    return {realm_id: tuple(rows) for realm_id, rows in found.items()}
+
+
+def check_management_change(
+    authority: Authority, before: dict[int, tuple], after: dict[int, tuple]
+) -> None:
+    """Refused unless the caller holds realm-admin in each realm whose realm-management client
+    changed: its ``admin.api.clients`` opens the admin API to other clients' tokens."""
+    for realm_id in sorted(before.keys() | after.keys()):
+        changed = before.get(realm_id) != after.get(realm_id)
+        if changed and not authority.holds(realm_id, REALM_ADMIN):
+            raise Refused(f"only a holder of {REALM_ADMIN} may change the {CLIENT_ID} client")
 
 
 # --- Take over ----------------------------------------------------------------------------------

@@ -261,6 +261,58 @@ def test_it_lets_a_client_admin_regenerate_a_weaker_clients_secret(client, realm
     assert Client.objects.get(pk=robot.pk).client_secret != robot.client_secret
 
 
+# --- The admin API's door: the realm-management client -----------------------------------------
+
+
+def _management(realm) -> Client:
+    return Client.objects.get(realm=realm, client_id=rm.CLIENT_ID)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"attributes": json.dumps({"admin.api.clients": "demo-web"})},
+        {"client_id": "renamed"},
+        {"enabled": False},
+    ],
+)
+def test_it_refuses_a_client_admin_changing_the_realm_management_client(client, realm, change):
+    """Its admin.api.clients names the clients whose tokens the admin API takes: a client
+    admin opening it to the web app's tokens would reach the admin API with anyone's."""
+    http = _login(client, realm, *CLIENTS)
+    before = _management(realm)
+    response = _post_change(http, Client, before, **change)
+    assert response.status_code == 403
+    after = Client.objects.get(pk=before.pk)
+    assert (after.client_id, after.attributes, after.enabled) == (rm.CLIENT_ID, {}, True)
+
+
+def test_it_refuses_a_client_admin_replacing_the_realm_management_client(client, realm):
+    """Nobody holds an admin role in the realm, so deleting the client moves none: the door is
+    what stops a new realm-management client with an attribute of the admin's choosing."""
+    http = _login(client, realm, *CLIENTS, *ROLES)
+    management = _management(realm)
+    response = http.post(f"/admin/authserver/client/{management.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    bulk = {"action": "delete_selected", "_selected_action": [management.pk], "post": "yes"}
+    assert http.post("/admin/authserver/client/", bulk).status_code == 403
+    assert Client.objects.filter(pk=management.pk).exists()
+
+
+def test_it_lets_a_superuser_choose_the_realms_admin_clients(console, realm):
+    attributes = json.dumps({"admin.api.clients": "ops-console"})
+    response = _post_change(console, Client, _management(realm), attributes=attributes)
+    assert response.status_code == 302
+    assert _management(realm).attributes == {"admin.api.clients": "ops-console"}
+
+
+def test_it_lets_a_client_admin_change_other_clients(client, realm, robot):
+    http = _login(client, realm, *CLIENTS)
+    attributes = json.dumps({"token.exchange.audiences": "orders"})
+    assert _post_change(http, Client, robot, attributes=attributes).status_code == 302
+    assert Client.objects.get(pk=robot.pk).attributes == {"token.exchange.audiences": "orders"}
+
+
 # --- Replace: a realm-file import ---------------------------------------------------------------
 
 
