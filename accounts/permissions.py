@@ -3,7 +3,7 @@
 The admin roles are the client roles of a realm's ``realm-management`` client (Keycloak's):
 ``view-*`` to read, ``manage-*`` to change (and read), ``realm-admin`` all of them. What a caller
 holds is an :class:`Authority`; the console, the admin API and the realm-file import each build
-one and ask the functions below, none decides alone. Three rules:
+one and ask the functions below, none decides alone. Four rules:
 
 - **Grant**: an admin role may enter or leave the effective role set of a principal (a user, a
   client's service account, a group's own mappings) only by the hand of a caller who holds it.
@@ -18,9 +18,10 @@ one and ask the functions below, none decides alone. Three rules:
 - **Admin API door**: the realm's ``realm-management`` client (its ``admin.api.clients``
   attribute says which clients' tokens the admin API takes) is created, renamed, changed or
   deleted only by a holder of ``realm-admin``; :func:`guarded` compares it too.
-- **Replace**: a realm-file import rewrites every account of the realm, passwords included: it
-  needs every admin role held in the realm now and every one the file maps
-  (:func:`check_replacement`).
+- **Replace**: a realm-file import rewrites every account, client and setting of the realm,
+  passwords and secrets included: it needs manage-realm, manage-users and manage-clients, every
+  admin role held in the realm now and every one the file maps, and realm-admin if it changes
+  the realm-management client's attributes (:func:`check_replacement`).
 
 A superuser holds everything everywhere; ``realm-admin`` implies every admin role of its realm,
 ``manage-X`` implies ``view-X``.
@@ -215,9 +216,13 @@ def check_management_change(
     """Refused unless the caller holds realm-admin in each realm whose realm-management client
     changed: its ``admin.api.clients`` opens the admin API to other clients' tokens."""
     for realm_id in sorted(before.keys() | after.keys()):
-        changed = before.get(realm_id) != after.get(realm_id)
-        if changed and not authority.holds(realm_id, REALM_ADMIN):
-            raise Refused(f"only a holder of {REALM_ADMIN} may change the {CLIENT_ID} client")
+        if before.get(realm_id) != after.get(realm_id):
+            _check_management_changer(authority, realm_id)
+
+
+def _check_management_changer(authority: Authority, realm_id: int) -> None:
+    if not authority.holds(realm_id, REALM_ADMIN):
+        raise Refused(f"only a holder of {REALM_ADMIN} may change the {CLIENT_ID} client")
 
 
 # --- Take over ----------------------------------------------------------------------------------
@@ -258,12 +263,32 @@ def check_secret_change(authority: Authority, client) -> None:
 # --- Replace ------------------------------------------------------------------------------------
 
 
-def check_replacement(authority: Authority, realm_id: int, granted: Iterable[str]) -> None:
+# What a realm file rewrites: the realm's settings and roles, its users, its clients.
+_REPLACING = {MANAGE_REALM, MANAGE_USERS, MANAGE_CLIENTS}
+
+
+def check_replacement(
+    authority: Authority,
+    realm_id: int,
+    granted: Iterable[str],
+    *,
+    management_attributes: dict | None,
+) -> None:
     """Refused unless the caller may replace realm ``realm_id`` by a file mapping the admin
-    roles ``granted``: it must hold each of them, and each one held in the realm now."""
+    roles ``granted`` and giving its realm-management client ``management_attributes`` (None:
+    the file has none): it must hold what the file rewrites, each admin role it maps and each
+    one held in the realm now, and realm-admin to change the realm-management client."""
     if authority.superuser:
         return
     now = {name for roles in held([realm_id]).values() for _realm, name in roles}
-    for role in sorted(now | set(granted)):
+    for role in sorted(_REPLACING | now | set(granted)):
         if not authority.holds(realm_id, role):
-            raise Refused(f"only a holder of {role} (or realm-admin) may import a realm mapping it")
+            raise Refused(f"only a holder of {role} (or realm-admin) may import this realm file")
+    client_model = Role._meta.get_field("client").related_model
+    stored = (
+        client_model.objects.filter(realm_id=realm_id, client_id=CLIENT_ID)
+        .values_list("attributes", flat=True)
+        .first()
+    )
+    if (management_attributes or {}) != (stored or {}):
+        _check_management_changer(authority, realm_id)

@@ -2,9 +2,9 @@
 
 Between the preview and the confirmation the file waits read, its credentials hashed
 (realmfile/pending.py), never in the page or the session. Importing a new realm is for
-superusers; replacing a realm is for whoever may change it and may grant every admin role held
-there now or mapped by the file (accounts.permissions.check_replacement). Both leave an admin
-event; the file's secrets are never recorded.
+superusers; replacing a realm is for whoever may change its settings, users and clients, and
+grant every admin role held there now or mapped by the file (``check_replacement`` of
+accounts.permissions). Both leave an admin event; the file's secrets are never recorded.
 """
 
 from django import forms
@@ -22,7 +22,7 @@ from accounts.models import MASTER_REALM, Realm
 from authserver.realmfile import exporter, pending, reader, report
 from authserver.realmfile.errors import RealmFileError
 from authserver.realmfile.importer import import_realm
-from authserver.realmfile.preview import admin_roles_mapped, preview
+from authserver.realmfile.preview import admin_client_attributes, admin_roles_mapped, preview
 from authserver.realmfile.schema import RealmSpec
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -106,7 +106,12 @@ class ImportView(View):
         # The file rewrites every account of the realm and maps admin roles anew.
         authority = permissions.of_console_user(request.user)
         try:
-            permissions.check_replacement(authority, existing.pk, admin_roles_mapped(spec))
+            permissions.check_replacement(
+                authority,
+                existing.pk,
+                admin_roles_mapped(spec),
+                management_attributes=admin_client_attributes(spec),
+            )
         except permissions.Refused as error:
             raise PermissionDenied(str(error)) from None
         return existing

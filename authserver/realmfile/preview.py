@@ -85,5 +85,14 @@ def admin_roles_mapped(spec: RealmSpec) -> set[str]:
     }
 
 
+def admin_client_attributes(spec: RealmSpec) -> dict | None:
+    """The attributes the file gives the realm-management client (None: the file has none, and
+    the import makes it without any): check_replacement compares them with the realm's."""
+    for client in spec.clients:
+        if client.client_id == ADMIN_CLIENT_ID:
+            return dict(client.attributes)
+    return None
+
+
 def _all_groups(specs: tuple[GroupSpec, ...]) -> list[GroupSpec]:
     return [group for spec in specs for group in (spec, *_all_groups(spec.sub_groups))]

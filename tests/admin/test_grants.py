@@ -24,6 +24,7 @@ GROUPS = ["add_group", "change_group", "view_group", "delete_group"]
 ROLES = ["add_role", "change_role", "view_role", "delete_role"]
 CLIENTS = ["add_client", "change_client", "view_client", "delete_client"]
 REALMS = ["change_realm", "view_realm"]
+EVERYTHING = [*USERS, *CLIENTS, *REALMS]
 
 
 @pytest.fixture
@@ -337,20 +338,46 @@ def _document(**user):
 
 
 def test_it_refuses_a_realm_admin_importing_a_file_that_grants_realm_admin(client, realm):
-    http = _login(client, realm, *REALMS)
+    http = _login(client, realm, *EVERYTHING)
     document = _document(clientRoles={rm.CLIENT_ID: [rm.REALM_ADMIN]})
     assert _upload(http, document).status_code == 403
     assert not User.objects.filter(username="puppet").exists()
 
 
 def test_it_refuses_replacing_a_realm_whose_accounts_are_stronger(client, realm, boss):
-    http = _login(client, realm, *REALMS)
+    http = _login(client, realm, *EVERYTHING)
     assert _upload(http, _document()).status_code == 403
     assert Realm.objects.get(name="acme").pk == realm.pk
 
 
+@pytest.mark.parametrize("missing", [USERS, CLIENTS])
+def test_it_refuses_replacing_a_realm_without_the_right_to_change_its_users_and_clients(
+    client, realm, missing
+):
+    """Nobody holds an admin role here, yet the file sets every user's password and every
+    client's secret: realm settings alone do not give that."""
+    bob = make_user(realm, "bob")
+    http = _login(client, realm, *(name for name in EVERYTHING if name not in missing))
+    document = _document()
+    document["users"].append(
+        {"username": "bob", "credentials": [{"type": "password", "value": "Known-Pass-42"}]}
+    )
+    assert _upload(http, document).status_code == 403
+    assert Realm.objects.get(name="acme").pk == realm.pk
+    bob.refresh_from_db()
+    assert check_password(PASSWORD, bob.password)
+
+
+def test_it_refuses_an_import_that_changes_the_realms_admin_clients(client, realm):
+    http = _login(client, realm, *EVERYTHING)
+    document = _document()
+    document["clients"][0]["attributes"] = {"admin.api.clients": "demo-web"}
+    assert _upload(http, document).status_code == 403
+    assert _management(realm).attributes == {}
+
+
 def test_it_lets_a_realm_admin_import_a_file_without_admin_roles(client, realm):
-    http = _login(client, realm, *REALMS)
+    http = _login(client, realm, *EVERYTHING)
     preview = _upload(http, _document())
     assert preview.status_code == 200
     done = http.post("/admin/accounts/realm/import/", {"confirm": preview.context["token"]})
