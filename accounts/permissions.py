@@ -15,9 +15,11 @@ one and ask the functions below, none decides alone. Four rules:
   admin role the user holds (:func:`may_take_over`); a console account (staff or superuser) is
   a superuser's alone. A client's secret is its service account's password
   (:func:`check_secret_change`).
-- **Admin API door**: the realm's ``realm-management`` client (its ``admin.api.clients``
-  attribute says which clients' tokens the admin API takes) is created, renamed, changed or
-  deleted only by a holder of ``realm-admin``; :func:`guarded` compares it too.
+- **Admin API door**: the realm's ``realm-management`` client, whose ``admin.api.clients``
+  attribute names the clients whose users' tokens the admin API takes, and those clients are
+  created, renamed, changed or deleted only by a holder of ``realm-admin``: whoever sets a
+  redirect URI or secret of such a client gets any administrator's token from one click.
+  :func:`guarded` compares them too (:func:`admin_api_door`).
 - **Replace**: a realm-file import rewrites every account, client and setting of the realm,
   passwords and secrets included: it needs manage-realm, manage-users and manage-clients, every
   admin role held in the realm now and every one the file maps, and realm-admin if it changes
@@ -178,51 +180,78 @@ def check_change(
 @contextmanager
 def guarded(authority: Authority, realm_ids: Iterable[int]) -> Iterator[None]:
     """Run a change of these realms, then refuse it (raise Refused) if it moved an admin role
-    the caller does not hold, or changed a realm-management client without realm-admin. Use it
+    the caller does not hold, or its admin API's door without realm-admin. Use it
     inside the change's transaction, which the refusal rolls back: what is compared is what the
     database really holds, whatever path wrote it."""
     if authority.superuser:
         yield
         return
     realm_ids = frozenset(realm_ids)
-    before, management = held(realm_ids), management_clients(realm_ids)
+    before, door = held(realm_ids), admin_api_door(realm_ids)
     yield
     check_change(authority, before, held(realm_ids))
-    check_management_change(authority, management, management_clients(realm_ids))
+    check_door_change(authority, door, admin_api_door(realm_ids))
 
 
 # --- The admin API's door -----------------------------------------------------------------------
 
-# Bookkeeping columns, written by any save: not a change of what the client is.
+# The realm-management client's attribute naming the clients whose users' tokens the admin API
+# takes (client ids, space-separated); without it, Keycloak's admin clients.
+ADMIN_CLIENTS_ATTRIBUTE = "admin.api.clients"
+DEFAULT_ADMIN_CLIENTS = ("admin-cli", "security-admin-console")
+# Bookkeeping columns, written by any save: not a change of what a client is.
 _UNCOMPARED = {"created", "updated"}
 
 
-def management_clients(realm_ids: Iterable[int]) -> dict[int, tuple]:
-    """Each realm's realm-management client(s) as stored, every column that says what it is:
-    whatever its name, created, renamed or changed by whichever path, the rows differ."""
+def admin_clients(attributes) -> tuple[str, ...]:
+    """The client ids that the realm-management client's ``attributes`` let call the admin API."""
+    if not isinstance(attributes, dict) or ADMIN_CLIENTS_ATTRIBUTE not in attributes:
+        return DEFAULT_ADMIN_CLIENTS
+    value = attributes[ADMIN_CLIENTS_ATTRIBUTE]
+    # Keycloak keeps client attributes as strings; anything else allows no client.
+    return tuple(value.split()) if isinstance(value, str) else ()
+
+
+def admin_api_door(realm_ids: Iterable[int]) -> dict[int, tuple]:
+    """Each realm's realm-management client and the clients it lets call the admin API, as
+    stored, every column that says what they are: whichever path creates, renames, changes or
+    deletes one of them (or names another), the rows differ."""
     client_model = Role._meta.get_field("client").related_model
+    management = client_model.objects.filter(realm_id__in=realm_ids, client_id=CLIENT_ID)
+    attributes = dict(management.values_list("realm_id", "attributes"))
+    names = {
+        (client_id, realm_id)
+        for realm_id in realm_ids
+        for client_id in (CLIENT_ID, *admin_clients(attributes.get(realm_id)))
+    }
+    candidates = client_model.objects.filter(
+        realm_id__in=realm_ids, client_id__in={name for name, _realm in names}
+    )
     found: dict[int, list] = defaultdict(list)
-    rows = client_model.objects.filter(realm_id__in=realm_ids, client_id=CLIENT_ID).order_by("pk")
-    for row in rows.values():
-        found[row["realm_id"]].append(
-            tuple(sorted((k, repr(v)) for k, v in row.items() if k not in _UNCOMPARED))
-        )
+    for row in candidates.order_by("pk").values():
+        if (row["client_id"], row["realm_id"]) in names:
+            found[row["realm_id"]].append(
+                tuple(sorted((k, repr(v)) for k, v in row.items() if k not in _UNCOMPARED))
+            )
     return {realm_id: tuple(rows) for realm_id, rows in found.items()}
 
 
-def check_management_change(
+def check_door_change(
     authority: Authority, before: dict[int, tuple], after: dict[int, tuple]
 ) -> None:
-    """Refused unless the caller holds realm-admin in each realm whose realm-management client
-    changed: its ``admin.api.clients`` opens the admin API to other clients' tokens."""
+    """Refused unless the caller holds realm-admin in each realm whose door (admin_api_door)
+    changed: the tokens of those clients' users are the admin API's, whoever the users are."""
     for realm_id in sorted(before.keys() | after.keys()):
         if before.get(realm_id) != after.get(realm_id):
-            _check_management_changer(authority, realm_id)
+            _check_door_keeper(authority, realm_id)
 
 
-def _check_management_changer(authority: Authority, realm_id: int) -> None:
+def _check_door_keeper(authority: Authority, realm_id: int) -> None:
     if not authority.holds(realm_id, REALM_ADMIN):
-        raise Refused(f"only a holder of {REALM_ADMIN} may change the {CLIENT_ID} client")
+        raise Refused(
+            f"only a holder of {REALM_ADMIN} may change the {CLIENT_ID} client or a client "
+            "whose tokens the admin API takes"
+        )
 
 
 # --- Take over ----------------------------------------------------------------------------------
@@ -291,4 +320,4 @@ def check_replacement(
         .first()
     )
     if (management_attributes or {}) != (stored or {}):
-        _check_management_changer(authority, realm_id)
+        _check_door_keeper(authority, realm_id)

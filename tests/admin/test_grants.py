@@ -300,6 +300,16 @@ def test_it_refuses_a_client_admin_replacing_the_realm_management_client(client,
     assert Client.objects.filter(pk=management.pk).exists()
 
 
+def test_it_refuses_a_client_admin_adding_a_redirect_uri_to_an_admin_client(client, realm):
+    """admin-cli's tokens reach the admin API: a redirect URI of the client admin's own would
+    bring them a realm administrator's code."""
+    admin_cli = make_client(realm, "admin-cli", redirect_uris="https://admin.acme.example/cb")
+    http = _login(client, realm, *CLIENTS)
+    uris = "https://admin.acme.example/cb\nhttps://mallory.example/cb"
+    assert _post_change(http, Client, admin_cli, redirect_uris=uris).status_code == 403
+    assert Client.objects.get(pk=admin_cli.pk).redirect_uris == "https://admin.acme.example/cb"
+
+
 def test_it_lets_a_superuser_choose_the_realms_admin_clients(console, realm):
     attributes = json.dumps({"admin.api.clients": "ops-console"})
     response = _post_change(console, Client, _management(realm), attributes=attributes)

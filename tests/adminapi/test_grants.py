@@ -11,7 +11,7 @@ from authserver.models import Client
 from authserver.protocol.claims import effective_roles
 from tests.adminapi.helpers import admin_roles, admin_token, call, token_for, url
 from tests.factories import PASSWORD, make_client, make_group, make_realm, make_user
-from tests.protocol.helpers import verify
+from tests.protocol.helpers import REDIRECT_URI, make_web_client, verify
 from tests.protocol.issued import service_token
 
 pytestmark = pytest.mark.django_db
@@ -284,3 +284,66 @@ def test_it_never_lets_a_client_credentials_token_speak_for_the_client_later_giv
     assert response.status_code == 401, response.content
     assert response.json()["error"] == "invalid_token"
     assert not User.objects.filter(username="puppet").exists()
+
+
+# --- Take over: a client the admin API takes tokens of -------------------------------------------
+
+
+def test_it_refuses_a_client_manager_redirecting_an_admin_client_to_themselves(client, realm, boss):
+    """admin-cli's tokens reach the admin API: a client manager who adds a redirect URI of
+    their own to it gets a realm administrator's code from one click on a link."""
+    make_web_client(realm, "admin-cli", public=True, redirect_uris="https://admin.acme.example/cb")
+    mallory = admin_token(realm, rm.MANAGE_CLIENTS)
+    body = {"redirectUris": ["https://admin.acme.example/cb", REDIRECT_URI]}
+    response = call(client, "PUT", url(realm, "clients", "admin-cli"), mallory, body)
+    assert response.status_code == 403, response.content
+    assert Client.objects.get(realm=realm, client_id="admin-cli").redirect_uris == (
+        "https://admin.acme.example/cb"
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("PUT", "admin-cli", {"attributes": {"token.exchange.audiences": rm.CLIENT_ID}}),
+        ("PUT", "admin-cli", {"publicClient": False, "secret": "Hq3vZ8pLw2XkR7tN5mJc9BdF4sGy6aUe"}),
+        ("POST", "admin-cli/client-secret", None),
+        ("PUT", "admin-cli", {"clientId": "old-cli"}),
+        ("DELETE", "admin-cli", None),
+    ],
+)
+def test_it_refuses_a_client_manager_taking_over_an_admin_client(client, realm, method, path, body):
+    before = make_web_client(realm, "admin-cli", redirect_uris="https://admin.acme.example/cb")
+    mallory = admin_token(realm, rm.MANAGE_CLIENTS)
+    response = call(client, method, url(realm, "clients", *path.split("/")), mallory, body)
+    assert response.status_code == 403, response.content
+    after = Client.objects.get(pk=before.pk)
+    assert (after.client_id, after.client_secret, after.attributes) == (
+        "admin-cli",
+        before.client_secret,
+        {},
+    )
+
+
+def test_it_refuses_a_client_manager_creating_an_admin_client(client, realm):
+    """No security-admin-console yet: whoever made one would own a client the admin API
+    takes tokens of."""
+    mallory = admin_token(realm, rm.MANAGE_CLIENTS)
+    body = {"clientId": "security-admin-console", "redirectUris": [REDIRECT_URI]}
+    response = call(client, "POST", url(realm, "clients"), mallory, body)
+    assert response.status_code == 403
+    assert not Client.objects.filter(client_id="security-admin-console").exists()
+
+
+def test_it_lets_a_client_manager_change_a_client_the_admin_api_does_not_take(client, realm):
+    make_web_client(realm, "demo-web")
+    mallory = admin_token(realm, rm.MANAGE_CLIENTS)
+    body = {"redirectUris": [REDIRECT_URI, "https://demo.example/cb"]}
+    assert call(client, "PUT", url(realm, "clients", "demo-web"), mallory, body).status_code == 204
+
+
+def test_it_lets_a_realm_admin_change_an_admin_client(client, realm, boss):
+    make_web_client(realm, "admin-cli", public=True)
+    body = {"redirectUris": [REDIRECT_URI, "https://admin.acme.example/cb"]}
+    response = call(client, "PUT", url(realm, "clients", "admin-cli"), token_for(boss), body)
+    assert response.status_code == 204
