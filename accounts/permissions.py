@@ -23,7 +23,7 @@ one and ask the functions below, none decides alone. Four rules:
 - **Replace**: a realm-file import rewrites every account, client and setting of the realm,
   passwords and secrets included: it needs manage-realm, manage-users and manage-clients, every
   admin role held in the realm now and every one the file maps, and realm-admin if it changes
-  the realm-management client's attributes (:func:`check_replacement`).
+  the admin API's door (:func:`check_replacement`).
 
 A superuser holds everything everywhere; ``realm-admin`` implies every admin role of its realm,
 ``manage-X`` implies ``view-X``.
@@ -297,27 +297,16 @@ _REPLACING = {MANAGE_REALM, MANAGE_USERS, MANAGE_CLIENTS}
 
 
 def check_replacement(
-    authority: Authority,
-    realm_id: int,
-    granted: Iterable[str],
-    *,
-    management_attributes: dict | None,
+    authority: Authority, realm_id: int, granted: Iterable[str], *, changes_door: bool
 ) -> None:
     """Refused unless the caller may replace realm ``realm_id`` by a file mapping the admin
-    roles ``granted`` and giving its realm-management client ``management_attributes`` (None:
-    the file has none): it must hold what the file rewrites, each admin role it maps and each
-    one held in the realm now, and realm-admin to change the realm-management client."""
+    roles ``granted``: it must hold what the file rewrites, each admin role it maps and each
+    one held in the realm now; and realm-admin if the file ``changes_door`` (admin_api_door)."""
     if authority.superuser:
         return
     now = {name for roles in held([realm_id]).values() for _realm, name in roles}
     for role in sorted(_REPLACING | now | set(granted)):
         if not authority.holds(realm_id, role):
             raise Refused(f"only a holder of {role} (or realm-admin) may import this realm file")
-    client_model = Role._meta.get_field("client").related_model
-    stored = (
-        client_model.objects.filter(realm_id=realm_id, client_id=CLIENT_ID)
-        .values_list("attributes", flat=True)
-        .first()
-    )
-    if (management_attributes or {}) != (stored or {}):
+    if changes_door:
         _check_door_keeper(authority, realm_id)

@@ -22,7 +22,7 @@ from accounts.models import MASTER_REALM, Realm
 from authserver.realmfile import exporter, pending, reader, report
 from authserver.realmfile.errors import RealmFileError
 from authserver.realmfile.importer import import_realm
-from authserver.realmfile.preview import admin_client_attributes, admin_roles_mapped, preview
+from authserver.realmfile.preview import admin_roles_mapped, changes_admin_api_door, preview
 from authserver.realmfile.schema import RealmSpec
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -110,7 +110,7 @@ class ImportView(View):
                 authority,
                 existing.pk,
                 admin_roles_mapped(spec),
-                management_attributes=admin_client_attributes(spec),
+                changes_door=changes_admin_api_door(spec),
             )
         except permissions.Refused as error:
             raise PermissionDenied(str(error)) from None

@@ -14,6 +14,7 @@ from accounts.models import Group, Realm, Role, User
 from authserver.adminapi import realm_management as rm
 from authserver.models import Client
 from authserver.protocol.claims import effective_roles
+from authserver.realmfile.exporter import export_realm
 from tests.admin.helpers import form_data
 from tests.factories import PASSWORD, make_client, make_group, make_realm, make_role, make_user
 
@@ -384,6 +385,29 @@ def test_it_refuses_an_import_that_changes_the_realms_admin_clients(client, real
     document["clients"][0]["attributes"] = {"admin.api.clients": "demo-web"}
     assert _upload(http, document).status_code == 403
     assert _management(realm).attributes == {}
+
+
+def test_it_refuses_an_import_that_redirects_an_admin_client(client, realm):
+    admin_cli = make_client(realm, "admin-cli", redirect_uris="https://admin.acme.example/cb")
+    http = _login(client, realm, *EVERYTHING)
+    document = export_realm(realm)
+    (exported,) = [entry for entry in document["clients"] if entry["clientId"] == "admin-cli"]
+    exported["redirectUris"].append("https://mallory.example/cb")
+    assert _upload(http, document).status_code == 403
+    assert Client.objects.get(pk=admin_cli.pk).redirect_uris == "https://admin.acme.example/cb"
+
+
+def test_it_lets_a_realm_admin_import_its_realm_back_unchanged(client, realm):
+    make_client(realm, "admin-cli", redirect_uris="https://admin.acme.example/cb")
+    make_user(realm, "bob")
+    http = _login(client, realm, *EVERYTHING)
+    preview = _upload(http, export_realm(realm))
+    assert preview.status_code == 200
+    done = http.post("/admin/accounts/realm/import/", {"confirm": preview.context["token"]})
+    assert done.status_code == 302
+    assert Client.objects.get(realm__name="acme", client_id="admin-cli").redirect_uris == (
+        "https://admin.acme.example/cb"
+    )
 
 
 def test_it_lets_a_realm_admin_import_a_file_without_admin_roles(client, realm):
