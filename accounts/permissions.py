@@ -3,7 +3,7 @@
 The admin roles are the client roles of a realm's ``realm-management`` client (Keycloak's):
 ``view-*`` to read, ``manage-*`` to change (and read), ``realm-admin`` all of them. What a caller
 holds is an :class:`Authority`; the console, the admin API and the realm-file import each build
-one and ask the functions below, none decides alone. Four rules:
+one and ask the functions below, none decides alone. The rules:
 
 - **Grant**: an admin role may enter or leave the effective role set of a principal (a user, a
   client's service account, a group's own mappings) only by the hand of a caller who holds it.
@@ -23,7 +23,8 @@ one and ask the functions below, none decides alone. Four rules:
 - **Replace**: a realm-file import rewrites every account, client and setting of the realm,
   passwords and secrets included: it needs manage-realm, manage-users and manage-clients, every
   admin role held in the realm now and every one the file maps, and realm-admin if it changes
-  the admin API's door (:func:`check_replacement`).
+  the admin API's door (:func:`check_replacement`). Exporting the file, every password and
+  secret hash in it, needs the same but the door (:func:`check_export`).
 
 A superuser holds everything everywhere; ``realm-admin`` implies every admin role of its realm,
 ``manage-X`` implies ``view-X``.
@@ -304,9 +305,21 @@ def check_replacement(
     one held in the realm now; and realm-admin if the file ``changes_door`` (admin_api_door)."""
     if authority.superuser:
         return
+    _check_realm_file(authority, realm_id, granted, verb="import")
+    if changes_door:
+        _check_door_keeper(authority, realm_id)
+
+
+def check_export(authority: Authority, realm_id: int) -> None:
+    """Refused unless the caller may export realm ``realm_id`` as a file, which carries every
+    user and client with their password and secret hashes: what replacing it needs, since a
+    cracked hash is an account taken over."""
+    if not authority.superuser:
+        _check_realm_file(authority, realm_id, (), verb="export")
+
+
+def _check_realm_file(authority: Authority, realm_id: int, granted: Iterable[str], *, verb):
     now = {name for roles in held([realm_id]).values() for _realm, name in roles}
     for role in sorted(_REPLACING | now | set(granted)):
         if not authority.holds(realm_id, role):
-            raise Refused(f"only a holder of {role} (or realm-admin) may import this realm file")
-    if changes_door:
-        _check_door_keeper(authority, realm_id)
+            raise Refused(f"only a holder of {role} (or realm-admin) may {verb} this realm file")

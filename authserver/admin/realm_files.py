@@ -4,7 +4,8 @@ Between the preview and the confirmation the file waits read, its credentials ha
 (realmfile/pending.py), never in the page or the session. Importing a new realm is for
 superusers; replacing a realm is for whoever may change its settings, users and clients, and
 grant every admin role held there now or mapped by the file (``check_replacement`` of
-accounts.permissions). Both leave an admin event; the file's secrets are never recorded.
+accounts.permissions); downloading it, every password and secret hash in it, needs the same
+(``check_export``). Both leave an admin event; the file's secrets are never recorded.
 """
 
 from django import forms
@@ -151,6 +152,10 @@ def export_view(model_admin):
         realm = model_admin.get_queryset(request).filter(pk=realm_id).first()
         if realm is None or not model_admin.has_view_permission(request, realm):
             raise Http404("No such realm")
+        try:
+            permissions.check_export(permissions.of_console_user(request.user), realm.pk)
+        except permissions.Refused as error:
+            raise PermissionDenied(str(error)) from None
         body = exporter.dumps(exporter.export_realm(realm))
         record(request, "ACTION", realm, details={"action": "export"})
         response = HttpResponse(body, content_type="application/json")

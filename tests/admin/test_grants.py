@@ -424,3 +424,34 @@ def test_it_lets_a_superuser_import_a_file_that_grants_realm_admin(console, real
     done = console.post("/admin/accounts/realm/import/", {"confirm": preview.context["token"]})
     assert done.status_code == 302
     assert _held(User.objects.get(username="puppet")) == {rm.REALM_ADMIN}
+
+
+# --- Export: every credential hash of the realm -------------------------------------------------
+
+
+def _export(http, realm):
+    return http.get(f"/admin/accounts/realm/{realm.pk}/export/")
+
+
+@pytest.mark.parametrize("granted", [["view_realm"], [*REALMS, "view_user", "view_client"]])
+def test_it_refuses_a_viewer_the_realms_password_hashes(client, realm, granted):
+    """A cracked hash is an account taken over: the file goes only to whoever may replace it."""
+    make_user(realm, "bob")
+    response = _export(_login(client, realm, *granted), realm)
+    assert response.status_code == 403
+    assert b"hashedValue" not in response.content
+
+
+def test_it_refuses_the_realm_file_to_whoever_may_not_take_over_its_administrators(
+    client, realm, boss
+):
+    response = _export(_login(client, realm, *EVERYTHING), realm)
+    assert response.status_code == 403
+    assert b"hashedValue" not in response.content
+
+
+def test_it_exports_the_realm_file_to_whoever_may_replace_it(client, realm):
+    make_user(realm, "bob")
+    response = _export(_login(client, realm, *EVERYTHING), realm)
+    assert response.status_code == 200
+    assert b"hashedValue" in response.content
