@@ -231,6 +231,20 @@ def test_it_refuses_a_user_admin_deleting_a_realm_admin(client, realm, boss):
     assert User.objects.filter(pk=boss.pk).exists()
 
 
+def test_it_refuses_a_user_admin_unlocking_a_realm_admin_to_guess_on(client, realm, boss):
+    """A lockout stops guessing at the password: lifting it is changing the user."""
+    User.objects.filter(pk=boss.pk).update(failed_logins=30)
+    weaker = make_user(realm, "bob", failed_logins=30)
+    http = _login(client, realm, *USERS)
+    unlock = {"action": "unlock_users", "_selected_action": [weaker.pk, boss.pk]}
+    assert http.post("/admin/accounts/user/", unlock).status_code == 403
+    assert set(User.objects.filter(realm=realm).values_list("failed_logins", flat=True)) == {30}
+    unlock["_selected_action"] = [weaker.pk]
+    assert http.post("/admin/accounts/user/", unlock).status_code == 302
+    weaker.refresh_from_db()
+    assert weaker.failed_logins == 0
+
+
 def test_it_lets_a_user_admin_set_a_weaker_users_password(client, realm):
     http = _login(client, realm, *USERS)
     bob = make_user(realm, "bob")
