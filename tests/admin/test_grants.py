@@ -7,8 +7,10 @@ import json
 
 import pytest
 from django.contrib.auth.hashers import check_password
+from django.contrib.auth.models import Group as AuthGroup
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Group, Realm, Role, User
 from authserver.adminapi import realm_management as rm
@@ -469,3 +471,48 @@ def test_it_exports_the_realm_file_to_whoever_may_replace_it(client, realm):
     response = _export(_login(client, realm, *EVERYTHING), realm)
     assert response.status_code == 200
     assert b"hashedValue" in response.content
+
+
+# --- Console rights: the superusers' --------------------------------------------------------------
+
+
+def test_it_refuses_a_console_user_raising_their_own_groups_permissions(client, realm):
+    """A Django group's permissions are its members' admin roles in their realms: editing them
+    is handing out console rights, which only a superuser does."""
+    ops = AuthGroup.objects.create(name="ops")
+    http = _login(client, realm, "change_group", "view_group", "add_group", "view_permission")
+    operator = User.objects.get(username="operator")
+    operator.groups.add(ops)
+    wanted = Permission.objects.filter(
+        codename__in=[*USERS, *CLIENTS], content_type__app_label__in=["accounts", "authserver"]
+    )
+    page = f"/admin/auth/group/{ops.pk}/change/"
+    assert http.get(page).status_code == 403
+    body = {"name": "ops", "permissions": [p.pk for p in wanted]}
+    assert http.post(page, body).status_code == 403
+    assert http.post("/admin/auth/group/add/", {**body, "name": "more"}).status_code == 403
+    assert not ops.permissions.exists()
+    assert not AuthGroup.objects.filter(name="more").exists()
+
+
+def test_it_refuses_a_console_user_a_second_factor_device_for_a_superuser(client, realm, root):
+    http = _login(client, realm, "add_totpdevice", "change_totpdevice", "view_totpdevice")
+    body = {
+        "user": root.pk,
+        "name": "mine",
+        "key": "3132333435363738393031323334353637383930",
+        "step": 30,
+        "t0": 0,
+        "digits": 6,
+        "tolerance": 1,
+        "drift": 0,
+        "confirmed": "on",
+    }
+    assert http.post("/admin/otp_totp/totpdevice/add/", body).status_code == 403
+    assert not TOTPDevice.objects.filter(user=root).exists()
+
+
+def test_it_lets_a_superuser_manage_console_groups(console):
+    response = console.post("/admin/auth/group/add/", {"name": "ops"})
+    assert response.status_code == 302
+    assert AuthGroup.objects.filter(name="ops").exists()
