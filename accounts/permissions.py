@@ -13,8 +13,8 @@ one and ask the functions below, none decides alone. The rules:
   only a direct mapping. Roles are not composite here: a role implies no other role.
 - **Take over**: changing, disabling, deleting a user or setting their password needs every
   admin role the user holds (:func:`may_take_over`); a console account (staff or superuser) is
-  a superuser's alone. A client's secret is its service account's password
-  (:func:`check_secret_change`).
+  a superuser's alone. A client's credentials (its secret, its registered keys) are its service
+  account's password (:func:`check_secret_change`); :func:`guarded` compares them too.
 - **Admin API door**: the realm's ``realm-management`` client, whose ``admin.api.clients``
   attribute names the clients whose users' tokens the admin API takes, and those clients are
   created, renamed, changed or deleted only by a holder of ``realm-admin``: whoever sets a
@@ -181,7 +181,8 @@ def check_change(
 @contextmanager
 def guarded(authority: Authority, realm_ids: Iterable[int]) -> Iterator[None]:
     """Run a change of these realms, then refuse it (raise Refused) if it moved an admin role
-    the caller does not hold, or its admin API's door without realm-admin. Use it
+    the caller does not hold, changed the admin API's door without realm-admin, or the
+    credentials of a client whose service account the caller may not take over. Use it
     inside the change's transaction, which the refusal rolls back: what is compared is what the
     database really holds, whatever path wrote it."""
     if authority.superuser:
@@ -189,9 +190,11 @@ def guarded(authority: Authority, realm_ids: Iterable[int]) -> Iterator[None]:
         return
     realm_ids = frozenset(realm_ids)
     before, door = held(realm_ids), admin_api_door(realm_ids)
+    credentials = client_credentials(realm_ids, before)
     yield
     check_change(authority, before, held(realm_ids))
     check_door_change(authority, door, admin_api_door(realm_ids))
+    check_credentials_change(authority, credentials)
 
 
 # --- The admin API's door -----------------------------------------------------------------------
@@ -278,6 +281,47 @@ def may_take_over(authority: Authority, user: User) -> bool:
 def check_take_over(authority: Authority, user: User) -> None:
     if not may_take_over(authority, user):
         raise Refused(f"user {user.username} holds roles this caller may not grant")
+
+
+# Client attributes that are credentials: whoever sets one signs in as the client.
+CREDENTIAL_ATTRIBUTES = ("jwks.string",)
+
+
+def client_credentials(
+    realm_ids: Iterable[int], holders: dict[Principal, frozenset[AdminRole]]
+) -> dict[int, tuple]:
+    """The credentials (secret, registered keys, type) of each client of these realms whose
+    service account is among ``holders`` (from :func:`held`), by the client's key."""
+    accounts = [key for kind, key in holders if kind == "user"]
+    client_model = Role._meta.get_field("client").related_model
+    rows = client_model.objects.filter(realm_id__in=realm_ids, service_account_id__in=accounts)
+    return {pk: _credentials(*row) for pk, *row in _credential_columns(rows)}
+
+
+def _credential_columns(clients):
+    return clients.values_list(
+        "pk", "service_account_id", "client_type", "client_secret", "attributes"
+    )
+
+
+def _credentials(account_id, client_type, secret, attributes) -> tuple:
+    attributes = attributes if isinstance(attributes, dict) else {}
+    return (account_id, client_type, secret, *(attributes.get(k) for k in CREDENTIAL_ATTRIBUTES))
+
+
+def check_credentials_change(authority: Authority, before: dict[int, tuple]) -> None:
+    """Refused unless the caller may take over the service account of each client whose
+    credentials changed (or which is gone) since ``before`` (:func:`client_credentials`)."""
+    client_model = Role._meta.get_field("client").related_model
+    after = {
+        pk: _credentials(*row)
+        for pk, *row in _credential_columns(client_model.objects.filter(pk__in=before))
+    }
+    for pk in sorted(before):
+        if after.get(pk) != before[pk]:
+            account = User.objects.filter(pk=before[pk][0]).first()
+            if account is not None and not may_take_over(authority, account):
+                raise Refused("this client's service account holds roles the caller may not grant")
 
 
 def check_secret_change(authority: Authority, client) -> None:

@@ -264,6 +264,16 @@ def test_it_refuses_a_client_admin_regenerating_a_realm_admin_clients_secret(cli
     assert Client.objects.get(pk=robot.pk).client_secret == robot.client_secret
 
 
+def test_it_refuses_a_client_admin_registering_a_key_for_a_realm_admin_client(client, realm, robot):
+    """A registered key signs the client in as its secret does (private_key_jwt)."""
+    robot.service_account.roles.add(_admin_role(realm, rm.REALM_ADMIN))
+    http = _login(client, realm, *CLIENTS, "view_role")
+    keys = json.dumps({"keys": [{"kty": "EC", "crv": "P-256", "x": "mallory", "y": "mallory"}]})
+    attributes = json.dumps({"jwks.string": keys})
+    assert _post_change(http, Client, robot, attributes=attributes).status_code == 403
+    assert Client.objects.get(pk=robot.pk).attributes == {}
+
+
 def test_it_refuses_a_client_admin_deleting_a_realm_admin_client(client, realm, robot):
     robot.service_account.roles.add(_admin_role(realm, rm.REALM_ADMIN))
     http = _login(client, realm, *CLIENTS, "view_role")

@@ -2,8 +2,11 @@
 effective roles (directly, through a group or its parent, through a service account) only by
 the hand of a holder; a stronger account or a stronger client's secret is not taken over."""
 
+import json
+
 import pytest
 from django.contrib.auth.hashers import check_password
+from jwcrypto import jwk
 
 from accounts.models import MASTER_REALM, Event, User
 from authserver.adminapi import realm_management as rm
@@ -11,8 +14,8 @@ from authserver.models import Client
 from authserver.protocol.claims import effective_roles
 from tests.adminapi.helpers import admin_roles, admin_token, call, token_for, url
 from tests.factories import PASSWORD, make_client, make_group, make_realm, make_user
-from tests.protocol.helpers import REDIRECT_URI, make_web_client, verify
-from tests.protocol.issued import service_token
+from tests.protocol.helpers import REDIRECT_URI, endpoint, make_web_client, post_form, verify
+from tests.protocol.issued import client_assertion, service_token
 
 pytestmark = pytest.mark.django_db
 
@@ -223,6 +226,22 @@ def test_it_refuses_a_client_manager_setting_a_realm_admin_clients_secret(
     response = call(client, "PUT", url(realm, "clients", "robot"), token, body)
     assert response.status_code == 403
     assert Client.objects.get(pk=robot.pk).client_secret == robot.client_secret
+
+
+def test_it_refuses_a_client_manager_registering_their_own_key_for_a_realm_admin_client(
+    client, realm, robot
+):
+    """A registered key is a credential as the secret is: whoever holds its private half
+    signs in as the client, and gets its service account's tokens."""
+    key = jwk.JWK.generate(kty="EC", crv="P-256")
+    keys = {"keys": [{**key.export_public(as_dict=True), "kid": "k1", "alg": "ES256"}]}
+    token = admin_token(realm, rm.MANAGE_CLIENTS)
+    body = {"attributes": {"jwks.string": json.dumps(keys)}}
+    response = call(client, "PUT", url(realm, "clients", "robot"), token, body)
+    assert response.status_code == 403, response.content
+    assert Client.objects.get(pk=robot.pk).attributes == {}
+    form = {"grant_type": "client_credentials", **client_assertion(key, realm, "robot")}
+    assert post_form(client, endpoint(realm, "token"), form).status_code == 401
 
 
 def test_it_refuses_a_client_manager_deleting_a_realm_admin_client(client, realm, robot):
