@@ -3,7 +3,7 @@
 The admin roles are the client roles of a realm's ``realm-management`` client (Keycloak's):
 ``view-*`` to read, ``manage-*`` to change (and read), ``realm-admin`` all of them. What a caller
 holds is an :class:`Authority`; the console, the admin API and the realm-file import each build
-one and ask the functions below, none decides alone. Three rules:
+one and ask the functions below, none decides alone. The rules:
 
 - **Grant**: an admin role may enter or leave the effective role set of a principal (a user, a
   client's service account, a group's own mappings) only by the hand of a caller who holds it.
@@ -13,11 +13,18 @@ one and ask the functions below, none decides alone. Three rules:
   only a direct mapping. Roles are not composite here: a role implies no other role.
 - **Take over**: changing, disabling, deleting a user or setting their password needs every
   admin role the user holds (:func:`may_take_over`); a console account (staff or superuser) is
-  a superuser's alone. A client's secret is its service account's password
-  (:func:`check_secret_change`).
-- **Replace**: a realm-file import rewrites every account of the realm, passwords included: it
-  needs every admin role held in the realm now and every one the file maps
-  (:func:`check_replacement`).
+  a superuser's alone. A client's credentials (its secret, its registered keys) are its service
+  account's password (:func:`check_secret_change`); :func:`guarded` compares them too.
+- **Admin API door**: the realm's ``realm-management`` client, whose ``admin.api.clients``
+  attribute names the clients whose users' tokens the admin API takes, and those clients are
+  created, renamed, changed or deleted only by a holder of ``realm-admin``: whoever sets a
+  redirect URI or secret of such a client gets any administrator's token from one click.
+  :func:`guarded` compares them too (:func:`admin_api_door`).
+- **Replace**: a realm-file import rewrites every account, client and setting of the realm,
+  passwords and secrets included: it needs manage-realm, manage-users and manage-clients, every
+  admin role held in the realm now and every one the file maps, and realm-admin if it changes
+  the admin API's door (:func:`check_replacement`). Exporting the file, every password and
+  secret hash in it, needs the same but the door (:func:`check_export`).
 
 A superuser holds everything everywhere; ``realm-admin`` implies every admin role of its realm,
 ``manage-X`` implies ``view-X``.
@@ -174,15 +181,81 @@ def check_change(
 @contextmanager
 def guarded(authority: Authority, realm_ids: Iterable[int]) -> Iterator[None]:
     """Run a change of these realms, then refuse it (raise Refused) if it moved an admin role
-    the caller does not hold. Use it inside the change's transaction, which the refusal rolls
-    back: what is compared is what the database really holds, whatever path wrote it."""
+    the caller does not hold, changed the admin API's door without realm-admin, or the
+    credentials of a client whose service account the caller may not take over. Use it
+    inside the change's transaction, which the refusal rolls back: what is compared is what the
+    database really holds, whatever path wrote it."""
     if authority.superuser:
         yield
         return
     realm_ids = frozenset(realm_ids)
-    before = held(realm_ids)
+    before, door = held(realm_ids), admin_api_door(realm_ids)
+    credentials = client_credentials(realm_ids, before)
     yield
     check_change(authority, before, held(realm_ids))
+    check_door_change(authority, door, admin_api_door(realm_ids))
+    check_credentials_change(authority, credentials)
+
+
+# --- The admin API's door -----------------------------------------------------------------------
+
+# The realm-management client's attribute naming the clients whose users' tokens the admin API
+# takes (client ids, space-separated); without it, Keycloak's admin clients.
+ADMIN_CLIENTS_ATTRIBUTE = "admin.api.clients"
+DEFAULT_ADMIN_CLIENTS = ("admin-cli", "security-admin-console")
+# Bookkeeping columns, written by any save: not a change of what a client is.
+_UNCOMPARED = {"created", "updated"}
+
+
+def admin_clients(attributes) -> tuple[str, ...]:
+    """The client ids that the realm-management client's ``attributes`` let call the admin API."""
+    if not isinstance(attributes, dict) or ADMIN_CLIENTS_ATTRIBUTE not in attributes:
+        return DEFAULT_ADMIN_CLIENTS
+    value = attributes[ADMIN_CLIENTS_ATTRIBUTE]
+    # Keycloak keeps client attributes as strings; anything else allows no client.
+    return tuple(value.split()) if isinstance(value, str) else ()
+
+
+def admin_api_door(realm_ids: Iterable[int]) -> dict[int, tuple]:
+    """Each realm's realm-management client and the clients it lets call the admin API, as
+    stored, every column that says what they are: whichever path creates, renames, changes or
+    deletes one of them (or names another), the rows differ."""
+    client_model = Role._meta.get_field("client").related_model
+    management = client_model.objects.filter(realm_id__in=realm_ids, client_id=CLIENT_ID)
+    attributes = dict(management.values_list("realm_id", "attributes"))
+    names = {
+        (client_id, realm_id)
+        for realm_id in realm_ids
+        for client_id in (CLIENT_ID, *admin_clients(attributes.get(realm_id)))
+    }
+    candidates = client_model.objects.filter(
+        realm_id__in=realm_ids, client_id__in={name for name, _realm in names}
+    )
+    found: dict[int, list] = defaultdict(list)
+    for row in candidates.order_by("pk").values():
+        if (row["client_id"], row["realm_id"]) in names:
+            found[row["realm_id"]].append(
+                tuple(sorted((k, repr(v)) for k, v in row.items() if k not in _UNCOMPARED))
+            )
+    return {realm_id: tuple(rows) for realm_id, rows in found.items()}
+
+
+def check_door_change(
+    authority: Authority, before: dict[int, tuple], after: dict[int, tuple]
+) -> None:
+    """Refused unless the caller holds realm-admin in each realm whose door (admin_api_door)
+    changed: the tokens of those clients' users are the admin API's, whoever the users are."""
+    for realm_id in sorted(before.keys() | after.keys()):
+        if before.get(realm_id) != after.get(realm_id):
+            _check_door_keeper(authority, realm_id)
+
+
+def _check_door_keeper(authority: Authority, realm_id: int) -> None:
+    if not authority.holds(realm_id, REALM_ADMIN):
+        raise Refused(
+            f"only a holder of {REALM_ADMIN} may change the {CLIENT_ID} client or a client "
+            "whose tokens the admin API takes"
+        )
 
 
 # --- Take over ----------------------------------------------------------------------------------
@@ -210,6 +283,47 @@ def check_take_over(authority: Authority, user: User) -> None:
         raise Refused(f"user {user.username} holds roles this caller may not grant")
 
 
+# Client attributes that are credentials: whoever sets one signs in as the client.
+CREDENTIAL_ATTRIBUTES = ("jwks.string",)
+
+
+def client_credentials(
+    realm_ids: Iterable[int], holders: dict[Principal, frozenset[AdminRole]]
+) -> dict[int, tuple]:
+    """The credentials (secret, registered keys, type) of each client of these realms whose
+    service account is among ``holders`` (from :func:`held`), by the client's key."""
+    accounts = [key for kind, key in holders if kind == "user"]
+    client_model = Role._meta.get_field("client").related_model
+    rows = client_model.objects.filter(realm_id__in=realm_ids, service_account_id__in=accounts)
+    return {pk: _credentials(*row) for pk, *row in _credential_columns(rows)}
+
+
+def _credential_columns(clients):
+    return clients.values_list(
+        "pk", "service_account_id", "client_type", "client_secret", "attributes"
+    )
+
+
+def _credentials(account_id, client_type, secret, attributes) -> tuple:
+    attributes = attributes if isinstance(attributes, dict) else {}
+    return (account_id, client_type, secret, *(attributes.get(k) for k in CREDENTIAL_ATTRIBUTES))
+
+
+def check_credentials_change(authority: Authority, before: dict[int, tuple]) -> None:
+    """Refused unless the caller may take over the service account of each client whose
+    credentials changed (or which is gone) since ``before`` (:func:`client_credentials`)."""
+    client_model = Role._meta.get_field("client").related_model
+    after = {
+        pk: _credentials(*row)
+        for pk, *row in _credential_columns(client_model.objects.filter(pk__in=before))
+    }
+    for pk in sorted(before):
+        if after.get(pk) != before[pk]:
+            account = User.objects.filter(pk=before[pk][0]).first()
+            if account is not None and not may_take_over(authority, account):
+                raise Refused("this client's service account holds roles the caller may not grant")
+
+
 def check_secret_change(authority: Authority, client) -> None:
     """Refused unless the caller may take over the client's service account: whoever knows
     the secret gets its tokens."""
@@ -223,12 +337,33 @@ def check_secret_change(authority: Authority, client) -> None:
 # --- Replace ------------------------------------------------------------------------------------
 
 
-def check_replacement(authority: Authority, realm_id: int, granted: Iterable[str]) -> None:
+# What a realm file rewrites: the realm's settings and roles, its users, its clients.
+_REPLACING = {MANAGE_REALM, MANAGE_USERS, MANAGE_CLIENTS}
+
+
+def check_replacement(
+    authority: Authority, realm_id: int, granted: Iterable[str], *, changes_door: bool
+) -> None:
     """Refused unless the caller may replace realm ``realm_id`` by a file mapping the admin
-    roles ``granted``: it must hold each of them, and each one held in the realm now."""
+    roles ``granted``: it must hold what the file rewrites, each admin role it maps and each
+    one held in the realm now; and realm-admin if the file ``changes_door`` (admin_api_door)."""
     if authority.superuser:
         return
+    _check_realm_file(authority, realm_id, granted, verb="import")
+    if changes_door:
+        _check_door_keeper(authority, realm_id)
+
+
+def check_export(authority: Authority, realm_id: int) -> None:
+    """Refused unless the caller may export realm ``realm_id`` as a file, which carries every
+    user and client with their password and secret hashes: what replacing it needs, since a
+    cracked hash is an account taken over."""
+    if not authority.superuser:
+        _check_realm_file(authority, realm_id, (), verb="export")
+
+
+def _check_realm_file(authority: Authority, realm_id: int, granted: Iterable[str], *, verb):
     now = {name for roles in held([realm_id]).values() for _realm, name in roles}
-    for role in sorted(now | set(granted)):
+    for role in sorted(_REPLACING | now | set(granted)):
         if not authority.holds(realm_id, role):
-            raise Refused(f"only a holder of {role} (or realm-admin) may import a realm mapping it")
+            raise Refused(f"only a holder of {role} (or realm-admin) may {verb} this realm file")

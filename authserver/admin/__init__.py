@@ -12,6 +12,7 @@ from authserver.admin import (  # noqa: F401 (registering is what importing them
     client_scopes,
     clients,
     consents,
+    console_accounts,
     events,
     groups,
     keys,

@@ -2,9 +2,10 @@
 
 Between the preview and the confirmation the file waits read, its credentials hashed
 (realmfile/pending.py), never in the page or the session. Importing a new realm is for
-superusers; replacing a realm is for whoever may change it and may grant every admin role held
-there now or mapped by the file (accounts.permissions.check_replacement). Both leave an admin
-event; the file's secrets are never recorded.
+superusers; replacing a realm is for whoever may change its settings, users and clients, and
+grant every admin role held there now or mapped by the file (``check_replacement`` of
+accounts.permissions); downloading it, every password and secret hash in it, needs the same
+(``check_export``). Both leave an admin event; the file's secrets are never recorded.
 """
 
 from django import forms
@@ -22,7 +23,7 @@ from accounts.models import MASTER_REALM, Realm
 from authserver.realmfile import exporter, pending, reader, report
 from authserver.realmfile.errors import RealmFileError
 from authserver.realmfile.importer import import_realm
-from authserver.realmfile.preview import admin_roles_mapped, preview
+from authserver.realmfile.preview import admin_roles_mapped, changes_admin_api_door, preview
 from authserver.realmfile.schema import RealmSpec
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -106,7 +107,12 @@ class ImportView(View):
         # The file rewrites every account of the realm and maps admin roles anew.
         authority = permissions.of_console_user(request.user)
         try:
-            permissions.check_replacement(authority, existing.pk, admin_roles_mapped(spec))
+            permissions.check_replacement(
+                authority,
+                existing.pk,
+                admin_roles_mapped(spec),
+                changes_door=changes_admin_api_door(spec),
+            )
         except permissions.Refused as error:
             raise PermissionDenied(str(error)) from None
         return existing
@@ -146,6 +152,10 @@ def export_view(model_admin):
         realm = model_admin.get_queryset(request).filter(pk=realm_id).first()
         if realm is None or not model_admin.has_view_permission(request, realm):
             raise Http404("No such realm")
+        try:
+            permissions.check_export(permissions.of_console_user(request.user), realm.pk)
+        except permissions.Refused as error:
+            raise PermissionDenied(str(error)) from None
         body = exporter.dumps(exporter.export_realm(realm))
         record(request, "ACTION", realm, details={"action": "export"})
         response = HttpResponse(body, content_type="application/json")

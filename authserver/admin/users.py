@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import password_validation
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
@@ -264,6 +264,10 @@ class UserAdmin(RealmScopedAdmin):
 
     @admin.action(description="Unlock selected users (reset failed logins)", permissions=["change"])
     def unlock_users(self, request, queryset):
+        # Unlocking lets guessing go on: it is changing the user, as the change page is.
+        stronger = [user.username for user in queryset if not self._may_take_over(request, user)]
+        if stronger:
+            raise PermissionDenied(f"Not yours to unlock: {', '.join(stronger)}.")
         for user in queryset.filter(failed_logins__gt=0):
             before = snapshot(user)
             reset_failures(user)

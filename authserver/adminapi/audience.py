@@ -10,11 +10,13 @@ A live token of the realm is not enough: the token a web app sent to the order s
    ``admin.api.clients`` attribute of the realm's realm-management client (client ids,
    space-separated; without the attribute, Keycloak's admin clients ``admin-cli`` and
    ``security-admin-console``), or a client calling as its own service account, to which the
-   roles were granted.
+   roles were granted. Only a holder of realm-admin changes that list or those clients
+   (accounts.permissions, the admin API's door).
 
 Either refusal is RFC 6750's ``invalid_token`` (401): the token is not good here.
 """
 
+from accounts import permissions
 from accounts.models import Realm
 from accounts.realms import for_realm
 from authserver.adminapi import realm_management
@@ -22,8 +24,7 @@ from authserver.models import Client
 from authserver.protocol.bearer import Bearer
 from authserver.protocol.errors import InvalidToken
 
-CLIENTS_ATTRIBUTE = "admin.api.clients"
-DEFAULT_CLIENTS = ("admin-cli", "security-admin-console")
+CLIENTS_ATTRIBUTE = permissions.ADMIN_CLIENTS_ATTRIBUTE
 
 NOT_FOR_ADMIN_API = "the access token is not meant for the admin API"
 CLIENT_NOT_ALLOWED = "the access token's client may not call the admin API"
@@ -52,11 +53,7 @@ def allowed_clients(realm: Realm) -> tuple[str, ...]:
         .values_list("attributes", flat=True)
         .first()
     )
-    if not isinstance(attributes, dict) or CLIENTS_ATTRIBUTE not in attributes:
-        return DEFAULT_CLIENTS
-    value = attributes[CLIENTS_ATTRIBUTE]
-    # Keycloak keeps client attributes as strings; anything else allows no client.
-    return tuple(value.split()) if isinstance(value, str) else ()
+    return permissions.admin_clients(attributes)
 
 
 def _audiences(claims: dict) -> list:

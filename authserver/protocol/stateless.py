@@ -9,9 +9,9 @@ a denylist (authserver.models.RevokedToken) until the token would have expired.
 
 Checked against it the same way as a stored token: by introspection (RFC 7662), UserInfo, the
 admin API and token exchange, all through protocol/bearer.py. Its client must still exist and be
-enabled, with the service account on and its user active (this process's directory, so another
-process notices within the directory's few seconds). Resource servers that validate tokens
-locally cannot see a revocation either way, stored or not.
+enabled, with the service account on, its user active and still the token's ``sub`` (this
+process's directory, so another process notices within the directory's few seconds). Resource
+servers that validate tokens locally cannot see a revocation either way, stored or not.
 """
 
 import logging
@@ -53,6 +53,10 @@ def refusal(realm: Realm, claims: dict) -> tuple[str | None, Client | None]:
         return "its client has no service account any more", client
     if not client.service_account.is_active:
         return "its user is disabled", client
+    # The client is found by its client_id, which an administrator may rename or reuse: the
+    # signed subject must still be this client's own service account.
+    if str(claims.get("sub", "")) != str(client.service_account.subject):
+        return "its client_id now names another client", client
     if RevokedToken.objects.filter(realm=realm, jti=claims["jti"]).exists():
         return "revoked", client
     return None, client

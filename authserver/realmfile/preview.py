@@ -5,13 +5,15 @@ added (new name) or replaced (same name), and every object of the realm that the
 removed.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from accounts.models import ClientScope, Group, Realm, Role, User
 from accounts.permissions import CLIENT_ID as ADMIN_CLIENT_ID
+from accounts.permissions import admin_clients
 from accounts.realms import for_realm
 from authserver.models import Client
-from authserver.realmfile.schema import GroupSpec, RealmSpec
+from authserver.realmfile import exporter, reader
+from authserver.realmfile.schema import ClientSpec, GroupSpec, RealmSpec
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,26 @@ def admin_roles_mapped(spec: RealmSpec) -> set[str]:
         if client_id == ADMIN_CLIENT_ID
         for name in names
     }
+
+
+def changes_admin_api_door(spec: RealmSpec) -> bool:
+    """Whether importing the file would change the realm's admin API door
+    (accounts.permissions.admin_api_door): the realm-management client's attributes, or a
+    client they let call the admin API. Compared as the file reads, so a realm's own export
+    changes nothing; what check_replacement asks realm-admin for."""
+    realm = Realm.objects.filter(name=spec.name).first()
+    incoming = {client.client_id: replace(client, path="") for client in spec.clients}
+    stored: dict[str, ClientSpec] = {}
+    if realm is not None:
+        for client in for_realm(Client, realm).prefetch_related(
+            "default_client_scopes", "optional_client_scopes"
+        ):
+            stored[client.client_id] = reader.read_client(exporter.export_client(client))
+    # Without a realm-management client in the file, the import makes one with no attributes.
+    attributes = getattr(incoming.get(ADMIN_CLIENT_ID), "attributes", {})
+    if attributes != getattr(stored.get(ADMIN_CLIENT_ID), "attributes", {}):
+        return True
+    return any(incoming.get(name) != stored.get(name) for name in admin_clients(attributes))
 
 
 def _all_groups(specs: tuple[GroupSpec, ...]) -> list[GroupSpec]:

@@ -7,13 +7,16 @@ import json
 
 import pytest
 from django.contrib.auth.hashers import check_password
+from django.contrib.auth.models import Group as AuthGroup
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Group, Realm, Role, User
 from authserver.adminapi import realm_management as rm
 from authserver.models import Client
 from authserver.protocol.claims import effective_roles
+from authserver.realmfile.exporter import export_realm
 from tests.admin.helpers import form_data
 from tests.factories import PASSWORD, make_client, make_group, make_realm, make_role, make_user
 
@@ -24,6 +27,7 @@ GROUPS = ["add_group", "change_group", "view_group", "delete_group"]
 ROLES = ["add_role", "change_role", "view_role", "delete_role"]
 CLIENTS = ["add_client", "change_client", "view_client", "delete_client"]
 REALMS = ["change_realm", "view_realm"]
+EVERYTHING = [*USERS, *CLIENTS, *REALMS]
 
 
 @pytest.fixture
@@ -229,6 +233,20 @@ def test_it_refuses_a_user_admin_deleting_a_realm_admin(client, realm, boss):
     assert User.objects.filter(pk=boss.pk).exists()
 
 
+def test_it_refuses_a_user_admin_unlocking_a_realm_admin_to_guess_on(client, realm, boss):
+    """A lockout stops guessing at the password: lifting it is changing the user."""
+    User.objects.filter(pk=boss.pk).update(failed_logins=30)
+    weaker = make_user(realm, "bob", failed_logins=30)
+    http = _login(client, realm, *USERS)
+    unlock = {"action": "unlock_users", "_selected_action": [weaker.pk, boss.pk]}
+    assert http.post("/admin/accounts/user/", unlock).status_code == 403
+    assert set(User.objects.filter(realm=realm).values_list("failed_logins", flat=True)) == {30}
+    unlock["_selected_action"] = [weaker.pk]
+    assert http.post("/admin/accounts/user/", unlock).status_code == 302
+    weaker.refresh_from_db()
+    assert weaker.failed_logins == 0
+
+
 def test_it_lets_a_user_admin_set_a_weaker_users_password(client, realm):
     http = _login(client, realm, *USERS)
     bob = make_user(realm, "bob")
@@ -246,6 +264,16 @@ def test_it_refuses_a_client_admin_regenerating_a_realm_admin_clients_secret(cli
     assert Client.objects.get(pk=robot.pk).client_secret == robot.client_secret
 
 
+def test_it_refuses_a_client_admin_registering_a_key_for_a_realm_admin_client(client, realm, robot):
+    """A registered key signs the client in as its secret does (private_key_jwt)."""
+    robot.service_account.roles.add(_admin_role(realm, rm.REALM_ADMIN))
+    http = _login(client, realm, *CLIENTS, "view_role")
+    keys = json.dumps({"keys": [{"kty": "EC", "crv": "P-256", "x": "mallory", "y": "mallory"}]})
+    attributes = json.dumps({"jwks.string": keys})
+    assert _post_change(http, Client, robot, attributes=attributes).status_code == 403
+    assert Client.objects.get(pk=robot.pk).attributes == {}
+
+
 def test_it_refuses_a_client_admin_deleting_a_realm_admin_client(client, realm, robot):
     robot.service_account.roles.add(_admin_role(realm, rm.REALM_ADMIN))
     http = _login(client, realm, *CLIENTS, "view_role")
@@ -259,6 +287,68 @@ def test_it_lets_a_client_admin_regenerate_a_weaker_clients_secret(client, realm
     http = _login(client, realm, *CLIENTS, "view_role")
     assert _post_change(http, Client, robot, regenerate_secret=True).status_code == 302
     assert Client.objects.get(pk=robot.pk).client_secret != robot.client_secret
+
+
+# --- The admin API's door: the realm-management client -----------------------------------------
+
+
+def _management(realm) -> Client:
+    return Client.objects.get(realm=realm, client_id=rm.CLIENT_ID)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"attributes": json.dumps({"admin.api.clients": "demo-web"})},
+        {"client_id": "renamed"},
+        {"enabled": False},
+    ],
+)
+def test_it_refuses_a_client_admin_changing_the_realm_management_client(client, realm, change):
+    """Its admin.api.clients names the clients whose tokens the admin API takes: a client
+    admin opening it to the web app's tokens would reach the admin API with anyone's."""
+    http = _login(client, realm, *CLIENTS)
+    before = _management(realm)
+    response = _post_change(http, Client, before, **change)
+    assert response.status_code == 403
+    after = Client.objects.get(pk=before.pk)
+    assert (after.client_id, after.attributes, after.enabled) == (rm.CLIENT_ID, {}, True)
+
+
+def test_it_refuses_a_client_admin_replacing_the_realm_management_client(client, realm):
+    """Nobody holds an admin role in the realm, so deleting the client moves none: the door is
+    what stops a new realm-management client with an attribute of the admin's choosing."""
+    http = _login(client, realm, *CLIENTS, *ROLES)
+    management = _management(realm)
+    response = http.post(f"/admin/authserver/client/{management.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    bulk = {"action": "delete_selected", "_selected_action": [management.pk], "post": "yes"}
+    assert http.post("/admin/authserver/client/", bulk).status_code == 403
+    assert Client.objects.filter(pk=management.pk).exists()
+
+
+def test_it_refuses_a_client_admin_adding_a_redirect_uri_to_an_admin_client(client, realm):
+    """admin-cli's tokens reach the admin API: a redirect URI of the client admin's own would
+    bring them a realm administrator's code."""
+    admin_cli = make_client(realm, "admin-cli", redirect_uris="https://admin.acme.example/cb")
+    http = _login(client, realm, *CLIENTS)
+    uris = "https://admin.acme.example/cb\nhttps://mallory.example/cb"
+    assert _post_change(http, Client, admin_cli, redirect_uris=uris).status_code == 403
+    assert Client.objects.get(pk=admin_cli.pk).redirect_uris == "https://admin.acme.example/cb"
+
+
+def test_it_lets_a_superuser_choose_the_realms_admin_clients(console, realm):
+    attributes = json.dumps({"admin.api.clients": "ops-console"})
+    response = _post_change(console, Client, _management(realm), attributes=attributes)
+    assert response.status_code == 302
+    assert _management(realm).attributes == {"admin.api.clients": "ops-console"}
+
+
+def test_it_lets_a_client_admin_change_other_clients(client, realm, robot):
+    http = _login(client, realm, *CLIENTS)
+    attributes = json.dumps({"token.exchange.audiences": "orders"})
+    assert _post_change(http, Client, robot, attributes=attributes).status_code == 302
+    assert Client.objects.get(pk=robot.pk).attributes == {"token.exchange.audiences": "orders"}
 
 
 # --- Replace: a realm-file import ---------------------------------------------------------------
@@ -285,20 +375,69 @@ def _document(**user):
 
 
 def test_it_refuses_a_realm_admin_importing_a_file_that_grants_realm_admin(client, realm):
-    http = _login(client, realm, *REALMS)
+    http = _login(client, realm, *EVERYTHING)
     document = _document(clientRoles={rm.CLIENT_ID: [rm.REALM_ADMIN]})
     assert _upload(http, document).status_code == 403
     assert not User.objects.filter(username="puppet").exists()
 
 
 def test_it_refuses_replacing_a_realm_whose_accounts_are_stronger(client, realm, boss):
-    http = _login(client, realm, *REALMS)
+    http = _login(client, realm, *EVERYTHING)
     assert _upload(http, _document()).status_code == 403
     assert Realm.objects.get(name="acme").pk == realm.pk
 
 
+@pytest.mark.parametrize("missing", [USERS, CLIENTS])
+def test_it_refuses_replacing_a_realm_without_the_right_to_change_its_users_and_clients(
+    client, realm, missing
+):
+    """Nobody holds an admin role here, yet the file sets every user's password and every
+    client's secret: realm settings alone do not give that."""
+    bob = make_user(realm, "bob")
+    http = _login(client, realm, *(name for name in EVERYTHING if name not in missing))
+    document = _document()
+    document["users"].append(
+        {"username": "bob", "credentials": [{"type": "password", "value": "Known-Pass-42"}]}
+    )
+    assert _upload(http, document).status_code == 403
+    assert Realm.objects.get(name="acme").pk == realm.pk
+    bob.refresh_from_db()
+    assert check_password(PASSWORD, bob.password)
+
+
+def test_it_refuses_an_import_that_changes_the_realms_admin_clients(client, realm):
+    http = _login(client, realm, *EVERYTHING)
+    document = _document()
+    document["clients"][0]["attributes"] = {"admin.api.clients": "demo-web"}
+    assert _upload(http, document).status_code == 403
+    assert _management(realm).attributes == {}
+
+
+def test_it_refuses_an_import_that_redirects_an_admin_client(client, realm):
+    admin_cli = make_client(realm, "admin-cli", redirect_uris="https://admin.acme.example/cb")
+    http = _login(client, realm, *EVERYTHING)
+    document = export_realm(realm)
+    (exported,) = [entry for entry in document["clients"] if entry["clientId"] == "admin-cli"]
+    exported["redirectUris"].append("https://mallory.example/cb")
+    assert _upload(http, document).status_code == 403
+    assert Client.objects.get(pk=admin_cli.pk).redirect_uris == "https://admin.acme.example/cb"
+
+
+def test_it_lets_a_realm_admin_import_its_realm_back_unchanged(client, realm):
+    make_client(realm, "admin-cli", redirect_uris="https://admin.acme.example/cb")
+    make_user(realm, "bob")
+    http = _login(client, realm, *EVERYTHING)
+    preview = _upload(http, export_realm(realm))
+    assert preview.status_code == 200
+    done = http.post("/admin/accounts/realm/import/", {"confirm": preview.context["token"]})
+    assert done.status_code == 302
+    assert Client.objects.get(realm__name="acme", client_id="admin-cli").redirect_uris == (
+        "https://admin.acme.example/cb"
+    )
+
+
 def test_it_lets_a_realm_admin_import_a_file_without_admin_roles(client, realm):
-    http = _login(client, realm, *REALMS)
+    http = _login(client, realm, *EVERYTHING)
     preview = _upload(http, _document())
     assert preview.status_code == 200
     done = http.post("/admin/accounts/realm/import/", {"confirm": preview.context["token"]})
@@ -311,3 +450,79 @@ def test_it_lets_a_superuser_import_a_file_that_grants_realm_admin(console, real
     done = console.post("/admin/accounts/realm/import/", {"confirm": preview.context["token"]})
     assert done.status_code == 302
     assert _held(User.objects.get(username="puppet")) == {rm.REALM_ADMIN}
+
+
+# --- Export: every credential hash of the realm -------------------------------------------------
+
+
+def _export(http, realm):
+    return http.get(f"/admin/accounts/realm/{realm.pk}/export/")
+
+
+@pytest.mark.parametrize("granted", [["view_realm"], [*REALMS, "view_user", "view_client"]])
+def test_it_refuses_a_viewer_the_realms_password_hashes(client, realm, granted):
+    """A cracked hash is an account taken over: the file goes only to whoever may replace it."""
+    make_user(realm, "bob")
+    response = _export(_login(client, realm, *granted), realm)
+    assert response.status_code == 403
+    assert b"hashedValue" not in response.content
+
+
+def test_it_refuses_the_realm_file_to_whoever_may_not_take_over_its_administrators(
+    client, realm, boss
+):
+    response = _export(_login(client, realm, *EVERYTHING), realm)
+    assert response.status_code == 403
+    assert b"hashedValue" not in response.content
+
+
+def test_it_exports_the_realm_file_to_whoever_may_replace_it(client, realm):
+    make_user(realm, "bob")
+    response = _export(_login(client, realm, *EVERYTHING), realm)
+    assert response.status_code == 200
+    assert b"hashedValue" in response.content
+
+
+# --- Console rights: the superusers' --------------------------------------------------------------
+
+
+def test_it_refuses_a_console_user_raising_their_own_groups_permissions(client, realm):
+    """A Django group's permissions are its members' admin roles in their realms: editing them
+    is handing out console rights, which only a superuser does."""
+    ops = AuthGroup.objects.create(name="ops")
+    http = _login(client, realm, "change_group", "view_group", "add_group", "view_permission")
+    operator = User.objects.get(username="operator")
+    operator.groups.add(ops)
+    wanted = Permission.objects.filter(
+        codename__in=[*USERS, *CLIENTS], content_type__app_label__in=["accounts", "authserver"]
+    )
+    page = f"/admin/auth/group/{ops.pk}/change/"
+    assert http.get(page).status_code == 403
+    body = {"name": "ops", "permissions": [p.pk for p in wanted]}
+    assert http.post(page, body).status_code == 403
+    assert http.post("/admin/auth/group/add/", {**body, "name": "more"}).status_code == 403
+    assert not ops.permissions.exists()
+    assert not AuthGroup.objects.filter(name="more").exists()
+
+
+def test_it_refuses_a_console_user_a_second_factor_device_for_a_superuser(client, realm, root):
+    http = _login(client, realm, "add_totpdevice", "change_totpdevice", "view_totpdevice")
+    body = {
+        "user": root.pk,
+        "name": "mine",
+        "key": "3132333435363738393031323334353637383930",
+        "step": 30,
+        "t0": 0,
+        "digits": 6,
+        "tolerance": 1,
+        "drift": 0,
+        "confirmed": "on",
+    }
+    assert http.post("/admin/otp_totp/totpdevice/add/", body).status_code == 403
+    assert not TOTPDevice.objects.filter(user=root).exists()
+
+
+def test_it_lets_a_superuser_manage_console_groups(console):
+    response = console.post("/admin/auth/group/add/", {"name": "ops"})
+    assert response.status_code == 302
+    assert AuthGroup.objects.filter(name="ops").exists()

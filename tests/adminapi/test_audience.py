@@ -9,7 +9,18 @@ from authserver.models import Client
 from authserver.realmfile.exporter import export_realm
 from tests.adminapi.helpers import admin_roles, call, superuser_token, token_for, url
 from tests.factories import make_realm, make_user
-from tests.protocol.helpers import make_machine_client, scope_with_audience, verify
+from tests.protocol.helpers import (
+    SECRET,
+    authorize_and_get_code,
+    basic,
+    endpoint,
+    exchange_code,
+    make_machine_client,
+    make_web_client,
+    post_form,
+    scope_with_audience,
+    verify,
+)
 from tests.protocol.issued import grant_scopes, service_token
 from tests.realmfile.documents import load
 
@@ -167,3 +178,57 @@ def test_it_reads_the_realms_admin_clients_from_its_realm_file(client):
         call(client, "GET", url(realm, "clients"), token_for(alice)),
         "the access token's client may not call the admin API",
     )
+
+
+def _code_flow_tokens(http, realm, user) -> dict:
+    """alice's tokens from admin-cli's own code flow: access, refresh and ID token."""
+    make_web_client(realm, "admin-cli", public=True, scopes=("openid",))
+    code = authorize_and_get_code(http, realm, user, "admin-cli", scope="openid")
+    response = exchange_code(http, realm, code, client_id="admin-cli", secret=None)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+@pytest.mark.parametrize("kind", ["id_token", "refresh_token"])
+def test_it_takes_no_other_token_of_the_admin_client_than_its_access_token(client, realm, kind):
+    tokens = _code_flow_tokens(client, realm, realm_admin(realm))
+    assert call(client, "GET", url(realm, "clients"), tokens["access_token"]).status_code == 200
+
+    response = call(client, "POST", url(realm, "clients"), tokens[kind], NEW_CLIENT)
+
+    refused(response, "the access token is not valid")
+
+
+def test_it_refuses_an_exchanged_token_even_for_the_admin_api_audience(client, realm):
+    """A client allowed to exchange tokens for realm-management gets one of alice's: its
+    client is not an admin client, and the token does not speak for its service account."""
+    tokens = _code_flow_tokens(client, realm, realm_admin(realm))
+    gateway = make_machine_client(
+        realm,
+        "gateway",
+        attributes={
+            "token.exchange.audiences": rm.CLIENT_ID,
+            "token.exchange.subject.audiences": rm.CLIENT_ID,
+            "token.exchange.scopes": "admin=openid",
+        },
+    )
+    gateway.default_client_scopes.add(scope_with_audience(realm, "admin", rm.CLIENT_ID))
+    gateway.service_account.roles.add(*admin_roles(realm, rm.VIEW_CLIENTS))
+    response = post_form(
+        client,
+        endpoint(realm, "token"),
+        {
+            "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+            "subject_token": tokens["access_token"],
+            "subject_token_type": "urn:ietf:params:oauth:token-type:access_token",
+            "audience": rm.CLIENT_ID,
+        },
+        HTTP_AUTHORIZATION=basic("gateway", SECRET),
+    )
+    assert response.status_code == 200, response.content
+    exchanged = response.json()["access_token"]
+    assert verify(client, realm, exchanged)["aud"] == [rm.CLIENT_ID]
+
+    response = call(client, "POST", url(realm, "clients"), exchanged, NEW_CLIENT)
+
+    refused(response, "the access token's client may not call the admin API")

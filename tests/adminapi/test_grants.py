@@ -2,8 +2,11 @@
 effective roles (directly, through a group or its parent, through a service account) only by
 the hand of a holder; a stronger account or a stronger client's secret is not taken over."""
 
+import json
+
 import pytest
 from django.contrib.auth.hashers import check_password
+from jwcrypto import jwk
 
 from accounts.models import MASTER_REALM, Event, User
 from authserver.adminapi import realm_management as rm
@@ -11,6 +14,8 @@ from authserver.models import Client
 from authserver.protocol.claims import effective_roles
 from tests.adminapi.helpers import admin_roles, admin_token, call, token_for, url
 from tests.factories import PASSWORD, make_client, make_group, make_realm, make_user
+from tests.protocol.helpers import REDIRECT_URI, endpoint, make_web_client, post_form, verify
+from tests.protocol.issued import client_assertion, service_token
 
 pytestmark = pytest.mark.django_db
 
@@ -223,6 +228,22 @@ def test_it_refuses_a_client_manager_setting_a_realm_admin_clients_secret(
     assert Client.objects.get(pk=robot.pk).client_secret == robot.client_secret
 
 
+def test_it_refuses_a_client_manager_registering_their_own_key_for_a_realm_admin_client(
+    client, realm, robot
+):
+    """A registered key is a credential as the secret is: whoever holds its private half
+    signs in as the client, and gets its service account's tokens."""
+    key = jwk.JWK.generate(kty="EC", crv="P-256")
+    keys = {"keys": [{**key.export_public(as_dict=True), "kid": "k1", "alg": "ES256"}]}
+    token = admin_token(realm, rm.MANAGE_CLIENTS)
+    body = {"attributes": {"jwks.string": json.dumps(keys)}}
+    response = call(client, "PUT", url(realm, "clients", "robot"), token, body)
+    assert response.status_code == 403, response.content
+    assert Client.objects.get(pk=robot.pk).attributes == {}
+    form = {"grant_type": "client_credentials", **client_assertion(key, realm, "robot")}
+    assert post_form(client, endpoint(realm, "token"), form).status_code == 401
+
+
 def test_it_refuses_a_client_manager_deleting_a_realm_admin_client(client, realm, robot):
     token = admin_token(realm, rm.MANAGE_CLIENTS)
     assert call(client, "DELETE", url(realm, "clients", "robot"), token).status_code == 403
@@ -241,3 +262,107 @@ def test_it_lets_a_realm_admin_regenerate_a_realm_admin_clients_secret(client, r
     token = admin_token(realm, rm.REALM_ADMIN)
     response = call(client, "POST", url(realm, "clients", "robot", "client-secret"), token)
     assert response.status_code == 200
+
+
+def test_it_never_lets_a_client_credentials_token_speak_for_the_client_later_given_its_name(
+    client, realm, robot
+):
+    """A client-credentials token is not stored: it is checked against the client its
+    ``client_id`` names. A client manager's own machine token, its name then handed to the
+    realm-admin robot by two renames, must not become the robot's."""
+    mallory = admin_token(realm, rm.MANAGE_CLIENTS)
+    scope = {
+        "name": "admin-api",
+        "protocolMappers": [
+            {
+                "name": "admin-api-audience",
+                "protocol": "openid-connect",
+                "protocolMapper": "oidc-audience-mapper",
+                "config": {"included.custom.audience": rm.CLIENT_ID},
+            }
+        ],
+    }
+    assert call(client, "POST", url(realm, "client-scopes"), mallory, scope).status_code == 201
+    machine = {
+        "clientId": "mine",
+        "standardFlowEnabled": False,
+        "serviceAccountsEnabled": True,
+        "defaultClientScopes": ["admin-api"],
+    }
+    created = call(client, "POST", url(realm, "clients"), mallory, machine)
+    assert created.status_code == 201, created.content
+    token = service_token(client, realm, "mine", created.json()["secret"])
+    assert rm.CLIENT_ID in verify(client, realm, token)["aud"]
+    for old, new in (("mine", "mine-old"), ("robot", "mine")):
+        renamed = call(client, "PUT", url(realm, "clients", old), mallory, {"clientId": new})
+        assert renamed.status_code == 204, renamed.content
+
+    body = {"username": "puppet", "clientRoles": {rm.CLIENT_ID: [rm.REALM_ADMIN]}}
+    response = call(client, "POST", url(realm, "users"), token, body)
+
+    assert response.status_code == 401, response.content
+    assert response.json()["error"] == "invalid_token"
+    assert not User.objects.filter(username="puppet").exists()
+
+
+# --- Take over: a client the admin API takes tokens of -------------------------------------------
+
+
+def test_it_refuses_a_client_manager_redirecting_an_admin_client_to_themselves(client, realm, boss):
+    """admin-cli's tokens reach the admin API: a client manager who adds a redirect URI of
+    their own to it gets a realm administrator's code from one click on a link."""
+    make_web_client(realm, "admin-cli", public=True, redirect_uris="https://admin.acme.example/cb")
+    mallory = admin_token(realm, rm.MANAGE_CLIENTS)
+    body = {"redirectUris": ["https://admin.acme.example/cb", REDIRECT_URI]}
+    response = call(client, "PUT", url(realm, "clients", "admin-cli"), mallory, body)
+    assert response.status_code == 403, response.content
+    assert Client.objects.get(realm=realm, client_id="admin-cli").redirect_uris == (
+        "https://admin.acme.example/cb"
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("PUT", "admin-cli", {"attributes": {"token.exchange.audiences": rm.CLIENT_ID}}),
+        ("PUT", "admin-cli", {"publicClient": False, "secret": "Hq3vZ8pLw2XkR7tN5mJc9BdF4sGy6aUe"}),
+        ("POST", "admin-cli/client-secret", None),
+        ("PUT", "admin-cli", {"clientId": "old-cli"}),
+        ("DELETE", "admin-cli", None),
+    ],
+)
+def test_it_refuses_a_client_manager_taking_over_an_admin_client(client, realm, method, path, body):
+    before = make_web_client(realm, "admin-cli", redirect_uris="https://admin.acme.example/cb")
+    mallory = admin_token(realm, rm.MANAGE_CLIENTS)
+    response = call(client, method, url(realm, "clients", *path.split("/")), mallory, body)
+    assert response.status_code == 403, response.content
+    after = Client.objects.get(pk=before.pk)
+    assert (after.client_id, after.client_secret, after.attributes) == (
+        "admin-cli",
+        before.client_secret,
+        {},
+    )
+
+
+def test_it_refuses_a_client_manager_creating_an_admin_client(client, realm):
+    """No security-admin-console yet: whoever made one would own a client the admin API
+    takes tokens of."""
+    mallory = admin_token(realm, rm.MANAGE_CLIENTS)
+    body = {"clientId": "security-admin-console", "redirectUris": [REDIRECT_URI]}
+    response = call(client, "POST", url(realm, "clients"), mallory, body)
+    assert response.status_code == 403
+    assert not Client.objects.filter(client_id="security-admin-console").exists()
+
+
+def test_it_lets_a_client_manager_change_a_client_the_admin_api_does_not_take(client, realm):
+    make_web_client(realm, "demo-web")
+    mallory = admin_token(realm, rm.MANAGE_CLIENTS)
+    body = {"redirectUris": [REDIRECT_URI, "https://demo.example/cb"]}
+    assert call(client, "PUT", url(realm, "clients", "demo-web"), mallory, body).status_code == 204
+
+
+def test_it_lets_a_realm_admin_change_an_admin_client(client, realm, boss):
+    make_web_client(realm, "admin-cli", public=True)
+    body = {"redirectUris": [REDIRECT_URI, "https://admin.acme.example/cb"]}
+    response = call(client, "PUT", url(realm, "clients", "admin-cli"), token_for(boss), body)
+    assert response.status_code == 204
