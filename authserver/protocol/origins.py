@@ -75,3 +75,11 @@ def realm_allows(realm: Realm, origin: str | None) -> bool:
 def client_allows(client: Client, origin: str | None) -> bool:
     origin = _exact(origin)
     return origin is not None and origin in of_client(client)
+
+
+def named_client(realm: Realm, client_id: str | None) -> Client | None:
+    """The realm's enabled client ``client_id`` names, for a CORS answer; None if there is none.
+    Not authentication: it only decides which client's web origins may read the answer."""
+    if not client_id or len(client_id) > 255 or "\x00" in client_id:
+        return None
+    return for_realm(Client, realm).filter(client_id=client_id, enabled=True).first()

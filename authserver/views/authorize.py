@@ -131,8 +131,13 @@ class _Answer:
         """oauthlib answers with the redirect URI plus its parameters: take those, and send
         them in the response mode asked for."""
         registered = parse_qsl(urlsplit(self.target.redirect_uri).query, keep_blank_values=True)
-        given = parse_qsl(urlsplit(location).query, keep_blank_values=True)
-        return self._send(given[len(registered) :])
+        answered = urlsplit(location)
+        # oauthlib itself honours response_mode=fragment: the parameters may be in either.
+        given = parse_qsl(answered.query, keep_blank_values=True)[len(registered) :]
+        given += parse_qsl(answered.fragment, keep_blank_values=True)
+        # OIDC Session Management 1.0 §3: the login state the client's frame will ask about.
+        session_state = [("session_state", str(self.request.sso_session.sid))]
+        return self._send(given + session_state)
 
 
 def _login(request, params, interaction):
