@@ -117,7 +117,8 @@ def verified(issuer: str, token: str) -> dict:
     return json.loads(jwt.JWT(jwt=token, key=keys, algs=["RS256", "ES256"]).claims)
 
 
-def test_it_logs_in_refreshes_and_logs_out_with_keycloak_js(browser, issuer_server, app):
+def shop_with_spa(app: App, server_url: str) -> tuple:
+    """A realm with keycloak-js's public client, registered at the app's page and origin."""
     realm = make_realm("shop", display_name="Shop")
     client = make_client(
         realm,
@@ -132,12 +133,13 @@ def test_it_logs_in_refreshes_and_logs_out_with_keycloak_js(browser, issuer_serv
     user = User.objects.create_user(
         "alice", PASSWORD, realm=realm, email="alice@example.com", email_verified=True
     )
-    app.config = {"url": issuer_server.url, "realm": realm.name, "client_id": "spa"}
-    issuer = realm.issuer
-    page = browser.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    app.config = {"url": server_url, "realm": realm.name, "client_id": "spa"}
+    return realm, user
 
+
+def log_in(page, app: App, errors: list[str]) -> None:
+    """Open the app; keycloak-js sends the browser to our login page and back."""
+    page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(app.url)
     page.wait_for_selector('input[name="username"]')
     asked = unquote(page.url)
@@ -150,6 +152,14 @@ def test_it_logs_in_refreshes_and_logs_out_with_keycloak_js(browser, issuer_serv
     assert page.evaluate("window.initError") is None, errors
     assert page.evaluate("window.authenticated") is True
     assert page.url == app.url, "the code was not taken out of the fragment"
+
+
+def test_it_logs_in_refreshes_and_logs_out_with_keycloak_js(browser, issuer_server, app):
+    realm, user = shop_with_spa(app, issuer_server.url)
+    issuer = realm.issuer
+    page = browser.new_page()
+    errors: list[str] = []
+    log_in(page, app, errors)
 
     token = page.evaluate("keycloak.token")
     claims = verified(issuer, token)
@@ -182,3 +192,23 @@ def test_it_logs_in_refreshes_and_logs_out_with_keycloak_js(browser, issuer_serv
     assert answer.status_code == 400
     assert answer.json()["error"] == "invalid_grant"
     assert not errors, errors
+
+
+def test_it_notices_a_logout_in_another_tab(browser, issuer_server, app):
+    realm, user = shop_with_spa(app, issuer_server.url)
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    log_in(page, app, errors)
+    id_token = page.evaluate("keycloak.idToken")
+
+    other = context.new_page()
+    other.goto(
+        f"{realm.issuer}/protocol/openid-connect/logout?client_id=spa&id_token_hint={id_token}"
+    )
+    assert UserSession.objects.get(user=user).ended is not None
+
+    # keycloak-js asks its login-status iframe every 5 seconds; the answer is now "changed":
+    # it drops its tokens and, as login-required asks, sends the user to log in again.
+    page.wait_for_url(f"{realm.issuer}/login*", timeout=20000)
+    context.close()
