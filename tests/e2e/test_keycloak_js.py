@@ -29,10 +29,16 @@ APP_PAGE = """<!doctype html>
 import Keycloak from "/keycloak.js";
 const keycloak = new Keycloak({url: %(url)s, realm: %(realm)s, clientId: %(client_id)s});
 window.keycloak = keycloak;
-keycloak.init({onLoad: "login-required"}).then(
+keycloak.init(%(init)s).then(
   (authenticated) => { window.authenticated = authenticated; },
   (error) => { window.initError = JSON.stringify(error && (error.message || error)); },
 );
+</script></body></html>
+"""
+# keycloak-js's silent check-sso page: it hands the URL it was sent to back to the app.
+SILENT_PAGE = b"""<!doctype html>
+<html lang="en"><body><script>
+parent.postMessage(location.href, location.origin);
 </script></body></html>
 """
 
@@ -71,6 +77,15 @@ class App:
 
     def __init__(self, module: Path):
         self.config: dict = {}
+        # Each page's init options: keycloak-js's defaults with login-required, or check-sso
+        # with a silent check.
+        self.pages = {
+            "/app.html": lambda app: {"onLoad": "login-required"},
+            "/sso.html": lambda app: {
+                "onLoad": "check-sso",
+                "silentCheckSsoRedirectUri": app.silent_url,
+            },
+        }
         app = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -78,9 +93,12 @@ class App:
                 path = self.path.split("?")[0].split("#")[0]
                 if path == "/keycloak.js":
                     body, kind = module.read_bytes(), "text/javascript"
-                elif path == "/app.html":
+                elif path in app.pages:
                     values = {name: json.dumps(value) for name, value in app.config.items()}
+                    values["init"] = json.dumps(app.pages[path](app))
                     body, kind = (APP_PAGE % values).encode(), "text/html"
+                elif path == "/silent-check-sso.html":
+                    body, kind = SILENT_PAGE, "text/html"
                 else:
                     self.send_error(404)
                     return
@@ -96,6 +114,8 @@ class App:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.origin = f"http://localhost:{self.server.server_port}"
         self.url = f"{self.origin}/app.html"
+        self.sso_url = f"{self.origin}/sso.html"
+        self.silent_url = f"{self.origin}/silent-check-sso.html"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self):
@@ -125,7 +145,7 @@ def shop_with_spa(app: App, server_url: str) -> tuple:
         "spa",
         client_type="public",
         secret="",
-        redirect_uris=app.url,
+        redirect_uris=f"{app.url} {app.sso_url} {app.silent_url}",
         post_logout_redirect_uris=app.url,
         allowed_origins=app.origin,
     )
@@ -211,4 +231,28 @@ def test_it_notices_a_logout_in_another_tab(browser, issuer_server, app):
     # keycloak-js asks its login-status iframe every 5 seconds; the answer is now "changed":
     # it drops its tokens and, as login-required asks, sends the user to log in again.
     page.wait_for_url(f"{realm.issuer}/login*", timeout=20000)
+    context.close()
+
+
+def test_it_checks_sso_silently_with_keycloak_js(browser, issuer_server, app):
+    realm, user = shop_with_spa(app, issuer_server.url)
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    page.goto(app.sso_url)
+    page.wait_for_function("window.authenticated !== undefined || window.initError", timeout=20000)
+    assert page.evaluate("window.authenticated") is False, errors
+    assert page.url == app.sso_url
+
+    log_in(context.new_page(), app, errors)
+    page.goto(app.sso_url)
+    page.wait_for_function("window.authenticated !== undefined || window.initError", timeout=20000)
+    assert page.evaluate("window.initError") is None, errors
+    assert page.evaluate("window.authenticated") is True
+    assert page.url == app.sso_url, "check-sso must not leave the page"
+    claims = verified(realm.issuer, page.evaluate("keycloak.token"))
+    assert claims["sid"] == str(UserSession.objects.get(user=user, ended__isnull=True).sid)
+    assert not errors, errors
     context.close()
