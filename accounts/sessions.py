@@ -89,18 +89,30 @@ def start(request, response, user: User) -> UserSession:
         httponly=True,
         samesite="Lax",
     )
+    _set_state_cookie(response, session)
+    return session
+
+
+def _set_state_cookie(response, session: UserSession) -> None:
     # Read inside a relying party's frame: over https a cross-site frame gets it (None needs
     # Secure); over http only a same-site one does.
     response.set_cookie(
-        state_cookie_name(user.realm),
+        state_cookie_name(session.realm),
         str(session.sid),
-        max_age=user.realm.sso_session_max_lifespan,
-        path=cookie_path(user.realm),
+        max_age=session.realm.sso_session_max_lifespan,
+        path=cookie_path(session.realm),
         secure=settings.SECURE,
         httponly=False,
         samesite="None" if settings.SECURE else "Lax",
     )
-    return session
+
+
+def keep_state_cookie(request, response, session: UserSession) -> None:
+    """Set the session-state cookie again where the browser lacks it (a session begun before
+    it existed, a cookie cleared alone): without it the login-status iframe would report the
+    session changed after every login, and the client would go round in circles."""
+    if str(session.sid) not in cookie_values(request, state_cookie_name(session.realm)):
+        _set_state_cookie(response, session)
 
 
 def current(request, realm: Realm) -> UserSession | None:

@@ -95,7 +95,9 @@ def _authorize(request, *, decision: bool | None):
     except ValueError:
         # oauthlib refuses what it cannot decode (e.g. a malformed percent-escape).
         return answer.error(InvalidRequest("The request could not be decoded."))
-    return answer.success(location)
+    response = answer.success(location)
+    sessions.keep_state_cookie(request, response, session)
+    return response
 
 
 def _described(error) -> OAuthError:

@@ -136,3 +136,22 @@ def test_it_removes_the_session_state_at_logout(client):
     response = client.post(endpoint(realm, "logout"), {"confirm": "yes"})
 
     assert response.cookies[sessions.STATE_COOKIE_NAME].value == ""
+
+
+def test_it_gives_the_session_state_back_at_authorization_when_the_browser_lost_it(client):
+    from tests.protocol.helpers import authorize_params, authorize_url, make_web_client
+
+    realm = make_realm()
+    user = make_user(realm)
+    make_web_client(realm)
+    login(client, realm, user.username)
+    del client.cookies[sessions.STATE_COOKIE_NAME]
+
+    response = client.get(authorize_url(realm, **authorize_params()))
+
+    assert response.status_code == 302
+    state = response.cookies[sessions.STATE_COOKIE_NAME]
+    assert state.value == str(UserSession.objects.get(user=user).sid)
+    assert not state["httponly"]
+    again = client.get(authorize_url(realm, **authorize_params()))
+    assert sessions.STATE_COOKIE_NAME not in again.cookies
