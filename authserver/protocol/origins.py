@@ -11,6 +11,7 @@ from django.core.cache import cache
 
 from accounts.models import Realm
 from accounts.realms import for_realm
+from accounts.storable import storable
 from authserver.models import Client
 
 # A change to a client's web origins reaches every process within this time.
@@ -80,6 +81,6 @@ def client_allows(client: Client, origin: str | None) -> bool:
 def named_client(realm: Realm, client_id: str | None) -> Client | None:
     """The realm's enabled client ``client_id`` names, for a CORS answer; None if there is none.
     Not authentication: it only decides which client's web origins may read the answer."""
-    if not client_id or len(client_id) > 255 or "\x00" in client_id:
+    if not client_id or len(client_id) > 255 or not storable(client_id):
         return None
     return for_realm(Client, realm).filter(client_id=client_id, enabled=True).first()

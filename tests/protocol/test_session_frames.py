@@ -155,3 +155,10 @@ def test_it_gives_the_session_state_back_at_authorization_when_the_browser_lost_
     assert not state["httponly"]
     again = client.get(authorize_url(realm, **authorize_params()))
     assert sessions.STATE_COOKIE_NAME not in again.cookies
+
+
+@pytest.mark.parametrize("client_id", ["spa\x00", "x" * 10_000])
+def test_it_refuses_an_unstorable_client_id_at_init_without_a_server_error(client, client_id):
+    realm = realm_with_spa()
+
+    assert init(client, realm, client_id=client_id, origin=SPA).status_code in (400, 403)
