@@ -26,7 +26,8 @@ def token(request):
         return responses.oauth_error(error)
     except RequestDataTooBig:
         return responses.oauth_error(InvalidRequest("the request body is too large"))
-    request.cors_client = origins.named_client(request.realm, request.POST.get("client_id"))
+    if "Origin" in request.headers:  # a browser's request: whose origins may read the answer
+        request.cors_client = origins.named_client(request.realm, request.POST.get("client_id"))
     if request.POST.get("grant_type") in stateless.GRANTS:
         # Nothing to write, so no transaction (its BEGIN would open a connection for nothing).
         _, headers, body, status = core().create_token_response(request)
