@@ -23,6 +23,10 @@ from accounts.addresses import client_ip
 from accounts.models import Realm, User, UserSession
 
 COOKIE_NAME = "AUTHSERVER_SESSION"
+# OIDC Session Management 1.0 §4.1: the OP's "browser state", which the login-status iframe reads
+# with JavaScript. It holds the session's public id (the tokens' ``sid``, the ``session_state``
+# of every answer), never the secret of the session cookie.
+STATE_COOKIE_NAME = "AUTHSERVER_SESSION_STATE"
 _SECURE_PREFIX = "__Host-"
 # More values than this of one cookie are not looked up: a browser sends its own and a planted one.
 _MAX_VALUES = 8
@@ -36,6 +40,14 @@ def _hash(secret: str) -> str:
 
 def cookie_name(realm: Realm) -> str:
     return f"{_SECURE_PREFIX}{COOKIE_NAME}_{realm.name}" if settings.SECURE else COOKIE_NAME
+
+
+def state_cookie_name(realm: Realm) -> str:
+    return (
+        f"{_SECURE_PREFIX}{STATE_COOKIE_NAME}_{realm.name}"
+        if settings.SECURE
+        else STATE_COOKIE_NAME
+    )
 
 
 def cookie_path(realm: Realm) -> str:
@@ -77,7 +89,30 @@ def start(request, response, user: User) -> UserSession:
         httponly=True,
         samesite="Lax",
     )
+    _set_state_cookie(response, session)
     return session
+
+
+def _set_state_cookie(response, session: UserSession) -> None:
+    # Read inside a relying party's frame: over https a cross-site frame gets it (None needs
+    # Secure); over http only a same-site one does.
+    response.set_cookie(
+        state_cookie_name(session.realm),
+        str(session.sid),
+        max_age=session.realm.sso_session_max_lifespan,
+        path=cookie_path(session.realm),
+        secure=settings.SECURE,
+        httponly=False,
+        samesite="None" if settings.SECURE else "Lax",
+    )
+
+
+def keep_state_cookie(request, response, session: UserSession) -> None:
+    """Set the session-state cookie again where the browser lacks it (a session begun before
+    it existed, a cookie cleared alone): without it the login-status iframe would report the
+    session changed after every login, and the client would go round in circles."""
+    if str(session.sid) not in cookie_values(request, state_cookie_name(session.realm)):
+        _set_state_cookie(response, session)
 
 
 def current(request, realm: Realm) -> UserSession | None:
@@ -110,6 +145,11 @@ def end(request, response, realm: Realm) -> UserSession | None:
     if session is not None:
         terminate(session)
     response.delete_cookie(cookie_name(realm), path=cookie_path(realm))
+    response.delete_cookie(
+        state_cookie_name(realm),
+        path=cookie_path(realm),
+        samesite="None" if settings.SECURE else "Lax",
+    )
     return session
 
 

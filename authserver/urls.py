@@ -9,6 +9,7 @@ from authserver.views import (
     jwks,
     logout,
     revoke,
+    session_frames,
     token,
     userinfo,
     wellknown,
@@ -43,6 +44,26 @@ urlpatterns = [
         name="userinfo",
     ),
     path("realms/<str:realm_name>/protocol/openid-connect/revoke", revoke.revoke, name="revoke"),
+    path(
+        "realms/<str:realm_name>/protocol/openid-connect/3p-cookies/step1.html",
+        session_frames.third_party_cookies_step1,
+        name="3p-cookies-step1",
+    ),
+    path(
+        "realms/<str:realm_name>/protocol/openid-connect/3p-cookies/step2.html",
+        session_frames.third_party_cookies_step2,
+        name="3p-cookies-step2",
+    ),
+    path(
+        "realms/<str:realm_name>/protocol/openid-connect/login-status-iframe.html",
+        session_frames.login_status_iframe,
+        name="login-status-iframe",
+    ),
+    path(
+        "realms/<str:realm_name>/protocol/openid-connect/login-status-iframe.html/init",
+        session_frames.login_status_iframe_init,
+        name="login-status-iframe-init",
+    ),
     path(
         "realms/<str:realm_name>/.well-known/openid-configuration",
         wellknown.openid_configuration,

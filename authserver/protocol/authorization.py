@@ -32,8 +32,10 @@ from authserver.protocol.errors import (
 
 Params = dict[str, list[str]]
 
-# OAuth 2.0 Form Post Response Mode; "fragment" is for implicit flows, which we do not offer.
-RESPONSE_MODES = ("query", "form_post")
+# OAuth 2.0 Multiple Response Type Encoding Practices §2.1 (query, fragment) and the Form Post
+# Response Mode. The code flow may ask for "fragment": keycloak-js does by default, so that the
+# code never reaches the application's server in a query string or its logs.
+RESPONSE_MODES = ("query", "fragment", "form_post")
 # OIDC Core §3.1.2.1. One account per browser and realm: select_account needs no page.
 PROMPTS = frozenset({"none", "login", "consent", "select_account"})
 MAX_CLIENT_ID_LENGTH = 255

@@ -18,6 +18,7 @@ from accounts.realms import for_realm
 from authserver.keys import store
 from authserver.keys.models import SigningKey
 from authserver.protocol import client_assertion, token_exchange
+from authserver.protocol.authorization import RESPONSE_MODES
 
 # Verifiers may cache the documents this long; the signing algorithms change only with the keys,
 # which are published (JWKS_MAX_AGE) well before they sign.
@@ -70,6 +71,8 @@ def endpoints(realm: Realm) -> dict[str, str]:
         "introspection_endpoint": f"{base}/token/introspect",
         "userinfo_endpoint": f"{base}/userinfo",
         "end_session_endpoint": f"{base}/logout",
+        # OIDC Session Management 1.0 §3.3.
+        "check_session_iframe": f"{base}/login-status-iframe.html",
         "jwks_uri": f"{base}/certs",
         "revocation_endpoint": f"{base}/revoke",
     }
@@ -126,7 +129,7 @@ def metadata(realm: Realm) -> dict:
         **endpoints(realm),
         "grant_types_supported": list(GRANT_TYPES),
         "response_types_supported": ["code"],
-        "response_modes_supported": ["query", "form_post"],
+        "response_modes_supported": list(RESPONSE_MODES),
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": algorithms,
         "scopes_supported": scope_names(realm),

@@ -11,6 +11,7 @@ from django.core.cache import cache
 
 from accounts.models import Realm
 from accounts.realms import for_realm
+from accounts.storable import storable
 from authserver.models import Client
 
 # A change to a client's web origins reaches every process within this time.
@@ -75,3 +76,11 @@ def realm_allows(realm: Realm, origin: str | None) -> bool:
 def client_allows(client: Client, origin: str | None) -> bool:
     origin = _exact(origin)
     return origin is not None and origin in of_client(client)
+
+
+def named_client(realm: Realm, client_id: str | None) -> Client | None:
+    """The realm's enabled client ``client_id`` names, for a CORS answer; None if there is none.
+    Not authentication: it only decides which client's web origins may read the answer."""
+    if not client_id or len(client_id) > 255 or not storable(client_id):
+        return None
+    return for_realm(Client, realm).filter(client_id=client_id, enabled=True).first()

@@ -95,7 +95,9 @@ def _authorize(request, *, decision: bool | None):
     except ValueError:
         # oauthlib refuses what it cannot decode (e.g. a malformed percent-escape).
         return answer.error(InvalidRequest("The request could not be decoded."))
-    return answer.success(location)
+    response = answer.success(location)
+    sessions.keep_state_cookie(request, response, session)
+    return response
 
 
 def _described(error) -> OAuthError:
@@ -131,8 +133,13 @@ class _Answer:
         """oauthlib answers with the redirect URI plus its parameters: take those, and send
         them in the response mode asked for."""
         registered = parse_qsl(urlsplit(self.target.redirect_uri).query, keep_blank_values=True)
-        given = parse_qsl(urlsplit(location).query, keep_blank_values=True)
-        return self._send(given[len(registered) :])
+        answered = urlsplit(location)
+        # oauthlib itself honours response_mode=fragment: the parameters may be in either.
+        given = parse_qsl(answered.query, keep_blank_values=True)[len(registered) :]
+        given += parse_qsl(answered.fragment, keep_blank_values=True)
+        # OIDC Session Management 1.0 §3: the login state the client's frame will ask about.
+        session_state = [("session_state", str(self.request.sso_session.sid))]
+        return self._send(given + session_state)
 
 
 def _login(request, params, interaction):

@@ -4,9 +4,15 @@ One policy for every endpoint that browsers call (discovery, JWKS, the realm doc
 userinfo, revocation): the request's ``Origin`` is echoed only when it is a web origin of an
 enabled client of the realm (protocol/origins.py), with ``Vary: Origin`` so that caches keep
 one copy per origin. Never ``*``: a realm's documents are read only by the apps registered in
-it. No ``Access-Control-Allow-Credentials``: these endpoints take credentials in the
-Authorization header or the body, never from cookies. ``public=True`` marks the cacheable
-documents, which have no error headers worth exposing.
+it. ``public=True`` marks the cacheable documents, which have no error headers worth exposing.
+
+``credentials=True`` (token, userinfo, logout) adds ``Access-Control-Allow-Credentials: true``
+when the origin is a web origin of the very client the request is about, which the view names
+in ``request.cors_client``: keycloak-js sends its token requests with the browser's credentials,
+and the Fetch standard lets a script read such an answer only with that header and its exact
+origin. Another client's origin still reads what it could read without credentials; an unknown
+origin reads nothing. Preflights never carry it: the requests keycloak-js sends with credentials
+are simple ones (a form, no Authorization header) and need none.
 
 The decorator also answers the preflight (``OPTIONS``) itself.
 """
@@ -23,7 +29,7 @@ ALLOW_HEADERS = "Authorization, Content-Type"
 PREFLIGHT_MAX_AGE = 3600
 
 
-def cors(*, methods: tuple[str, ...], public: bool = False):
+def cors(*, methods: tuple[str, ...], public: bool = False, credentials: bool = False):
     allow_methods = ", ".join((*methods, "OPTIONS"))
 
     def decorator(view):
@@ -45,6 +51,9 @@ def cors(*, methods: tuple[str, ...], public: bool = False):
                     response["Access-Control-Expose-Headers"] = "WWW-Authenticate"
             if allowed:
                 response["Access-Control-Allow-Origin"] = origin
+                client = getattr(request, "cors_client", None)
+                if credentials and client is not None and origins.client_allows(client, origin):
+                    response["Access-Control-Allow-Credentials"] = "true"
             else:
                 # oauthlib may have allowed the client's own origin; the realm decides.
                 del response["Access-Control-Allow-Origin"]

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import sessions
 from authserver.protocol import logout as protocol
 from authserver.protocol.errors import InvalidRequest
+from authserver.views.cors import cors
 
 _PARAMS = ("id_token_hint", "client_id", "post_logout_redirect_uri", "state", "ui_locales")
 
@@ -25,6 +26,7 @@ def _csrf_failure(request):
 
 
 @csrf_exempt
+@cors(methods=("GET", "POST"), credentials=True)
 @never_cache
 @require_http_methods(["GET", "POST"])
 def end_session(request):
@@ -39,6 +41,7 @@ def end_session(request):
             {"realm": realm, "error": error.error, "description": error.description},
             status=400,
         )
+    request.cors_client = logout.client
     session = sessions.current(request, realm)
     confirmed = request.method == "POST" and request.POST.get("confirm") == "yes"
     if confirmed and (failure := _csrf_failure(request)) is not None:

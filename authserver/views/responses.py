@@ -2,6 +2,7 @@
 
 import json
 import logging
+from urllib.parse import urlencode
 
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -109,7 +110,11 @@ def authorization_response(
     else:
         # Not HttpResponseRedirect: a native client's registered URI may use its own scheme.
         response = HttpResponse(status=302)
-        response["Location"] = add_params_to_uri(redirect_uri, params)
+        if response_mode == "fragment":
+            # A registered redirect URI has no fragment (RFC 6749 §3.1.2): the answer is it.
+            response["Location"] = f"{redirect_uri}#{urlencode(params)}"
+        else:
+            response["Location"] = add_params_to_uri(redirect_uri, params)
     return no_store(response)
 
 

@@ -4,7 +4,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.views.decorators.csrf import csrf_exempt
 
-from authserver.protocol import params, stateless
+from authserver.protocol import origins, params, stateless
 from authserver.protocol.errors import InvalidRequest
 from authserver.views import responses
 from authserver.views.cors import cors
@@ -12,7 +12,7 @@ from authserver.views.oauth import core
 
 
 @csrf_exempt
-@cors(methods=("POST",))
+@cors(methods=("POST",), credentials=True)
 def token(request):
     if request.method != "POST":
         return responses.method_not_allowed(["POST"])
@@ -26,6 +26,8 @@ def token(request):
         return responses.oauth_error(error)
     except RequestDataTooBig:
         return responses.oauth_error(InvalidRequest("the request body is too large"))
+    if "Origin" in request.headers:  # a browser's request: whose origins may read the answer
+        request.cors_client = origins.named_client(request.realm, request.POST.get("client_id"))
     if request.POST.get("grant_type") in stateless.GRANTS:
         # Nothing to write, so no transaction (its BEGIN would open a connection for nothing).
         _, headers, body, status = core().create_token_response(request)

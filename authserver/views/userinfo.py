@@ -13,7 +13,7 @@ FORM = "application/x-www-form-urlencoded"
 
 
 @csrf_exempt
-@cors(methods=("GET", "POST"))
+@cors(methods=("GET", "POST"), credentials=True)
 def userinfo(request):
     if request.method not in ("GET", "POST"):
         return responses.method_not_allowed(["GET", "POST"])
@@ -24,7 +24,9 @@ def userinfo(request):
         )
         if token is None:
             return responses.bearer_challenge(realm.name)
-        claims = claims_of(bearer.authenticate(realm, token))
+        holder = bearer.authenticate(realm, token)
+        request.cors_client = holder.client
+        claims = claims_of(holder)
     except OAuthError as error:
         return responses.bearer_challenge(realm.name, error)
     return responses.json_no_store(claims)

@@ -94,7 +94,7 @@ def test_it_redirects_with_code_state_and_iss_and_no_cache(client):
     response = client.get(authorize_url(realm, **authorize_params(state="xyz 1/2")))
 
     answer = redirect_params(response)
-    assert set(answer) == {"code", "state", "iss"}
+    assert set(answer) == {"code", "state", "iss", "session_state"}
     assert answer["state"] == "xyz 1/2"
     assert answer["iss"] == realm.issuer
     assert "no-store" in response["Cache-Control"]
@@ -302,7 +302,6 @@ def test_it_gives_localhost_no_port_exemption(client):
         ({"response_type": "token"}, "unsupported_response_type"),
         ({"response_type": "code id_token"}, "unsupported_response_type"),
         ({"response_type": "none"}, "unsupported_response_type"),
-        ({"response_mode": "fragment"}, "invalid_request"),
         ({"response_mode": "web_message"}, "invalid_request"),
         ({"scope": "openid admin:everything"}, "invalid_scope"),
         ({"prompt": "none login"}, "invalid_request"),
@@ -583,7 +582,7 @@ def test_it_posts_the_response_with_form_post(client):
     html = response.content.decode()
     assert f'<form method="post" action="{REDIRECT_URI}"' in html
     fields = hidden_inputs(html)
-    assert set(fields) == {"code", "state", "iss"}
+    assert set(fields) == {"code", "state", "iss", "session_state"}
     assert fields["state"] == "st-123"
     assert fields["iss"] == realm.issuer
     # No inline script (the Content-Security-Policy forbids it), a button without JavaScript.
@@ -750,3 +749,66 @@ def test_it_refuses_a_hint_that_is_not_an_id_token_it_issued_to_this_client(clie
         hint = _id_token(Client(), elsewhere, make_user(elsewhere, username=user.username))
     url = authorize_url(realm, **authorize_params(prompt="none", id_token_hint=hint))
     assert_redirected_error(client.get(url), "invalid_request", realm=realm)
+
+
+# --- response_mode=fragment and session_state (OIDC Session Management 1.0) ------------------
+def fragment_params(response) -> dict:
+    assert response.status_code == 302, response.content[:300]
+    location = urlsplit(response["Location"])
+    return {name: values[0] for name, values in parse_qs(location.fragment).items()}
+
+
+def test_it_answers_in_the_fragment_when_asked(client):
+    from accounts.models import UserSession
+
+    realm = make_realm()
+    user = logged_in(client, realm)
+    make_web_client(realm, public=True)
+
+    response = client.get(
+        authorize_url(realm, **authorize_params(response_mode="fragment", scope="openid"))
+    )
+
+    answer = fragment_params(response)
+    assert response["Location"].startswith(REDIRECT_URI + "#")
+    assert urlsplit(response["Location"]).query == ""
+    assert set(answer) == {"code", "state", "iss", "session_state"}
+    assert answer["state"] == "st-123"
+    assert answer["iss"] == realm.issuer
+    assert "no-store" in response["Cache-Control"]
+    session = UserSession.objects.get(user=user)
+    assert answer["session_state"] == str(session.sid)
+    tokens = exchange_code(client, realm, answer["code"], secret=None)
+    assert tokens.status_code == 200, tokens.content
+    assert tokens.json()["session_state"] == str(session.sid)
+    assert verify(client, realm, tokens.json()["access_token"])["sid"] == str(session.sid)
+
+
+def test_it_keeps_a_registered_query_and_answers_in_the_fragment(client):
+    realm = make_realm()
+    logged_in(client, realm)
+    registered = "https://app.example/callback?tenant=blue"
+    make_web_client(realm, redirect_uris=registered)
+
+    response = client.get(
+        authorize_url(realm, **authorize_params(redirect_uri=registered, response_mode="fragment"))
+    )
+
+    assert response["Location"].startswith(registered + "#")
+    assert fragment_params(response)["code"]
+
+
+def test_it_sends_errors_in_the_fragment(client):
+    realm = make_realm()
+    make_web_client(realm)
+
+    response = client.get(
+        authorize_url(realm, **authorize_params(response_mode="fragment", prompt="none"))
+    )
+
+    assert response["Location"].startswith(REDIRECT_URI + "#")
+    answer = fragment_params(response)
+    assert answer["error"] == "login_required"
+    assert answer["state"] == "st-123"
+    assert answer["iss"] == realm.issuer
+    assert "code" not in answer and "session_state" not in answer

@@ -156,7 +156,7 @@ def test_it_delivers_the_decision_with_form_post(client):
 
     assert response.status_code == 200
     fields = hidden_fields(response)
-    assert set(fields) == {"code", "state", "iss"}
+    assert set(fields) == {"code", "state", "iss", "session_state"}
 
 
 def test_it_requires_a_csrf_token_for_the_decision(client):

@@ -230,3 +230,116 @@ def test_it_does_not_open_introspection_to_browsers(client):
     assert (
         client.options(endpoint(realm, "token/introspect"), headers=origin(SPA)).status_code == 405
     )
+
+
+# --- credentialed CORS: keycloak-js sends its token requests with the browser's credentials ---
+OTHER = "https://other.example"
+
+
+def public_token_request(http, realm, from_origin, client_id="spa"):
+    return post_form(
+        http,
+        endpoint(realm, "token"),
+        {
+            "grant_type": "authorization_code",
+            "code": "no-such-code",
+            "redirect_uri": "https://spa.example/app",
+            "code_verifier": "v" * 43,
+            "client_id": client_id,
+        },
+        HTTP_ORIGIN=from_origin,
+    )
+
+
+def realm_with_spa():
+    realm = make_realm()
+    make_client(realm, "spa", client_type="public", secret="", allowed_origins=SPA)
+    make_client(realm, "other", client_type="public", secret="", allowed_origins=OTHER)
+    return realm
+
+
+def test_it_lets_the_clients_web_origin_read_the_token_response_with_credentials(client):
+    realm = realm_with_spa()
+
+    response = public_token_request(client, realm, SPA)
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+    assert response["Access-Control-Allow-Origin"] == SPA
+    assert response["Access-Control-Allow-Credentials"] == "true"
+    assert "origin" in vary(response)
+
+
+def test_it_gives_no_credentials_to_an_unregistered_origin(client):
+    realm = realm_with_spa()
+
+    response = public_token_request(client, realm, "https://evil.example")
+
+    assert "Access-Control-Allow-Origin" not in response
+    assert "Access-Control-Allow-Credentials" not in response
+
+
+def test_it_gives_no_credentials_to_the_origin_of_another_client(client):
+    realm = realm_with_spa()
+
+    response = public_token_request(client, realm, OTHER)
+
+    assert response["Access-Control-Allow-Origin"] == OTHER
+    assert "Access-Control-Allow-Credentials" not in response
+
+
+def test_it_gives_no_credentials_for_an_unknown_client(client):
+    realm = realm_with_spa()
+
+    response = public_token_request(client, realm, SPA, client_id="nobody")
+
+    assert "Access-Control-Allow-Credentials" not in response
+
+
+def test_it_gives_no_credentials_to_a_web_origin_of_another_realm(client):
+    realm_with_spa()
+    charlie = make_realm()
+
+    response = public_token_request(client, charlie, SPA)
+
+    assert "Access-Control-Allow-Origin" not in response
+    assert "Access-Control-Allow-Credentials" not in response
+
+
+def test_it_lets_the_token_holders_web_origin_read_userinfo_with_credentials(client):
+    from tests.factories import make_user
+    from tests.protocol.helpers import make_web_client, tokens_for
+
+    realm = make_realm()
+    make_web_client(realm, allowed_origins=SPA, scopes=["openid"])
+    make_client(realm, "other", client_type="public", secret="", allowed_origins=OTHER)
+    token = tokens_for(client, realm, make_user(realm), scope="openid")["access_token"]
+
+    def userinfo_from(from_origin):
+        return client.get(
+            endpoint(realm, "userinfo"),
+            headers={"Origin": from_origin, "Authorization": f"bearer {token}"},
+        )
+
+    allowed = userinfo_from(SPA)
+    assert allowed.status_code == 200
+    assert allowed["Access-Control-Allow-Origin"] == SPA
+    assert allowed["Access-Control-Allow-Credentials"] == "true"
+    other = userinfo_from(OTHER)
+    assert other["Access-Control-Allow-Origin"] == OTHER
+    assert "Access-Control-Allow-Credentials" not in other
+    assert "Access-Control-Allow-Origin" not in userinfo_from("https://evil.example")
+
+
+def test_it_lets_the_clients_web_origin_read_the_logout_answer_with_credentials(client):
+    realm = realm_with_spa()
+    url = endpoint(realm, "logout") + "?client_id=spa"
+
+    allowed = client.get(url, headers={"Origin": SPA})
+    assert allowed["Access-Control-Allow-Origin"] == SPA
+    assert allowed["Access-Control-Allow-Credentials"] == "true"
+    other = client.get(url, headers={"Origin": OTHER})
+    assert "Access-Control-Allow-Credentials" not in other
+    unknown = client.get(url, headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in unknown
+    assert "Access-Control-Allow-Credentials" not in unknown

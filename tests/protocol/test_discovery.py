@@ -77,7 +77,9 @@ def test_it_says_exactly_what_is_supported(client):
         "urn:ietf:params:oauth:grant-type:token-exchange",
     ]
     assert document["response_types_supported"] == ["code"]
-    assert document["response_modes_supported"] == ["query", "form_post"]
+    assert document["response_modes_supported"] == ["query", "fragment", "form_post"]
+    base = f"{realm.issuer}/protocol/openid-connect"
+    assert document["check_session_iframe"] == f"{base}/login-status-iframe.html"
     assert document["subject_types_supported"] == ["public"]
     assert document["code_challenge_methods_supported"] == ["S256"]
     confidential = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
