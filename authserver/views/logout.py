@@ -4,7 +4,7 @@ by refresh token (a POST carrying ``refresh_token``, from a client rather than a
 from django.db import transaction
 from django.http import HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -59,11 +59,19 @@ def end_session(request):
         )
     target = logout.redirect_target()
     response = (
-        redirect(target)
+        _redirect(target)
         if target
         else render(request, "authserver/logged_out.html", {"realm": realm})
     )
     sessions.end(request, response, realm)
+    return response
+
+
+def _redirect(target: str) -> HttpResponse:
+    """A 302 to a registered URI. Not HttpResponseRedirect: a native app's URI may use its own
+    scheme (RFC 8252 §7.1), which Django's redirect refuses."""
+    response = HttpResponse(status=302)
+    response["Location"] = target
     return response
 
 
