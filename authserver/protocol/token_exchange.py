@@ -155,7 +155,6 @@ def allowed_by_subject(client, subject_scopes: set[str]) -> set[str]:
 class Exchange:
     audience: str
     scopes: tuple[str, ...]
-    id_token: bool = False
 
 
 OPENID = "openid"
@@ -168,7 +167,8 @@ def scopes_for(client, audience: str, requested: set[str], subject_scopes: set[s
 
     ``openid`` is no scope of an audience: as in Keycloak, it asks for an ID token beside the
     new access token, and narrows nothing. The subject token must carry it (the user signed in
-    with OpenID Connect): an exchange never widens what the user granted."""
+    with OpenID Connect): an exchange never widens what the user granted. The grant adds the
+    ID token when the scopes it returns hold ``openid``."""
     id_token = OPENID in requested
     if id_token and OPENID not in subject_scopes:
         raise InvalidScope(
@@ -206,7 +206,7 @@ def scopes_for(client, audience: str, requested: set[str], subject_scopes: set[s
         )
     if id_token:
         granted.add(OPENID)
-    return Exchange(audience=audience, scopes=tuple(sorted(granted)), id_token=id_token)
+    return Exchange(audience=audience, scopes=tuple(sorted(granted)))
 
 
 def actor_claim(client, subject_claims: dict) -> dict:
