@@ -18,6 +18,7 @@ from oauth2_provider.models import (
 )
 
 from accounts.models import ClientScope, Realm, User, UserSession
+from authserver import redirect_uris
 
 SERVICE_ACCOUNT_PREFIX = "service-account-"
 
@@ -92,6 +93,17 @@ class Client(AbstractApplication):
             Client.objects.filter(pk=self.pk).update(service_account=user)
         self.service_account = user
         return user
+
+    def get_allowed_schemes(self) -> list[str]:
+        """The schemes django-oauth-toolkit's ``clean`` accepts in redirect URIs: the web's,
+        and the private-use schemes (RFC 8252 §7.1) this client registers, which
+        ``redirect_uris.problem`` judges where they are entered."""
+        private = {
+            redirect_uris.scheme_of(uri)
+            for uri in self.redirect_uris.split()
+            if redirect_uris.is_private_use(uri)
+        }
+        return [*redirect_uris.WEB_SCHEMES, *sorted(private)]
 
     def redirect_uri_allowed(self, uri: str) -> bool:
         """Simple string comparison with a registered URI (OIDC Core §3.1.2.1, RFC 9700 §2.1).

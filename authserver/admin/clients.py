@@ -14,6 +14,7 @@ from oauth2_provider.generators import generate_client_secret
 from accounts import permissions
 from accounts.models import Role, User
 from accounts.realms import for_realm
+from authserver import redirect_uris
 from authserver.admin.base import RealmScopedAdmin, RealmScopedForm
 from authserver.models import (
     AccessToken,
@@ -48,17 +49,12 @@ class ClientKind:
 
 
 def _redirect_uri_problem(uri: str) -> str | None:
-    """RFC 6749 §3.1.2: an absolute URI without a fragment; here, http(s) only."""
-    try:
-        parts = urlsplit(uri)
-        hostname = parts.hostname
-    except ValueError:
-        return f"{uri} is not a valid URI."
-    if parts.scheme not in {"http", "https"} or not hostname:
-        return f"{uri} is not an absolute http(s) URI."
+    """RFC 6749 §3.1.2: an absolute URI without a fragment, http(s) or a native app's own
+    scheme (RFC 8252 §7.1); the rule is redirect_uris.problem, as for the API and the import."""
     if "#" in uri:
         return f"{uri} has a fragment; redirect URIs must not."
-    return None
+    found = redirect_uris.problem(uri)
+    return f"{uri} {found}." if found else None
 
 
 def _web_origin_problem(origin: str) -> str | None:
@@ -108,16 +104,23 @@ def _dot_grant_type(*, standard_flow: bool) -> str:
     return Client.GRANT_AUTHORIZATION_CODE if standard_flow else Client.GRANT_CLIENT_CREDENTIALS
 
 
+_REDIRECT_HELP = (
+    "One per line: absolute URIs without a fragment, http(s) or a native app's own scheme "
+    "(com.example.app:/callback). A public client's http://127.0.0.1/… or http://[::1]/… "
+    "matches on any port (RFC 8252 §7.3); every other URI exactly."
+)
+
+
 class ClientForm(RealmScopedForm):
     redirect_uris = URIListField(
         label="Valid redirect URIs",
         check=_redirect_uri_problem,
-        help_text="One per line: absolute http(s) URIs without a fragment.",
+        help_text=_REDIRECT_HELP,
     )
     post_logout_redirect_uris = URIListField(
         label="Valid post logout redirect URIs",
         check=_redirect_uri_problem,
-        help_text="One per line: absolute http(s) URIs without a fragment.",
+        help_text=_REDIRECT_HELP,
     )
     allowed_origins = URIListField(
         label="Web origins",

@@ -4,14 +4,21 @@ The client signs a short-lived JWT with a key whose public half it registered wi
 Keycloak's client attribute ``jwks.string`` (a JWK Set). Each assertion is accepted once. Its
 header names the key by ``kid``; without one, the set must hold exactly one key for its
 algorithm.
+
+An assertion is accepted within ``MAX_AGE`` of its ``iat``, whatever its ``exp`` (as Keycloak
+does; Authlib, for one, signs ``exp = iat + 3600`` by default): what bounds its use is when it
+was made. Its ``jti`` is remembered for as long as it could be accepted, so a replay is refused
+throughout. An assertion without ``iat`` may live ``MAX_AGE`` at most.
 """
 
 import functools
+import hashlib
 import json
 import logging
+import math
 import time
 
-from django.core.cache import cache
+from django.core.cache import caches
 from jwcrypto.common import JWException
 from jwcrypto.jwk import JWK, JWKSet
 
@@ -20,8 +27,9 @@ from authserver.protocol import jwt
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 # The algorithm names a key type; a key that says its own algorithm must agree.
 ALGORITHMS = {"RS256": "RSA", "PS256": "RSA", "ES256": "EC"}
-# An assertion living longer than this is refused: it is meant for one request.
-MAX_LIFETIME = 600
+# How long after it was made (``iat``) an assertion is accepted: it is meant for one request.
+MAX_AGE = 600
+# Clocks a little apart: the client's ``iat`` may be this far in our future.
 LEEWAY = 30
 
 log = logging.getLogger(__name__)
@@ -79,20 +87,43 @@ def verify(client, assertion: str, *, audiences: set[str], now: float | None = N
     aud = {aud} if isinstance(aud, str) else set(aud or [])
     if not aud & audiences:
         raise AssertionRejected(f"aud {sorted(aud)} names neither the issuer nor the endpoint")
-    exp, jti = claims.get("exp"), claims.get("jti")
-    if not isinstance(exp, int | float) or exp + LEEWAY < now:
-        raise AssertionRejected("expired or without exp")
-    if exp - now > MAX_LIFETIME:
-        raise AssertionRejected("lives too long")
+    usable_until = _usable_until(claims, now)
     nbf = claims.get("nbf")
-    if nbf is not None and (not isinstance(nbf, int | float) or nbf > now + LEEWAY):
+    if nbf is not None and (not _is_time(nbf) or nbf > now + LEEWAY):
         raise AssertionRejected("not valid yet")
+    jti = claims.get("jti")
     if not jti or not isinstance(jti, str):
         raise AssertionRejected("no jti")
-    # One use per assertion: the first request records its jti until it expires.
-    if not cache.add(f"client-assertion:{client.pk}:{jti}", 1, timeout=int(exp - now) + LEEWAY):
+    # One use per assertion: the first request records its jti for as long as it is usable, in
+    # the store every worker sees (without Redis, the default cache is one process's).
+    digest = hashlib.sha256(jti.encode("utf-8", "surrogatepass")).hexdigest()
+    key = f"client-assertion:{client.pk}:{digest}"
+    if not caches["shared"].add(key, 1, timeout=math.ceil(usable_until + LEEWAY - now)):
         raise AssertionRejected("jti already used")
     return claims
+
+
+def _is_time(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _usable_until(claims: dict, now: float) -> float:
+    """Until when (before LEEWAY) the assertion may be used: its ``exp`` (RFC 7523 §3: required),
+    and no later than ``MAX_AGE`` after its ``iat``; AssertionRejected once that has passed."""
+    exp, iat = claims.get("exp"), claims.get("iat")
+    if not _is_time(exp) or exp + LEEWAY < now:
+        raise AssertionRejected("expired or without exp")
+    if iat is None:
+        if exp - now > MAX_AGE:
+            raise AssertionRejected(f"without iat, it may live {MAX_AGE} s at most")
+        return exp
+    if not _is_time(iat):
+        raise AssertionRejected("iat is not a time")
+    if iat > now + LEEWAY:
+        raise AssertionRejected("issued in the future")
+    if now - iat > MAX_AGE + LEEWAY:
+        raise AssertionRejected(f"issued more than {MAX_AGE} s ago")
+    return min(exp, iat + MAX_AGE)
 
 
 def authenticate(validator, request) -> bool:

@@ -6,7 +6,7 @@ from oauthlib.common import Request
 
 from accounts.models import Realm
 from authserver.models import Client
-from authserver.protocol import credentials
+from authserver.protocol import credentials, directory
 from authserver.protocol.backend import REALM
 from authserver.protocol.errors import InvalidClient
 from authserver.protocol.validator import RealmValidator
@@ -29,3 +29,19 @@ def authenticate(realm: Realm, *, authorization: str | None, form: dict[str, str
     if not RealmValidator().authenticate_client(request) or request.client is None:
         raise InvalidClient("client authentication failed")
     return request.client
+
+
+def identify(realm: Realm, *, authorization: str | None, form: dict[str, str]) -> Client:
+    """The client of this request: a public client named by ``client_id`` alone and sending no
+    credentials (RFC 6749 §2.1: it has none), else a confidential one that authenticated
+    (``authenticate``). As the token endpoint does for public clients."""
+    sends_credentials = credentials.methods(authorization=authorization, form=form)
+    client_id = form.get("client_id")
+    if not sends_credentials and client_id:
+        client = directory.client(realm, client_id)
+        if client is None or not client.is_public:
+            raise InvalidClient(
+                "client authentication failed", detail=f"no public client {client_id!r}"
+            )
+        return client
+    return authenticate(realm, authorization=authorization, form=form)

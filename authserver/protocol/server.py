@@ -18,7 +18,7 @@ from oauthlib.openid.connect.core.grant_types.dispatchers import (
 )
 
 from authserver.protocol import lifetimes, token_exchange, tokens
-from authserver.protocol.grants.token_exchange import TokenExchangeGrant
+from authserver.protocol.grants.token_exchange import OpenIDTokenExchangeGrant
 
 # RFC 7636 §4.2: "plain" gives no protection against a stolen code; only S256 is accepted.
 _PKCE_METHODS = {"S256"}
@@ -53,7 +53,7 @@ class Server(
         _only_s256(oidc_code.proxy_target)
         refresh = RefreshTokenGrant(request_validator)
         credentials = ClientCredentialsGrant(request_validator)
-        exchange = TokenExchangeGrant(request_validator)
+        exchange = OpenIDTokenExchangeGrant(request_validator)
         self.bearer = BearerToken(
             request_validator,
             token_generator=tokens.access_token,

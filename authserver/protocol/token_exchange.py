@@ -157,10 +157,25 @@ class Exchange:
     scopes: tuple[str, ...]
 
 
+OPENID = "openid"
+
+
 def scopes_for(client, audience: str, requested: set[str], subject_scopes: set[str]) -> Exchange:
     """The client's default and optional scopes whose audience mapper names ``audience``,
     narrowed to ``requested`` when the client asked for scopes (RFC 8693 §2.1 ``scope``), and
-    bounded by what the subject token allows (``allowed_by_subject``)."""
+    bounded by what the subject token allows (``allowed_by_subject``).
+
+    ``openid`` is no scope of an audience: as in Keycloak, it asks for an ID token beside the
+    new access token, and narrows nothing. The subject token must carry it (the user signed in
+    with OpenID Connect): an exchange never widens what the user granted. The grant adds the
+    ID token when the scopes it returns hold ``openid``."""
+    id_token = OPENID in requested
+    if id_token and OPENID not in subject_scopes:
+        raise InvalidScope(
+            f"the subject token does not allow: {OPENID}",
+            detail=f"client {client.client_id} asked for an ID token of a non-OpenID grant",
+        )
+    requested = requested - {OPENID}
     own = [*client.default_client_scopes.all(), *client.optional_client_scopes.all()]
     available = {scope.name for scope in own if audience in scope.audiences}
     if not available:
@@ -189,6 +204,8 @@ def scopes_for(client, audience: str, requested: set[str], subject_scopes: set[s
             detail=f"client {client.client_id}: {sorted(subject_scopes)} allow none of "
             f"{sorted(available)}",
         )
+    if id_token:
+        granted.add(OPENID)
     return Exchange(audience=audience, scopes=tuple(sorted(granted)))
 
 

@@ -31,6 +31,7 @@ from authserver.realmfile.schema import (
     RoleSpec,
     UserSpec,
 )
+from authserver.redirect_uris import problem as redirect_uri_problem
 
 # Counts are stored in 32-bit columns on every database.
 _MAX_COUNT = 2**31 - 1
@@ -505,6 +506,12 @@ def _client_secret(client: _Object, *, public: bool) -> tuple[str | None, str | 
 def _check_uri(uri: str, path: str, what: str, *, allow_path: bool = True) -> None:
     if "*" in uri:
         raise RealmFileError(path, f"wildcards are not supported; list each {what}")
+    if allow_path:
+        # A redirect URI: the rule the console and the admin API apply too.
+        problem = redirect_uri_problem(uri, what)
+        if problem:
+            raise RealmFileError(path, f"{quote(uri)} {problem}")
+        return
     validator = AllowedURIValidator(
         oauth2_settings.ALLOWED_REDIRECT_URI_SCHEMES,
         what,

@@ -1,15 +1,21 @@
-"""GET/POST {issuer}/protocol/openid-connect/logout: RP-initiated logout."""
+"""GET/POST {issuer}/protocol/openid-connect/logout: RP-initiated logout, and Keycloak's logout
+by refresh token (a POST carrying ``refresh_token``, from a client rather than a browser)."""
 
+from django.db import transaction
+from django.http import HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from accounts import sessions
+from authserver.protocol import client_auth, refresh_token_logout
 from authserver.protocol import logout as protocol
-from authserver.protocol.errors import InvalidRequest
+from authserver.protocol.errors import InvalidClient, InvalidRequest, OAuthError
+from authserver.views import responses
 from authserver.views.cors import cors
+from authserver.views.forms import checked_form
 
 _PARAMS = ("id_token_hint", "client_id", "post_logout_redirect_uri", "state", "ui_locales")
 
@@ -30,6 +36,8 @@ def _csrf_failure(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def end_session(request):
+    if _by_refresh_token(request):
+        return _end_by_refresh_token(request)
     realm = request.realm
     try:
         logout = protocol.parse(realm, _params(request))
@@ -54,9 +62,42 @@ def end_session(request):
         )
     target = logout.redirect_target()
     response = (
-        redirect(target)
+        _redirect(target)
         if target
         else render(request, "authserver/logged_out.html", {"realm": realm})
     )
     sessions.end(request, response, realm)
     return response
+
+
+def _redirect(target: str) -> HttpResponse:
+    """A 302 to a registered URI. Not HttpResponseRedirect: a native app's URI may use its own
+    scheme (RFC 8252 §7.1), which Django's redirect refuses."""
+    response = HttpResponse(status=302)
+    response["Location"] = target
+    return response
+
+
+def _by_refresh_token(request) -> bool:
+    """Keycloak tells the two apart by the form's ``refresh_token``; a browser never sends one.
+    The content type is looked at first, so that no other body is parsed here."""
+    return (
+        request.method == "POST"
+        and request.content_type == "application/x-www-form-urlencoded"
+        and "refresh_token" in request.POST
+    )
+
+
+def _end_by_refresh_token(request):
+    """204 once the token's session has ended; RFC 6749 §5.2 JSON errors otherwise."""
+    authorization = request.headers.get("Authorization")
+    try:
+        form = checked_form(request)
+        client = client_auth.identify(request.realm, authorization=authorization, form=form)
+        with transaction.atomic():
+            refresh_token_logout.logout(client, form.get("refresh_token"))
+    except InvalidClient as error:
+        return responses.oauth_error(error, basic_auth_used=bool(authorization))
+    except OAuthError as error:
+        return responses.oauth_error(error)
+    return responses.no_store(HttpResponse(status=204))

@@ -243,6 +243,7 @@ def test_it_shows_an_error_page_for_an_unknown_realm(client):
         ("http://127.0.0.1/callback", "http://127.0.0.1:51004/callback"),
         ("http://127.0.0.1:8080/callback", "http://127.0.0.1:51004/callback"),
         ("http://[::1]/callback", "http://[::1]:6000/callback"),
+        ("http://[::1]:8080/callback", "http://[::1]:51004/callback"),
         ("http://127.0.0.1", "http://127.0.0.1:6000"),
     ],
 )

@@ -1,12 +1,14 @@
 import json
 import time
 import uuid
+from urllib.parse import parse_qs
 
 import pytest
+import time_machine
 from jwcrypto import jwk, jwt
 from jwcrypto.common import base64url_encode
 
-from authserver.protocol.client_assertion import ASSERTION_TYPE
+from authserver.protocol.client_assertion import ASSERTION_TYPE, LEEWAY, MAX_AGE
 from tests.factories import make_realm
 from tests.protocol.helpers import endpoint, make_machine_client, post_form, verify
 
@@ -36,9 +38,13 @@ def assertion(key, realm, *, alg="RS256", kid="k1", **overrides):
         **overrides,
     }
     header = {"alg": alg} if kid is None else {"alg": alg, "kid": kid}
+    claims = {name: value for name, value in claims.items() if value is not None}
     token = jwt.JWT(header=header, claims=claims)
     token.make_signed_token(key)
     return token.serialize()
+
+
+TIMES = ("exp", "nbf", "iat")
 
 
 def request_token(http, realm, signed):
@@ -84,12 +90,27 @@ def test_it_refuses_a_replayed_assertion(client):
     [
         {"aud": "https://elsewhere.example/token"},
         {"exp": -300},
-        {"exp": 3600},
+        {"exp": None},
+        {"iat": None, "exp": 3600},
+        {"iat": -700, "exp": 3600},
+        {"iat": 300, "exp": 3600},
+        {"iat": "yesterday"},
         {"iss": "someone-else"},
         {"jti": None},
         {"nbf": 300},
     ],
-    ids=["wrong-audience", "expired", "too-long", "wrong-issuer", "no-jti", "not-yet-valid"],
+    ids=[
+        "wrong-audience",
+        "expired",
+        "no-exp",
+        "too-long-without-iat",
+        "issued-too-long-ago",
+        "issued-in-the-future",
+        "iat-not-a-time",
+        "wrong-issuer",
+        "no-jti",
+        "not-yet-valid",
+    ],
 )
 def test_it_refuses_a_bad_assertion(client, overrides):
     """Times are seconds from the request, not from the collection of the suite."""
@@ -97,7 +118,8 @@ def test_it_refuses_a_bad_assertion(client, overrides):
     key = client_with_key(realm)
     now = int(time.time())
     claims = {
-        name: now + value if name in ("exp", "nbf") else value for name, value in overrides.items()
+        name: now + value if name in TIMES and isinstance(value, int) else value
+        for name, value in overrides.items()
     }
     response = request_token(client, realm, assertion(key, realm, **claims))
     assert response.status_code == 401
@@ -190,3 +212,85 @@ def test_a_malformed_header_is_invalid_client(client, header):
     response = request_token(client, realm, signed)
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
+
+
+# --- the window of iat: assertions as Authlib signs them by default (exp = iat + 3600) --------
+def authlib_form(key, realm, client_id="machine") -> str:
+    """The token request Authlib's PrivateKeyJWT makes with its defaults: RS256, its own jti,
+    iat now and exp an hour later, the token endpoint as audience."""
+    from types import SimpleNamespace
+
+    from authlib.oauth2.rfc7523 import PrivateKeyJWT
+
+    token_endpoint = f"{realm.issuer}/protocol/openid-connect/token"
+    pem = key.export_to_pem(private_key=True, password=None).decode()
+    auth = SimpleNamespace(client_id=client_id, client_secret=pem)
+    _, _, body = PrivateKeyJWT(token_endpoint)(
+        auth, "POST", token_endpoint, {}, "grant_type=client_credentials"
+    )
+    return body
+
+
+def post_authlib_form(http, realm, body):
+    return http.post(
+        endpoint(realm, "token"), body, content_type="application/x-www-form-urlencoded"
+    )
+
+
+def test_it_accepts_authlibs_default_assertion(client):
+    realm = make_realm()
+    key = client_with_key(realm)
+    body = authlib_form(key, realm)
+    claims = json.loads(jwt.JWT(jwt=parse_qs(body)["client_assertion"][0]).token.objects["payload"])
+    assert claims["exp"] - claims["iat"] == 3600
+    response = post_authlib_form(client, realm, body)
+    assert response.status_code == 200, response.content
+    assert verify(client, realm, response.json()["access_token"])["azp"] == "machine"
+
+
+def test_it_accepts_an_assertion_used_within_its_window_of_iat(client):
+    realm = make_realm()
+    key = client_with_key(realm)
+    with time_machine.travel(time.time(), tick=False) as traveller:
+        body = authlib_form(key, realm)
+        traveller.shift(MAX_AGE - 10)
+        assert post_authlib_form(client, realm, body).status_code == 200
+
+
+def test_it_refuses_an_assertion_used_after_its_window_of_iat(client):
+    realm = make_realm()
+    key = client_with_key(realm)
+    with time_machine.travel(time.time(), tick=False) as traveller:
+        body = authlib_form(key, realm)
+        traveller.shift(MAX_AGE + LEEWAY + 5)
+        response = post_authlib_form(client, realm, body)
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"
+
+
+def test_it_refuses_a_replay_for_as_long_as_the_assertion_is_usable(client):
+    realm = make_realm()
+    key = client_with_key(realm)
+    with time_machine.travel(time.time(), tick=False) as traveller:
+        body = authlib_form(key, realm)
+        assert post_authlib_form(client, realm, body).status_code == 200
+        traveller.shift(MAX_AGE)
+        replay = post_authlib_form(client, realm, body)
+    assert replay.status_code == 401
+    assert replay.json()["error"] == "invalid_client"
+
+
+def test_it_remembers_a_used_jti_no_longer_than_its_window(client):
+    """The replay store holds each jti until the assertion could no longer be accepted, not
+    until an exp an hour away."""
+    from django.core.cache import caches
+
+    realm = make_realm()
+    key = client_with_key(realm)
+    body = authlib_form(key, realm)
+    assert post_authlib_form(client, realm, body).status_code == 200
+    store = caches["shared"]
+    if not hasattr(store, "ttl"):
+        pytest.skip("the shared store is not Redis")
+    (name,) = store.keys("client-assertion:*")
+    assert MAX_AGE - 5 <= store.ttl(name) <= MAX_AGE + LEEWAY + 1

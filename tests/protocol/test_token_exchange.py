@@ -277,6 +277,62 @@ def test_it_exchanges_a_token_from_the_code_flow(client):
     assert claims["sid"] == login["session_state"]
 
 
+# --- scope=openid: an ID token beside the new access token, as Keycloak answers ---------------
+def openid_login(http, realm):
+    """alice signed in at ``app`` with ``openid orders:write``; orders-service may exchange."""
+    alice = make_user(realm, "alice")
+    web = make_web_client(realm, scopes=["openid"])
+    web.optional_client_scopes.add(scope_with_audience(realm, "orders:write", "orders"))
+    orders = make_machine_client(realm, "orders-service", attributes=exchanging())
+    orders.default_client_scopes.add(scope_with_audience(realm, "payments:write", "payments"))
+    return alice, tokens_for(http, realm, alice, scope="openid orders:write")
+
+
+def test_it_treats_openid_as_a_request_for_an_id_token(client):
+    realm = make_realm()
+    alice, login = openid_login(client, realm)
+
+    body = exchanged(client, realm, login["access_token"], scope="openid")
+
+    assert body["scope"] == "openid payments:write"
+    access = verify(client, realm, body["access_token"], typ="at+jwt")
+    assert access["aud"] == ["payments"]
+    assert access["scope"] == "openid payments:write"
+    identity = verify(client, realm, body["id_token"])
+    assert identity["iss"] == realm.issuer
+    assert identity["aud"] == "orders-service"
+    assert identity["azp"] == "orders-service"
+    assert identity["sub"] == str(alice.subject)
+    assert identity["sid"] == login["session_state"]
+
+
+def test_it_narrows_by_the_scopes_beside_openid(client):
+    realm = make_realm()
+    _, login = openid_login(client, realm)
+    orders = Client.objects.get(realm=realm, client_id="orders-service")
+    orders.optional_client_scopes.add(scope_with_audience(realm, "payments:read", "payments"))
+
+    body = exchanged(client, realm, login["access_token"], scope="openid payments:write")
+
+    assert body["scope"] == "openid payments:write"
+    assert "id_token" in body
+
+
+def test_it_gives_no_id_token_unless_asked(client):
+    realm = make_realm()
+    _, login = openid_login(client, realm)
+    body = exchanged(client, realm, login["access_token"])
+    assert body["scope"] == "payments:write"
+    assert "id_token" not in body
+
+
+def test_it_refuses_openid_when_the_subject_token_has_none(client):
+    realm = make_realm()
+    _, access, _, _ = setup(realm)
+    body = refused(exchange(client, realm, access, scope="openid"), "invalid_scope")
+    assert body["error_description"] == "the subject token does not allow: openid"
+
+
 # --- who may exchange, for what -------------------------------------------------------------
 def test_it_refuses_an_audience_the_client_is_not_allowed(client):
     realm = make_realm()

@@ -5,7 +5,9 @@ exactly as UserInfo checks a bearer token, and meant for that client) for an RFC
 token meant for one audience, with no scope the subject token does not allow, and with the
 client recorded as the actor (§4.1 ``act``). The new token joins the subject token's family
 and SSO session: revoking the user's grant or ending the session revokes it too. It never
-outlives the subject token, so a chain of exchanges cannot keep a grant alive.
+outlives the subject token, so a chain of exchanges cannot keep a grant alive. With
+``openid`` in its scope (and in the subject token's), an ID token for the exchanging client
+comes beside it, as Keycloak answers.
 """
 
 import json
@@ -14,6 +16,7 @@ import uuid
 
 from oauthlib.oauth2.rfc6749 import errors as oauthlib_errors
 from oauthlib.oauth2.rfc6749.grant_types.base import GrantTypeBase
+from oauthlib.openid.connect.core.grant_types.base import GrantTypeBase as OpenIDGrantTypeBase
 
 from authserver.protocol import bearer, scopes, stateless, token_exchange
 from authserver.protocol.backend import REALM
@@ -42,7 +45,7 @@ class TokenExchangeGrant(GrantTypeBase):
         token = token_handler.create_token(request, refresh_token=False)
         token["issued_token_type"] = token_exchange.ACCESS_TOKEN_TYPE
         for modifier in self._token_modifiers:
-            token = modifier(token)
+            token = modifier(token, token_handler, request)
         self.request_validator.save_token(token, request)
         log.info(
             "token exchange: client %s for audience %s",
@@ -72,6 +75,15 @@ class TokenExchangeGrant(GrantTypeBase):
             raise _as_oauthlib(error, request) from None
         for validator in self.custom_validators.post_token:
             validator(request)
+
+
+class OpenIDTokenExchangeGrant(OpenIDGrantTypeBase):
+    """The exchange, with an ID token added when its scopes hold ``openid``, as oauthlib's
+    OpenID refresh grant wraps the OAuth one."""
+
+    def __init__(self, request_validator=None, **kwargs):
+        self.proxy_target = TokenExchangeGrant(request_validator=request_validator, **kwargs)
+        self.register_token_modifier(self.add_id_token)
 
 
 def _param(request, name: str) -> str:
