@@ -197,6 +197,9 @@ class ClientScope(models.Model):
         "offline_access": "Access while you are signed out",
     }
     AUDIENCE_MAPPER = "oidc-audience-mapper"
+    # Keycloak's audience mapper config: a client of the realm (its client id), which wins, or
+    # any custom audience.
+    AUDIENCE_KEYS = ("included.client.audience", "included.custom.audience")
 
     realm = models.ForeignKey(Realm, on_delete=models.CASCADE, related_name="client_scopes")
     name = models.CharField(max_length=255)
@@ -215,12 +218,17 @@ class ClientScope(models.Model):
 
     @property
     def audiences(self) -> list[str]:
-        return [
-            mapper.get("config", {}).get("included.custom.audience")
-            for mapper in self.protocol_mappers
-            if mapper.get("protocolMapper") == self.AUDIENCE_MAPPER
-            and mapper.get("config", {}).get("included.custom.audience")
-        ]
+        found = []
+        for mapper in self.protocol_mappers:
+            if mapper.get("protocolMapper") != self.AUDIENCE_MAPPER:
+                continue
+            config = mapper.get("config") or {}
+            audience = next(
+                (config.get(key) for key in self.AUDIENCE_KEYS if config.get(key)), None
+            )
+            if audience:
+                found.append(audience)
+        return found
 
 
 class UserSession(models.Model):

@@ -20,6 +20,9 @@ from oauth2_provider.models import (
 from accounts.models import ClientScope, Realm, User, UserSession
 
 SERVICE_ACCOUNT_PREFIX = "service-account-"
+# A client attribute a Keycloak realm file sets (its ``bearerOnly``).
+BEARER_ONLY_ATTRIBUTE = "bearer.only"
+WILDCARD = "*"
 
 
 def service_account_username(client_id: str) -> str:
@@ -80,6 +83,12 @@ class Client(AbstractApplication):
     def is_public(self) -> bool:
         return self.client_type == self.CLIENT_PUBLIC
 
+    @property
+    def bearer_only(self) -> bool:
+        """Keycloak's bearer-only client: it holds roles and is an audience, never issued a
+        token."""
+        return self.attributes.get(BEARER_ONLY_ATTRIBUTE) == "true"
+
     def create_service_account(self) -> User:
         """Keycloak's service-account-CLIENT user, the subject of client-credentials tokens; it
         signs in with the client's credentials only. A user who already has the name is never
@@ -102,6 +111,8 @@ class Client(AbstractApplication):
         registered = self.redirect_uris.split()
         if uri in registered:
             return True
+        if any(_wildcard_match(uri, candidate) for candidate in registered):
+            return True
         if not self.is_public:
             return False
         return any(_same_loopback_uri(uri, candidate) for candidate in registered)
@@ -110,6 +121,15 @@ class Client(AbstractApplication):
 # RFC 8252 §7.3: loopback IP literals only; "localhost" is NOT RECOMMENDED (§8.3) and gets no
 # port exemption.
 _LOOPBACK_URI = re.compile(r"http://(127\.0\.0\.1|\[::1\])(?::[0-9]{1,5})?([/?][^#]*)?", re.ASCII)
+
+
+def _wildcard_match(requested: str, registered: str) -> bool:
+    """Keycloak's wildcard, which only a realm file brings in: a registered URI ending in ``*``
+    matches every URI that begins with the rest of it; ``*`` alone matches any URI. A URI with
+    a fragment never matches (RFC 6749 §3.1.2)."""
+    if not registered.endswith(WILDCARD) or "#" in requested:
+        return False
+    return requested.startswith(registered.removesuffix(WILDCARD))
 
 
 def _same_loopback_uri(requested: str, registered: str) -> bool:

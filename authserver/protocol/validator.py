@@ -146,7 +146,7 @@ class RealmValidator(OAuth2Validator):
 
     def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
         allowed = self._GRANT_ALLOWED.get(grant_type)
-        return bool(allowed and allowed(client))
+        return bool(allowed and allowed(client)) and not client.bearer_only
 
     def validate_response_type(self, client_id, response_type, client, request, *args, **kwargs):
         return response_type == "code" and client.standard_flow_enabled

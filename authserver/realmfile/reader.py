@@ -12,13 +12,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.validators import AllowedURIValidator
 
 from accounts import password_policy
 from accounts.models import REALM_NAME, ClientScope, Realm
-from authserver.realmfile import credentials
+from authserver.realmfile import credentials, keycloak
 from authserver.realmfile.errors import RealmFileError, item, member, quote
 from authserver.realmfile.schema import (
     PKCE_ATTRIBUTE,
@@ -44,6 +45,9 @@ UPDATE_PASSWORD = "UPDATE_PASSWORD"
 class Reading:
     realm: RealmSpec
     ignored: tuple[str, ...]
+    # What was read in Keycloak's way rather than taken as given (a skipped built-in client, a
+    # role mapping dropped with it), one line each.
+    notes: tuple[str, ...] = ()
 
 
 def parse(text: str) -> object:
@@ -59,10 +63,12 @@ def parse(text: str) -> object:
 def read(document: object) -> Reading:
     """The realm described by ``document``, and the paths of the fields that were skipped."""
     ignored: list[list[str]] = []
-    realm = _realm(_Object(document, "", ignored))
+    root = _Object(document, "", ignored)
+    realm = _realm(root)
+    realm = keycloak.without_skipped(realm, root.skipped_clients, root.notes)
     for check in _REFERENCE_CHECKS:
         check(realm)
-    return Reading(realm, tuple(path for paths in ignored for path in paths))
+    return Reading(realm, tuple(path for paths in ignored for path in paths), tuple(root.notes))
 
 
 # --- One object at a time: the admin API's bodies, read as the file's elements are ------------
@@ -121,10 +127,21 @@ def _kind(value: object) -> str:
 class _Object:
     """One JSON object, read member by member; members never read are recorded as ignored."""
 
-    def __init__(self, value: object, path: str, ignored: list[list[str]]):
+    def __init__(
+        self,
+        value: object,
+        path: str,
+        ignored: list[list[str]],
+        notes: list[str] | None = None,
+        skipped_clients: dict[str, str] | None = None,
+    ):
         if not isinstance(value, dict):
             raise RealmFileError(path, f"expected an object, not {_kind(value)}")
         self.path = path
+        # Shared by every object of one file: what the reading says besides ignored fields, and
+        # the clients left out (client id -> why).
+        self.notes = [] if notes is None else notes
+        self.skipped_clients = {} if skipped_clients is None else skipped_clients
         self._value = value
         self._seen: set[str] = set()
         self._ignored = ignored
@@ -192,7 +209,7 @@ class _Object:
 
     def wrap(self, value: object, path: str) -> "_Object":
         """Another object of the same file, read in the same way."""
-        return _Object(value, path, self._ignored)
+        return _Object(value, path, self._ignored, self.notes, self.skipped_clients)
 
     def child(self, key: str) -> "_Object":
         return self.wrap(self.mapping(key), self.at(key))
@@ -397,11 +414,15 @@ def _protocol_mappers(scope: _Object, protocol: str) -> tuple[dict, ...]:
             _unique(seen, name, mapper.at("name"), "protocol mapper")
             kind = mapper.text("protocolMapper", required=True)
             config = mapper.mapping("config")
-            audience = config.get("included.custom.audience")
-            if kind == ClientScope.AUDIENCE_MAPPER and not (audience and isinstance(audience, str)):
+            # Keycloak's audience mapper names a client of the realm or any custom audience.
+            audiences = [config.get(key) for key in ClientScope.AUDIENCE_KEYS]
+            if kind == ClientScope.AUDIENCE_MAPPER and not any(
+                value and isinstance(value, str) for value in audiences
+            ):
                 raise RealmFileError(
                     member(mapper.at("config"), "included.custom.audience"),
-                    "an audience mapper needs the audience, a string",
+                    "an audience mapper needs the audience (included.client.audience or "
+                    "included.custom.audience), a string",
                 )
             mappers.append(
                 {
@@ -420,25 +441,55 @@ def _protocol_mappers(scope: _Object, protocol: str) -> tuple[dict, ...]:
 def _clients(root: _Object) -> tuple[ClientSpec, ...]:
     specs, seen = [], {}
     for client in root.children("clients"):
+        client_id = client.text("clientId", required=True)
+        _unique(seen, client_id, client.at("clientId"), "clientId")
+        why = _skipped_because(client, client_id)
+        if why:
+            # Left unread as a whole: its fields are not reported one by one.
+            root.skipped_clients[client_id] = why
+            root.notes.append(f"{client.path}: skipped client {quote(client_id)} ({why})")
+            continue
         with client:
-            client_id = client.text("clientId", required=True)
-            _unique(seen, client_id, client.at("clientId"), "clientId")
-            specs.append(_client(client, client_id))
+            specs.append(_client(client, client_id, wildcards=True))
     return tuple(specs)
 
 
-def _client(client: _Object, client_id: str) -> ClientSpec:
+def _skipped_because(client: _Object, client_id: str) -> str:
+    """Why a client of a Keycloak export is not imported, or "" when it is."""
+    if client_id in keycloak.BUILT_IN_CLIENTS:
+        return "Keycloak's built-in client; this server has its own"
+    protocol = client.text("protocol", default="openid-connect")
+    if protocol != "openid-connect":
+        return f"a {protocol} client; only OpenID Connect clients are supported"
+    return ""
+
+
+def _client(client: _Object, client_id: str, *, wildcards: bool = False) -> ClientSpec:
+    """A client; with ``wildcards`` (a realm file), Keycloak's wildcard redirect URIs too.
+    Clients made one at a time (the admin API) get exact redirect URIs only (RFC 9700
+    §4.1.3)."""
     public = client.flag("publicClient", default=False)
+    bearer_only = client.flag("bearerOnly", default=False)
     secret, hashed_secret = _client_secret(client, public=public)
+    generated_secret = False
+    if not public and secret is None and hashed_secret is None:
+        # Keycloak makes a confidential client's secret when none is given, and its partial
+        # export masks the secret: either way the client gets a fresh one here.
+        secret, generated_secret = credentials.new_client_secret(), True
     attributes = dict(client.mapping("attributes"))
     attributes_path = client.at("attributes")
-    redirect_uris = client.names("redirectUris")
+    root_url = client.text("rootUrl")
+    redirect_uris = tuple(
+        keycloak.resolve_uri(uri, root_url, settings.AUTHSERVER_URL)
+        for uri in client.names("redirectUris")
+    )
     for index, uri in enumerate(redirect_uris):
-        _check_uri(uri, item(client.at("redirectUris"), index), "redirect URI")
+        _check_redirect_uri(uri, item(client.at("redirectUris"), index), wildcards=wildcards)
     post_logout = _post_logout_redirect_uris(
         attributes.pop(POST_LOGOUT_ATTRIBUTE, ""),
         member(attributes_path, POST_LOGOUT_ATTRIBUTE),
         redirect_uris,
+        wildcards=wildcards,
     )
     pkce_method = _pkce_method(
         attributes.pop(PKCE_ATTRIBUTE, ""), member(attributes_path, PKCE_ATTRIBUTE)
@@ -459,14 +510,17 @@ def _client(client: _Object, client_id: str) -> ClientSpec:
         public=public,
         secret=secret,
         hashed_secret=hashed_secret,
+        generated_secret=generated_secret and not bearer_only,
+        bearer_only=bearer_only,
         redirect_uris=redirect_uris,
-        web_origins=_web_origins(
-            client.names("webOrigins"), client.at("webOrigins"), redirect_uris
-        ),
+        web_origins=_web_origins(client, redirect_uris),
         post_logout_redirect_uris=post_logout,
         pkce_method=pkce_method,
-        standard_flow_enabled=client.flag("standardFlowEnabled", default=True),
-        service_accounts_enabled=client.flag("serviceAccountsEnabled", default=False),
+        # A bearer-only client is never issued a token (Keycloak's meaning): no flow at all.
+        standard_flow_enabled=client.flag("standardFlowEnabled", default=True) and not bearer_only,
+        service_accounts_enabled=(
+            client.flag("serviceAccountsEnabled", default=False) and not bearer_only
+        ),
         consent_required=client.flag("consentRequired", default=False),
         default_client_scopes=default_scopes,
         optional_client_scopes=optional_scopes,
@@ -491,15 +545,24 @@ def _client_secret(client: _Object, *, public: bool) -> tuple[str | None, str | 
             return None, credentials.client_secret_hash(hashed)
         except ValueError as error:
             raise RealmFileError(client.at("hashedSecret"), str(error)) from None
-    if secret is None:
-        raise RealmFileError(client.path, "a confidential client needs a secret or a hashedSecret")
-    if not secret:
-        raise RealmFileError(client.at("secret"), "must not be empty")
-    if secret == _MASKED_SECRET:
-        raise RealmFileError(
-            client.at("secret"), "is masked, as in Keycloak's partial export; give the real secret"
-        )
+    if not secret or secret == _MASKED_SECRET:
+        return None, None
     return secret, None
+
+
+def _check_redirect_uri(uri: str, path: str, *, wildcards: bool) -> None:
+    """Keycloak's redirect URIs: a trailing ``*`` matches any URI it begins (``*`` alone, any
+    URI at all), and a native app's private-use scheme (RFC 8252 §7.1) is a redirect URI."""
+    if "*" in uri and not wildcards:
+        raise RealmFileError(path, "wildcards are not supported; list each redirect URI")
+    if uri == keycloak.ANY:
+        return
+    if "*" in uri.removesuffix("*"):
+        raise RealmFileError(path, "a wildcard is allowed only at the end of a redirect URI")
+    checked = uri.removesuffix("*")
+    if keycloak.private_use_scheme(urlsplit(checked).scheme):
+        return
+    _check_uri(checked, path, "redirect URI")
 
 
 def _check_uri(uri: str, path: str, what: str, *, allow_path: bool = True) -> None:
@@ -518,26 +581,34 @@ def _check_uri(uri: str, path: str, what: str, *, allow_path: bool = True) -> No
         raise RealmFileError(path, f"{quote(uri)} is not a valid {what} ({cause})") from None
 
 
-def _web_origins(
-    origins: tuple[str, ...], path: str, redirect_uris: tuple[str, ...]
-) -> tuple[str, ...]:
-    """The origins, with Keycloak's "+" standing for those of the redirect URIs."""
+def _web_origins(client: _Object, redirect_uris: tuple[str, ...]) -> tuple[str, ...]:
+    """The origins, with Keycloak's "+" standing for those of the redirect URIs and "*" for
+    any origin. Keycloak keeps, and never matches, an entry that is no origin ("/*",
+    "https://host/path"): it is left out here, said so."""
+    path = client.at("webOrigins")
     found: list[str] = []
-    for index, origin in enumerate(origins):
-        expanded = (
-            [f"{parts.scheme}://{parts.netloc}" for parts in map(urlsplit, redirect_uris)]
-            if origin == "+"
-            else [origin.rstrip("/")]
-        )
+    for index, origin in enumerate(client.names("webOrigins")):
+        if origin == keycloak.ANY:
+            expanded = [origin]
+        elif origin == "+":
+            expanded = [
+                f"{parts.scheme}://{parts.netloc}"
+                for parts in map(urlsplit, redirect_uris)
+                if parts.scheme in ("http", "https")
+            ]
+        else:
+            expanded = [origin.rstrip("/")]
         for each in expanded:
-            _check_uri(each, item(path, index), "web origin", allow_path=False)
+            if each != keycloak.ANY and not keycloak.is_origin(each):
+                client.notes.append(f"{item(path, index)}: {quote(origin)} is no origin; left out")
+                continue
             if each not in found:
                 found.append(each)
     return tuple(found)
 
 
 def _post_logout_redirect_uris(
-    value: object, path: str, redirect_uris: tuple[str, ...]
+    value: object, path: str, redirect_uris: tuple[str, ...], *, wildcards: bool
 ) -> tuple[str, ...]:
     """Keycloak's "##"-separated list, with "+" standing for the redirect URIs."""
     if not isinstance(value, str):
@@ -545,7 +616,7 @@ def _post_logout_redirect_uris(
     found: list[str] = []
     for uri in filter(None, value.split("##")):
         for each in redirect_uris if uri == "+" else [uri]:
-            _check_uri(each, path, "post-logout redirect URI")
+            _check_redirect_uri(each, path, wildcards=wildcards)
             if each not in found:
                 found.append(each)
     return tuple(found)
@@ -692,8 +763,9 @@ def _check_role_mappings(realm: RealmSpec, owner_path: str, realm_roles, client_
             raise RealmFileError(
                 item(member(owner_path, "realmRoles"), index), f"role {quote(name)} is not defined"
             )
-    clients = {client.client_id for client in realm.clients}
-    by_client = {
+    # Every realm has realm-management with its admin roles, whether the file declares it.
+    clients = {client.client_id for client in realm.clients} | {keycloak.REALM_MANAGEMENT}
+    by_client = {keycloak.REALM_MANAGEMENT: keycloak.ADMIN_ROLES} | {
         client_id: {role.name for role in roles} for client_id, roles in realm.client_roles
     }
     for client_id, names in client_roles:

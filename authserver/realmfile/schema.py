@@ -64,6 +64,10 @@ class ClientSpec:
     # A confidential client has exactly one of these; a public client neither.
     secret: str | None = None
     hashed_secret: str | None = None
+    # ``secret`` was made on reading (the file's was masked or absent): shown once to the
+    # operator.
+    generated_secret: bool = False
+    bearer_only: bool = False
     redirect_uris: tuple[str, ...] = ()
     web_origins: tuple[str, ...] = ()
     post_logout_redirect_uris: tuple[str, ...] = ()
