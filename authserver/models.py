@@ -20,8 +20,13 @@ from oauth2_provider.models import (
 from accounts.models import ClientScope, Realm, User, UserSession
 
 SERVICE_ACCOUNT_PREFIX = "service-account-"
-# A client attribute a Keycloak realm file sets (its ``bearerOnly``).
+# Client attributes a Keycloak realm file sets: its ``bearerOnly``, and its
+# ``clientAuthenticatorType`` when that is not the default ``client-secret``.
 BEARER_ONLY_ATTRIBUTE = "bearer.only"
+AUTHENTICATOR_ATTRIBUTE = "client.authenticator.type"
+CLIENT_SECRET_AUTHENTICATOR = "client-secret"
+# private_key_jwt only: the client's secret is refused.
+CLIENT_JWT_AUTHENTICATOR = "client-jwt"
 WILDCARD = "*"
 
 
@@ -88,6 +93,21 @@ class Client(AbstractApplication):
         """Keycloak's bearer-only client: it holds roles and is an audience, never issued a
         token."""
         return self.attributes.get(BEARER_ONLY_ATTRIBUTE) == "true"
+
+    @property
+    def authenticator(self) -> str:
+        """Keycloak's ``clientAuthenticatorType``: how the client proves who it is.
+        ``client-secret`` (the default) also takes private_key_jwt when the client has keys;
+        ``client-jwt`` takes private_key_jwt only; any other type, nothing here."""
+        return self.attributes.get(AUTHENTICATOR_ATTRIBUTE, CLIENT_SECRET_AUTHENTICATOR)
+
+    @property
+    def accepts_secret(self) -> bool:
+        return self.authenticator == CLIENT_SECRET_AUTHENTICATOR
+
+    @property
+    def accepts_assertion(self) -> bool:
+        return self.authenticator in (CLIENT_SECRET_AUTHENTICATOR, CLIENT_JWT_AUTHENTICATOR)
 
     def create_service_account(self) -> User:
         """Keycloak's service-account-CLIENT user, the subject of client-credentials tokens; it

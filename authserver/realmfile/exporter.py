@@ -9,7 +9,7 @@ import json
 
 from accounts.models import ClientScope, Group, Realm, Role, User
 from accounts.realms import for_realm
-from authserver.models import BEARER_ONLY_ATTRIBUTE, Client
+from authserver.models import AUTHENTICATOR_ATTRIBUTE, BEARER_ONLY_ATTRIBUTE, Client
 from authserver.realmfile import credentials
 from authserver.realmfile.schema import PKCE_ATTRIBUTE, POST_LOGOUT_ATTRIBUTE
 
@@ -186,6 +186,8 @@ def _client(client: Client) -> dict:
     # Keycloak writes it beside the attributes, not among them.
     if attributes.pop(BEARER_ONLY_ATTRIBUTE, None) == "true":
         entry["bearerOnly"] = True
+    if attributes.pop(AUTHENTICATOR_ATTRIBUTE, None) is not None:
+        entry["clientAuthenticatorType"] = client.authenticator
     if client.pkce_method:
         attributes[PKCE_ATTRIBUTE] = client.pkce_method
     if client.post_logout_redirect_uris.split():

@@ -11,7 +11,12 @@ from django.db import IntegrityError, models, transaction
 
 from accounts.models import MASTER_REALM, ClientScope, Group, Realm, Role, User
 from accounts.realms import for_realm
-from authserver.models import BEARER_ONLY_ATTRIBUTE, Client
+from authserver.models import (
+    AUTHENTICATOR_ATTRIBUTE,
+    BEARER_ONLY_ATTRIBUTE,
+    CLIENT_SECRET_AUTHENTICATOR,
+    Client,
+)
 from authserver.realmfile import credentials, keycloak
 from authserver.realmfile.errors import RealmExistsError, RealmFileError, member, quote
 from authserver.realmfile.schema import (
@@ -170,8 +175,7 @@ def client_fields(spec: ClientSpec) -> dict:
         "standard_flow_enabled": spec.standard_flow_enabled,
         "service_accounts_enabled": spec.service_accounts_enabled,
         "consent_required": spec.consent_required,
-        "attributes": spec.attributes
-        | ({BEARER_ONLY_ATTRIBUTE: "true"} if spec.bearer_only else {}),
+        "attributes": spec.attributes | _keycloak_attributes(spec),
     }
     if spec.hashed_secret is not None:
         fields["client_secret"] = spec.hashed_secret
@@ -182,6 +186,16 @@ def client_fields(spec: ClientSpec) -> dict:
     elif spec.public:
         fields["client_secret"] = ""
     return fields
+
+
+def _keycloak_attributes(spec: ClientSpec) -> dict:
+    """Keycloak's client fields kept as attributes, where they differ from the default."""
+    found = {}
+    if spec.bearer_only:
+        found[BEARER_ONLY_ATTRIBUTE] = "true"
+    if spec.authenticator != CLIENT_SECRET_AUTHENTICATOR:
+        found[AUTHENTICATOR_ATTRIBUTE] = spec.authenticator
+    return found
 
 
 def _write_client(realm: Realm, spec: ClientSpec, scopes: dict[str, ClientScope]) -> Client:

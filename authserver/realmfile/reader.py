@@ -19,6 +19,7 @@ from oauth2_provider.validators import AllowedURIValidator
 
 from accounts import password_policy
 from accounts.models import REALM_NAME, ClientScope, Realm
+from authserver.models import CLIENT_JWT_AUTHENTICATOR, CLIENT_SECRET_AUTHENTICATOR
 from authserver.realmfile import credentials, keycloak
 from authserver.realmfile.errors import RealmFileError, item, member, quote
 from authserver.realmfile.schema import (
@@ -470,6 +471,7 @@ def _client(client: _Object, client_id: str, *, wildcards: bool = False) -> Clie
     §4.1.3)."""
     public = client.flag("publicClient", default=False)
     bearer_only = client.flag("bearerOnly", default=False)
+    authenticator = _authenticator(client, public=public)
     secret, hashed_secret = _client_secret(client, public=public)
     generated_secret = False
     if not public and secret is None and hashed_secret is None:
@@ -510,8 +512,12 @@ def _client(client: _Object, client_id: str, *, wildcards: bool = False) -> Clie
         public=public,
         secret=secret,
         hashed_secret=hashed_secret,
-        generated_secret=generated_secret and not bearer_only,
+        # Shown to the operator only where it is of use: a client that authenticates with it.
+        generated_secret=(
+            generated_secret and not bearer_only and authenticator == CLIENT_SECRET_AUTHENTICATOR
+        ),
         bearer_only=bearer_only,
+        authenticator=authenticator,
         redirect_uris=redirect_uris,
         web_origins=_web_origins(client, redirect_uris),
         post_logout_redirect_uris=post_logout,
@@ -526,6 +532,22 @@ def _client(client: _Object, client_id: str, *, wildcards: bool = False) -> Clie
         optional_client_scopes=optional_scopes,
         attributes=attributes,
     )
+
+
+def _authenticator(client: _Object, *, public: bool) -> str:
+    """Keycloak's ``clientAuthenticatorType``. A type this server does not know is kept, and
+    the client then authenticates by no means at all (said so), rather than by its secret."""
+    authenticator = client.text("clientAuthenticatorType", default=CLIENT_SECRET_AUTHENTICATOR)
+    if public:
+        # Keycloak keeps it on a public client, which authenticates with nothing.
+        client.skip("clientAuthenticatorType")
+        return CLIENT_SECRET_AUTHENTICATOR
+    if authenticator not in (CLIENT_SECRET_AUTHENTICATOR, CLIENT_JWT_AUTHENTICATOR):
+        client.notes.append(
+            f"{client.at('clientAuthenticatorType')}: {quote(authenticator)} is not supported; "
+            "the client cannot authenticate until it is changed"
+        )
+    return authenticator
 
 
 def _client_secret(client: _Object, *, public: bool) -> tuple[str | None, str | None]:

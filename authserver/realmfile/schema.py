@@ -68,6 +68,8 @@ class ClientSpec:
     # operator.
     generated_secret: bool = False
     bearer_only: bool = False
+    # Keycloak's clientAuthenticatorType: "client-secret", "client-jwt", ...
+    authenticator: str = "client-secret"
     redirect_uris: tuple[str, ...] = ()
     web_origins: tuple[str, ...] = ()
     post_logout_redirect_uris: tuple[str, ...] = ()

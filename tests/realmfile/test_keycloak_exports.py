@@ -16,6 +16,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from jwcrypto import jwk
 
 from accounts.models import ClientScope, Realm, User
 from authserver.models import Client
@@ -35,6 +36,8 @@ from tests.protocol.helpers import (
     redirect_params,
     verify,
 )
+from tests.protocol.test_private_key_jwt import assertion
+from tests.protocol.test_private_key_jwt import request_token as assertion_request
 from tests.realmfile.documents import load, small
 
 pytestmark = pytest.mark.django_db
@@ -312,3 +315,30 @@ def test_it_round_trips_each_keycloak_export(name, blacklists, tmp_path):
     )
     again = export_realm(Realm.objects.get(name=realm.name))
     assert again == first
+
+
+def test_it_refuses_the_secret_of_a_client_jwt_client_and_takes_its_assertion(client):
+    key = jwk.JWK.generate(kty="EC", crv="P-256")
+    key_set = {"keys": [{**json.loads(key.export_public()), "kid": "k1", "alg": "ES256"}]}
+    document = small()
+    document["clients"].append(
+        {
+            "clientId": "machine",
+            "clientAuthenticatorType": "client-jwt",
+            "secret": "left-over-secret-" + "w" * 30,
+            "standardFlowEnabled": False,
+            "serviceAccountsEnabled": True,
+            "attributes": {"jwks.string": json.dumps(key_set)},
+        }
+    )
+    document["users"].append(
+        {"username": "service-account-machine", "serviceAccountClientId": "machine"}
+    )
+    realm = load(document)
+
+    refused = client_credentials(client, realm, "machine", "left-over-secret-" + "w" * 30)
+    assert refused.status_code == 401, refused.content
+    assert refused.json()["error"] == "invalid_client"
+    taken = assertion_request(client, realm, assertion(key, realm, alg="ES256"))
+    assert taken.status_code == 200, taken.content
+    assert export_realm(realm)["clients"][1]["clientAuthenticatorType"] == "client-jwt"
