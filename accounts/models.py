@@ -128,6 +128,10 @@ class Role(models.Model):
     )
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
+    # Keycloak's composite role: holding it is holding these too, and theirs in turn.
+    composites = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="composite_of"
+    )
 
     class Meta:
         constraints = [

@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 
+from accounts import composites
 from accounts.models import Group, Role, User
 
 
@@ -19,11 +20,15 @@ def _groups_with_ancestors(user: User) -> set[int]:
 
 
 def effective_roles(user: User) -> list[Role]:
-    """Roles mapped to the user directly or through any of their groups (and group parents)."""
+    """Roles mapped to the user directly or through any of their groups (and group parents),
+    with every role a composite among them contains."""
     group_ids = _groups_with_ancestors(user)
     direct = Role.objects.filter(users=user)
     inherited = Role.objects.filter(groups__id__in=group_ids)
-    return list((direct | inherited).distinct().select_related("client"))
+    mapped = (direct | inherited).distinct().values_list("id", flat=True)
+    # A composite of the realm contains only the realm's roles (checked where it is written).
+    ids = composites.expand(mapped)
+    return list(Role.objects.filter(id__in=ids, realm_id=user.realm_id).select_related("client"))
 
 
 def role_claims(roles: list[Role]) -> dict:

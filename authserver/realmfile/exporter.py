@@ -20,7 +20,9 @@ def dumps(document: dict) -> str:
 
 
 def export_realm(realm: Realm) -> dict:
-    roles = list(for_realm(Role, realm).select_related("client"))
+    roles = list(
+        for_realm(Role, realm).select_related("client").prefetch_related("composites__client")
+    )
     groups = realm_groups(realm)
     paths = group_paths(groups)
     return export_realm_settings(realm) | {
@@ -101,6 +103,15 @@ def _roles(roles: list[Role]) -> dict:
     realm_roles, client_roles = [], {}
     for role in sorted(roles, key=lambda role: role.name):
         entry = {"name": role.name, "description": role.description}
+        contained = list(role.composites.all())
+        if contained:
+            realm_roles_in, client_roles_in = _role_mappings(contained)
+            entry["composite"] = True
+            entry["composites"] = {
+                key: value
+                for key, value in (("realm", realm_roles_in), ("client", client_roles_in))
+                if value
+            }
         if role.client_id is None:
             realm_roles.append(entry)
         else:

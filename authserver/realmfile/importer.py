@@ -232,6 +232,14 @@ def _write_roles(realm: Realm, spec: RealmSpec, clients: dict[str, Client]) -> _
     # The realm's admin roles, which a file may map without declaring them.
     for role in for_realm(Role, realm).filter(client__client_id=keycloak.REALM_MANAGEMENT):
         roles.setdefault((keycloak.REALM_MANAGEMENT, role.name), role)
+    # Composites once every role exists: a composite may contain one declared after it.
+    for client_id, role_specs in owners:
+        for role_spec in role_specs:
+            contained = _mapped_roles(
+                roles, role_spec.composite_realm_roles, role_spec.composite_client_roles
+            )
+            if contained:
+                roles[client_id, role_spec.name].composites.set(contained)
     return roles
 
 

@@ -103,6 +103,14 @@ def without_skipped(realm: RealmSpec, skipped: dict[str, str], notes: list[str])
     def user(spec: UserSpec) -> UserSpec:
         return replace(spec, client_roles=mapped(spec.path, spec.client_roles))
 
+    def role(spec):
+        return replace(
+            spec,
+            composite_client_roles=mapped(
+                member(spec.path, "composites"), spec.composite_client_roles
+            ),
+        )
+
     client_roles = []
     for client_id, roles in realm.client_roles:
         if client_id in skipped:
@@ -115,9 +123,10 @@ def without_skipped(realm: RealmSpec, skipped: dict[str, str], notes: list[str])
                     f"this server does not have: {', '.join(extra)}"
                 )
             roles = tuple(role for role in roles if role.name in ADMIN_ROLES)
-        client_roles.append((client_id, roles))
+        client_roles.append((client_id, tuple(map(role, roles))))
     realm = replace(
         realm,
+        realm_roles=tuple(map(role, realm.realm_roles)),
         client_roles=tuple(client_roles),
         groups=tuple(group(spec) for spec in realm.groups),
         users=tuple(user(spec) for spec in realm.users),
@@ -126,6 +135,6 @@ def without_skipped(realm: RealmSpec, skipped: dict[str, str], notes: list[str])
         why = skipped.get(client_id, "a Keycloak admin role this server does not have")
         notes.append(
             f"{member('clientRoles', client_id)}: role {quote(name)} not mapped ({why}) "
-            f"to {len(owners)} user(s) or group(s): {', '.join(owners)}"
+            f"to {len(owners)} user(s), group(s) or composite role(s): {', '.join(owners)}"
         )
     return realm

@@ -340,8 +340,24 @@ def _role_list(values: object, path: str, parent: _Object) -> tuple[RoleSpec, ..
         with parent.wrap(value, item(path, index)) as role:
             name = role.text("name", required=True)
             _unique(seen, name, role.at("name"), "role")
-            specs.append(RoleSpec(role.path, name, role.text("description")))
+            specs.append(_composites(role, RoleSpec(role.path, name, role.text("description"))))
     return tuple(specs)
+
+
+def _composites(role: _Object, spec: RoleSpec) -> RoleSpec:
+    """Keycloak's ``composites`` ({"realm": [...], "client": {"id": [...]}}); its flag
+    ``composite`` only says whether there are any."""
+    role.flag("composite", default=False)
+    if not role.has("composites"):
+        return spec
+    with role.child("composites") as composites:
+        return replace(
+            spec,
+            composite_realm_roles=composites.names("realm"),
+            composite_client_roles=_by_client(
+                composites.mapping("client"), composites.at("client")
+            ),
+        )
 
 
 # --- Groups --------------------------------------------------------------------------------------
@@ -777,13 +793,21 @@ def _client_scopes_are_defined(realm: RealmSpec) -> None:
                     )
 
 
-def _check_role_mappings(realm: RealmSpec, owner_path: str, realm_roles, client_roles) -> None:
-    """A group's or user's realmRoles and clientRoles name roles defined in the file."""
+def _check_role_mappings(
+    realm: RealmSpec,
+    owner_path: str,
+    realm_roles,
+    client_roles,
+    *,
+    keys: tuple[str, str] = ("realmRoles", "clientRoles"),
+) -> None:
+    """A group's or user's realmRoles and clientRoles (a composite role's ``composites``
+    realm and client) name roles defined in the file."""
     defined = {role.name for role in realm.realm_roles}
     for index, name in enumerate(realm_roles):
         if name not in defined:
             raise RealmFileError(
-                item(member(owner_path, "realmRoles"), index), f"role {quote(name)} is not defined"
+                item(member(owner_path, keys[0]), index), f"role {quote(name)} is not defined"
             )
     # Every realm has realm-management with its admin roles, whether the file declares it.
     clients = {client.client_id for client in realm.clients} | {keycloak.REALM_MANAGEMENT}
@@ -791,7 +815,7 @@ def _check_role_mappings(realm: RealmSpec, owner_path: str, realm_roles, client_
         client_id: {role.name for role in roles} for client_id, roles in realm.client_roles
     }
     for client_id, names in client_roles:
-        path = member(member(owner_path, "clientRoles"), client_id)
+        path = member(member(owner_path, keys[1]), client_id)
         if client_id not in clients:
             raise RealmFileError(path, f"client {quote(client_id)} is not defined")
         for index, name in enumerate(names):
@@ -800,6 +824,19 @@ def _check_role_mappings(realm: RealmSpec, owner_path: str, realm_roles, client_
                     item(path, index),
                     f"role {quote(name)} of client {quote(client_id)} is not defined",
                 )
+
+
+def _composite_roles_are_defined(realm: RealmSpec) -> None:
+    """As in Keycloak, whose import fails on a composite naming a role it cannot find."""
+    roles = list(realm.realm_roles) + [role for _id, specs in realm.client_roles for role in specs]
+    for role in roles:
+        _check_role_mappings(
+            realm,
+            member(role.path, "composites"),
+            role.composite_realm_roles,
+            role.composite_client_roles,
+            keys=("realm", "client"),
+        )
 
 
 def _group_roles_are_defined(realm: RealmSpec) -> None:
@@ -840,6 +877,7 @@ _REFERENCE_CHECKS = (
     _client_scopes_are_defined,
     _group_roles_are_defined,
     _user_roles_are_defined,
+    _composite_roles_are_defined,
     _user_groups_are_defined,
     _service_accounts_are_single,
 )

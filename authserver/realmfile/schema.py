@@ -32,6 +32,9 @@ class RoleSpec:
     path: str
     name: str
     description: str = ""
+    # Keycloak's composite role: the realm roles and client roles it contains.
+    composite_realm_roles: tuple[str, ...] = ()
+    composite_client_roles: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ the hand of a holder; a stronger account or a stronger client's secret is not ta
 import pytest
 from django.contrib.auth.hashers import check_password
 
-from accounts.models import MASTER_REALM, Event, User
+from accounts.models import MASTER_REALM, Event, Role, User
 from authserver.adminapi import realm_management as rm
 from authserver.models import Client
 from authserver.protocol.claims import effective_roles
@@ -241,3 +241,33 @@ def test_it_lets_a_realm_admin_regenerate_a_realm_admin_clients_secret(client, r
     token = admin_token(realm, rm.REALM_ADMIN)
     response = call(client, "POST", url(realm, "clients", "robot", "client-secret"), token)
     assert response.status_code == 200
+
+
+# --- Composite roles: holding one is holding what it contains ------------------------------------
+
+
+@pytest.fixture
+def helper(realm):
+    """A realm role containing realm-admin (Keycloak's composite role)."""
+    role = Role.objects.create(realm=realm, name="helper")
+    role.composites.add(*admin_roles(realm, rm.REALM_ADMIN))
+    return role
+
+
+def test_it_refuses_a_user_manager_joining_a_group_with_a_role_that_contains_realm_admin(
+    client, realm, helper, mallory
+):
+    make_group(realm, "helpers").roles.add(helper)
+    response = call(
+        client, "PUT", _user_url(realm, mallory), token_for(mallory), {"groups": ["/helpers"]}
+    )
+    assert response.status_code == 403, response.content
+    assert "realm-admin" in response.json()["error_description"]
+    assert _held(mallory) == {rm.MANAGE_USERS}
+
+
+def test_it_lets_the_holder_of_a_composite_containing_realm_admin_administer(client, realm, helper):
+    holder = make_user(realm, "holder")
+    holder.roles.add(helper)
+    response = call(client, "GET", url(realm, "clients"), token_for(holder))
+    assert response.status_code == 200, response.content

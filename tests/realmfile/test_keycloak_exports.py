@@ -20,8 +20,9 @@ from jwcrypto import jwk
 
 from accounts.models import ClientScope, Realm, User
 from authserver.models import Client
+from authserver.realmfile.errors import RealmFileError
 from authserver.realmfile.exporter import dumps, export_realm
-from tests.factories import make_user
+from tests.factories import PASSWORD, make_user
 from tests.protocol.helpers import (
     SECRET,
     VERIFIER,
@@ -342,3 +343,50 @@ def test_it_refuses_the_secret_of_a_client_jwt_client_and_takes_its_assertion(cl
     taken = assertion_request(client, realm, assertion(key, realm, alg="ES256"))
     assert taken.status_code == 200, taken.content
     assert export_realm(realm)["clients"][1]["clientAuthenticatorType"] == "client-jwt"
+
+
+def test_it_puts_every_role_a_composite_contains_in_the_token(client):
+    document = small()
+    document["roles"] = {
+        "realm": [
+            {"name": "user"},
+            {
+                "name": "default-roles-small",
+                "composite": True,
+                "composites": {"realm": ["manager"]},
+            },
+            {
+                "name": "manager",
+                "composite": True,
+                "composites": {"realm": ["viewer"], "client": {"app": ["reader"]}},
+            },
+            {"name": "viewer"},
+        ],
+        "client": {"app": [{"name": "reader"}]},
+    }
+    document["users"][0]["realmRoles"] = ["default-roles-small"]
+    realm = load(document)
+    alice = User.objects.get(realm=realm, username="alice")
+    alice.set_password(PASSWORD)
+    alice.save()
+    code = code_for(client, realm, alice, "app", "https://app.example/callback")
+    response = exchange_code(
+        client,
+        realm,
+        code,
+        client_id="app",
+        secret=None,
+        redirect_uri="https://app.example/callback",
+    )
+    assert response.status_code == 200, response.content
+    claims = verify(client, realm, response.json()["access_token"])
+    assert set(claims["realm_access"]["roles"]) == {"default-roles-small", "manager", "viewer"}
+    assert claims["resource_access"]["app"]["roles"] == ["reader"]
+
+
+def test_it_refuses_a_composite_naming_a_role_the_file_does_not_define():
+    document = small()
+    document["roles"]["realm"][0]["composites"] = {"realm": ["ghost"]}
+    with pytest.raises(RealmFileError) as raised:
+        load(document)
+    assert str(raised.value) == 'roles.realm[0].composites.realm[0]: role "ghost" is not defined'

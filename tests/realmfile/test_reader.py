@@ -54,7 +54,6 @@ def test_it_lists_the_paths_of_unknown_fields():
         "id",
         "notBefore",
         "clients[0].secret",
-        "roles.realm[0].composite",
         "roles.realm[0].attributes",
         "users[0].createdTimestamp",
         "users[0].credentials[0].userLabel",
