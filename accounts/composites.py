@@ -4,7 +4,13 @@ API's caller) expands them here, so that no path counts fewer roles than another
 
 from collections.abc import Iterable
 
+from django.db.models import Exists, OuterRef
+
 from accounts.models import Role
+
+# Annotates a role query with whether each role contains others, so that expanding costs no
+# query for the many users who hold no composite role.
+IS_COMPOSITE = Exists(Role.composites.through.objects.filter(from_role_id=OuterRef("pk")))
 
 
 def expand(role_ids: Iterable[int]) -> set[int]:

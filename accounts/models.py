@@ -42,6 +42,10 @@ class Realm(models.Model):
     default_signature_algorithm = models.CharField(
         max_length=10, choices=SignatureAlgorithm.choices, default=SignatureAlgorithm.RS256
     )
+    # Keycloak's default role (``default-roles-<realm>``, a composite): every new user gets it.
+    default_role = models.ForeignKey(
+        "Role", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

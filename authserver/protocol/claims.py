@@ -25,9 +25,16 @@ def effective_roles(user: User) -> list[Role]:
     group_ids = _groups_with_ancestors(user)
     direct = Role.objects.filter(users=user)
     inherited = Role.objects.filter(groups__id__in=group_ids)
-    mapped = (direct | inherited).distinct().values_list("id", flat=True)
-    # A composite of the realm contains only the realm's roles (checked where it is written).
-    ids = composites.expand(mapped)
+    mapped = list(
+        (direct | inherited)
+        .distinct()
+        .select_related("client")
+        .annotate(composite=composites.IS_COMPOSITE)
+    )
+    if not any(role.composite for role in mapped):
+        return mapped
+    ids = composites.expand(role.pk for role in mapped)
+    # A composite contains only roles of its own realm (as a realm file can express it).
     return list(Role.objects.filter(id__in=ids, realm_id=user.realm_id).select_related("client"))
 
 

@@ -25,8 +25,10 @@ def export_realm(realm: Realm) -> dict:
     )
     groups = realm_groups(realm)
     paths = group_paths(groups)
+    default_role = {"defaultRole": {"name": realm.default_role.name}} if realm.default_role else {}
     return export_realm_settings(realm) | {
         "roles": _roles(roles),
+        **default_role,
         "groups": _groups(groups, parent_id=None),
         "clientScopes": _client_scopes(realm),
         "clients": _clients(realm),

@@ -86,6 +86,9 @@ def import_realm(spec: RealmSpec, *, overwrite: bool = False) -> Realm:
             client.client_id: _write_client(realm, client, scopes) for client in spec.clients
         }
         roles = _write_roles(realm, spec, clients)
+        if spec.default_role is not None:
+            realm.default_role = roles[None, spec.default_role]
+            realm.save(update_fields=["default_role"])
         groups = _write_groups(realm, spec.groups, roles)
         for user in spec.users:
             _write_user(realm, user, roles, groups, clients)

@@ -19,6 +19,7 @@ from oauth2_provider.validators import AllowedURIValidator
 
 from accounts import password_policy
 from accounts.models import REALM_NAME, ClientScope, Realm
+from accounts.signals import default_roles_name
 from authserver.models import CLIENT_JWT_AUTHENTICATOR, CLIENT_SECRET_AUTHENTICATOR
 from authserver.realmfile import credentials, keycloak
 from authserver.realmfile.errors import RealmFileError, item, member, quote
@@ -258,14 +259,53 @@ def _default(field_name: str):
 
 def _realm(root: _Object) -> RealmSpec:
     with root:
+        settings_spec = _realm_settings(root)
+        client_scopes = _client_scopes(root)
+        clients = _clients(root)
+        roles = _roles(root.child("roles"))
+        realm_roles, default_role = _with_default_roles(
+            root, settings_spec.name, roles.pop("realm_roles")
+        )
         return replace(
-            _realm_settings(root),
-            client_scopes=_client_scopes(root),
-            clients=_clients(root),
-            **_roles(root.child("roles")),
+            settings_spec,
+            client_scopes=client_scopes,
+            clients=clients,
+            realm_roles=realm_roles,
+            default_role=default_role,
+            **roles,
             groups=_groups(root, "groups"),
             users=_users(root),
         )
+
+
+def _with_default_roles(
+    root: _Object, realm_name: str, realm_roles: tuple[RoleSpec, ...]
+) -> tuple[tuple[RoleSpec, ...], str | None]:
+    """The realm roles, and the name of Keycloak's default role. Since Keycloak 13 it is a
+    composite realm role (``default-roles-<realm>``) that ``defaultRole`` names. Before,
+    ``defaultRoles`` listed realm roles: they become that composite role, as Keycloak's own
+    upgrade does. New users are given it (accounts.signals)."""
+    with root.child("defaultRole") as default_role:
+        named = default_role.text("name", default=None)
+        if named is not None:
+            if not any(role.name == named for role in realm_roles):
+                # Keycloak makes every realm's default role; a partial export may leave it out.
+                realm_roles = (*realm_roles, RoleSpec(default_role.path, named))
+            return realm_roles, named
+    name = default_roles_name(realm_name)
+    listed = root.names("defaultRoles")
+    if not listed or any(role.name == name for role in realm_roles):
+        return realm_roles, None
+    path = root.at("defaultRoles")
+    # Keycloak made a default role that did not exist yet (offline_access, uma_authorization).
+    defined = {role.name for role in realm_roles}
+    missing = tuple(
+        RoleSpec(item(path, index), listed_name)
+        for index, listed_name in enumerate(listed)
+        if listed_name not in defined
+    )
+    composite = RoleSpec(path, name, "${role_default-roles}", composite_realm_roles=listed)
+    return (*realm_roles, *missing, composite), name
 
 
 def _realm_settings(root: _Object) -> RealmSpec:

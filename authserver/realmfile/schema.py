@@ -130,6 +130,8 @@ class RealmSpec:
     password_policy: str
     default_signature_algorithm: str
     realm_roles: tuple[RoleSpec, ...] = ()
+    # The realm role every new user is given (Keycloak's defaultRole), by name.
+    default_role: str | None = None
     # Client roles by client: ((client_id, (RoleSpec, ...)), ...), in file order.
     client_roles: tuple[tuple[str, tuple[RoleSpec, ...]], ...] = ()
     groups: tuple[GroupSpec, ...] = ()

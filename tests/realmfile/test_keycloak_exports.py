@@ -18,10 +18,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from jwcrypto import jwk
 
-from accounts.models import ClientScope, Realm, User
+from accounts.models import ClientScope, Realm, Role, User
 from authserver.models import Client
 from authserver.realmfile.errors import RealmFileError
 from authserver.realmfile.exporter import dumps, export_realm
+from tests.adminapi.helpers import admin_token, call, token_for, url
 from tests.factories import PASSWORD, make_user
 from tests.protocol.helpers import (
     SECRET,
@@ -390,3 +391,31 @@ def test_it_refuses_a_composite_naming_a_role_the_file_does_not_define():
     with pytest.raises(RealmFileError) as raised:
         load(document)
     assert str(raised.value) == 'roles.realm[0].composites.realm[0]: role "ghost" is not defined'
+
+
+def test_it_gives_a_new_user_the_realms_default_roles(client):
+    _exports_present()
+    realm, _, _ = import_file("10-stainii-portal-notifications.json")
+    response = call(
+        client,
+        "POST",
+        url(realm, "users"),
+        admin_token(realm, "manage-users"),
+        {"username": "newcomer", "enabled": True},
+    )
+    assert response.status_code == 201, response.content
+    newcomer = User.objects.get(realm=realm, username="newcomer")
+    claims = verify(client, realm, token_for(newcomer, scopes=("openid", "roles")))
+    assert {"default-roles-dummy-realm", "offline_access", "uma_authorization"} <= set(
+        claims["realm_access"]["roles"]
+    )
+
+
+def test_it_reads_a_pre_13_files_default_roles_as_keycloak_upgrades_them():
+    _exports_present()
+    realm, _, _ = import_file("01-APTPlatforms-tomcat-keycloak.json")
+    role = Role.objects.get(realm=realm, name="default-roles-tomcat-keycloak")
+    assert {inner.name for inner in role.composites.all()} == {
+        "offline_access",
+        "uma_authorization",
+    }
