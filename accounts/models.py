@@ -42,6 +42,12 @@ class Realm(models.Model):
     default_signature_algorithm = models.CharField(
         max_length=10, choices=SignatureAlgorithm.choices, default=SignatureAlgorithm.RS256
     )
+    exact_redirect_uris = models.BooleanField(
+        "exact redirect URIs only",
+        default=False,
+        help_text="Ignore the wildcards (a trailing *) of clients imported from Keycloak: every "
+        "redirect URI must match a registered one exactly (RFC 9700 §4.1.3).",
+    )
     # Keycloak's default role (``default-roles-<realm>``, a composite): every new user gets it.
     default_role = models.ForeignKey(
         "Role", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

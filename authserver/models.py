@@ -89,6 +89,10 @@ class Client(AbstractApplication):
         return self.client_type == self.CLIENT_PUBLIC
 
     @property
+    def has_wildcard_redirect_uris(self) -> bool:
+        return any(uri.endswith(WILDCARD) for uri in self.redirect_uris.split())
+
+    @property
     def bearer_only(self) -> bool:
         """Keycloak's bearer-only client: it holds roles and is an audience, never issued a
         token."""
@@ -131,7 +135,13 @@ class Client(AbstractApplication):
         registered = self.redirect_uris.split()
         if uri in registered:
             return True
-        if any(_wildcard_match(uri, candidate) for candidate in registered):
+        wildcards = [candidate for candidate in registered if candidate.endswith(WILDCARD)]
+        # The realm is read only for a client with wildcards.
+        if (
+            wildcards
+            and not self.realm.exact_redirect_uris
+            and any(_wildcard_match(uri, candidate) for candidate in wildcards)
+        ):
             return True
         if not self.is_public:
             return False

@@ -419,3 +419,19 @@ def test_it_reads_a_pre_13_files_default_roles_as_keycloak_upgrades_them():
         "offline_access",
         "uma_authorization",
     }
+
+
+def test_it_matches_redirect_uris_exactly_when_the_realm_requires_it(client):
+    document = small()
+    document["clients"][0]["redirectUris"] = ["https://app.example/spa/*", "https://app.example/cb"]
+    realm = load(document)
+    realm.exact_redirect_uris = True
+    realm.save()
+    wild = client.get(
+        authorize_url(realm, **authorize_params(redirect_uri="https://app.example/spa/x"))
+    )
+    assert wild.status_code == 400
+    exact = client.get(
+        authorize_url(realm, **authorize_params(redirect_uri="https://app.example/cb"))
+    )
+    assert exact.status_code == 302
