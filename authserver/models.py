@@ -155,10 +155,13 @@ _LOOPBACK_URI = re.compile(r"http://(127\.0\.0\.1|\[::1\])(?::[0-9]{1,5})?([/?][
 
 def _wildcard_match(requested: str, registered: str) -> bool:
     """Keycloak's wildcard, which only a realm file brings in: a registered URI ending in ``*``
-    matches every URI that begins with the rest of it; ``*`` alone matches any URI. A URI with
-    a fragment never matches (RFC 6749 §3.1.2)."""
+    matches every URI that begins with the rest of it; ``*`` alone matches any http(s) URI
+    (never ``javascript:`` or ``data:``). A URI with a fragment never matches (RFC 6749
+    §3.1.2)."""
     if not registered.endswith(WILDCARD) or "#" in requested:
         return False
+    if registered == WILDCARD:
+        return requested.lower().startswith(("https://", "http://"))
     return requested.startswith(registered.removesuffix(WILDCARD))
 
 

@@ -435,3 +435,16 @@ def test_it_matches_redirect_uris_exactly_when_the_realm_requires_it(client):
         authorize_url(realm, **authorize_params(redirect_uri="https://app.example/cb"))
     )
     assert exact.status_code == 302
+
+
+def test_it_matches_only_http_uris_against_a_bare_wildcard(client):
+    document = small()
+    document["clients"][0]["redirectUris"] = ["*"]
+    realm = load(document)
+    allowed = client.get(
+        authorize_url(realm, **authorize_params(redirect_uri="https://anywhere.example/cb"))
+    )
+    assert allowed.status_code == 302
+    for hostile in ("javascript:alert(1)//", "data:text/html,hi"):
+        refused = client.get(authorize_url(realm, **authorize_params(redirect_uri=hostile)))
+        assert refused.status_code == 400, hostile
