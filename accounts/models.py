@@ -42,6 +42,16 @@ class Realm(models.Model):
     default_signature_algorithm = models.CharField(
         max_length=10, choices=SignatureAlgorithm.choices, default=SignatureAlgorithm.RS256
     )
+    exact_redirect_uris = models.BooleanField(
+        "exact redirect URIs only",
+        default=False,
+        help_text="Ignore the wildcards (a trailing *) of clients imported from Keycloak: every "
+        "redirect URI must match a registered one exactly (RFC 9700 §4.1.3).",
+    )
+    # Keycloak's default role (``default-roles-<realm>``, a composite): every new user gets it.
+    default_role = models.ForeignKey(
+        "Role", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -128,6 +138,10 @@ class Role(models.Model):
     )
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
+    # Keycloak's composite role: holding it is holding these too, and theirs in turn.
+    composites = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="composite_of"
+    )
 
     class Meta:
         constraints = [
@@ -197,6 +211,9 @@ class ClientScope(models.Model):
         "offline_access": "Access while you are signed out",
     }
     AUDIENCE_MAPPER = "oidc-audience-mapper"
+    # Keycloak's audience mapper config: a client of the realm (its client id), which wins, or
+    # any custom audience.
+    AUDIENCE_KEYS = ("included.client.audience", "included.custom.audience")
 
     realm = models.ForeignKey(Realm, on_delete=models.CASCADE, related_name="client_scopes")
     name = models.CharField(max_length=255)
@@ -215,12 +232,17 @@ class ClientScope(models.Model):
 
     @property
     def audiences(self) -> list[str]:
-        return [
-            mapper.get("config", {}).get("included.custom.audience")
-            for mapper in self.protocol_mappers
-            if mapper.get("protocolMapper") == self.AUDIENCE_MAPPER
-            and mapper.get("config", {}).get("included.custom.audience")
-        ]
+        found = []
+        for mapper in self.protocol_mappers:
+            if mapper.get("protocolMapper") != self.AUDIENCE_MAPPER:
+                continue
+            config = mapper.get("config") or {}
+            audience = next(
+                (config.get(key) for key in self.AUDIENCE_KEYS if config.get(key)), None
+            )
+            if audience:
+                found.append(audience)
+        return found
 
 
 class UserSession(models.Model):

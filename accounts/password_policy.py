@@ -3,6 +3,8 @@
 import re
 from dataclasses import dataclass
 
+from accounts import password_blacklists
+
 _TERM = re.compile(r"^\s*([A-Za-z]+)\s*(?:\(\s*([^)]*)\s*\))?\s*$")
 
 # Keycloak policies that concern hashing or history rather than the password itself: accepted
@@ -13,7 +15,7 @@ _IGNORED = {"hashAlgorithm", "hashIterations", "passwordHistory", "forceExpiredP
 @dataclass(frozen=True)
 class _Rule:
     name: str
-    value: int
+    value: int | str
 
     def violation(self, password: str, *, username: str, email: str) -> str | None:
         n = self.value
@@ -34,6 +36,14 @@ class _Rule:
                 return "The password must not be the username."
             case "notEmail" if email and password.lower() == email.lower():
                 return "The password must not be the email address."
+            case "passwordBlacklist":
+                try:
+                    listed = password_blacklists.contains(str(n), password)
+                except password_blacklists.BlacklistError:
+                    # The list went missing since the policy was set: refuse rather than pass.
+                    return "The password cannot be checked against the password blacklist."
+                if listed:
+                    return "The password is on the blacklist of common passwords."
         return None
 
 
@@ -49,6 +59,10 @@ _DEFAULTS = {
 }
 
 
+# The one policy whose argument is a name: a list of words in the server's blacklist folder.
+_BLACKLIST = "passwordBlacklist"
+
+
 class PasswordPolicyError(ValueError):
     pass
 
@@ -62,6 +76,13 @@ def parse(policy: str) -> list[_Rule]:
             raise PasswordPolicyError(f"cannot read password policy term {term!r}")
         name, argument = match.group(1), (match.group(2) or "").strip()
         if name in _IGNORED:
+            continue
+        if name == _BLACKLIST:
+            try:
+                password_blacklists.path_of(argument)
+            except password_blacklists.BlacklistError as error:
+                raise PasswordPolicyError(str(error)) from None
+            rules.append(_Rule(name, argument))
             continue
         if name not in _DEFAULTS:
             raise PasswordPolicyError(f"unknown password policy {name!r}")

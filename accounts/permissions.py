@@ -10,7 +10,8 @@ one and ask the functions below, none decides alone. The rules:
   The effective set counts roles mapped directly and through groups and every group above them,
   and it is compared before and after the whole change (:func:`guarded`), so joining a group,
   mapping a role to a group, moving a group, renaming or deleting a role are all caught, not
-  only a direct mapping. Roles are not composite here: a role implies no other role.
+  only a direct mapping. A composite role counts as every role it contains (transitively), so
+  making a role contain an admin role is granting that admin role to each of its holders.
 - **Take over**: changing, disabling, deleting a user or setting their password needs every
   admin role the user holds (:func:`may_take_over`); a console account (staff or superuser) is
   a superuser's alone. A client's credentials (its secret, its registered keys) are its service
@@ -38,6 +39,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import F
 
+from accounts import composites
 from accounts.administrators import administered_realm_ids
 from accounts.models import MASTER_REALM, Group, Role, User
 
@@ -123,21 +125,28 @@ def of_console_user(user: User) -> Authority:
 def held(realm_ids: Iterable[int]) -> dict[Principal, frozenset[AdminRole]]:
     """Every principal of these realms holding an admin role, with its effective admin roles;
     a group with its own mappings. A handful of queries, whatever the number of users."""
-    roles = {
+    realm_ids = list(realm_ids)
+    admin = {
         pk: (realm_id, name)
         for pk, realm_id, name in Role.objects.filter(
             realm_id__in=realm_ids, client__client_id=CLIENT_ID, client__realm_id=F("realm_id")
         ).values_list("pk", "realm_id", "name")
     }
+    # Each role that is an admin role or contains one (composites), with those it amounts to.
+    roles: dict[int, set[AdminRole]] = {pk: {role} for pk, role in admin.items()}
+    for pk, contained in composites.contained_by(realm_ids).items():
+        amounts = {admin[child] for child in contained if child in admin}
+        if amounts:
+            roles.setdefault(pk, set()).update(amounts)
     found: dict[Principal, set[AdminRole]] = defaultdict(set)
     direct = User.roles.through.objects.filter(
         role_id__in=roles, user__realm_id=F("role__realm_id")
     )
     for user_id, role_id in direct.values_list("user_id", "role_id"):
-        found["user", user_id].add(roles[role_id])
+        found["user", user_id] |= roles[role_id]
     mapped = Group.roles.through.objects.filter(role_id__in=roles)
     for group_id, role_id in mapped.values_list("group_id", "role_id"):
-        found["group", group_id].add(roles[role_id])
+        found["group", group_id] |= roles[role_id]
     inherited = _inherited({key: roles for (kind, key), roles in found.items() if kind == "group"})
     members = User.realm_groups.through.objects.filter(group_id__in=inherited)
     for user_id, group_id in members.values_list("user_id", "group_id"):

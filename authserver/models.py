@@ -21,6 +21,14 @@ from accounts.models import ClientScope, Realm, User, UserSession
 from authserver import redirect_uris
 
 SERVICE_ACCOUNT_PREFIX = "service-account-"
+# Client attributes a Keycloak realm file sets: its ``bearerOnly``, and its
+# ``clientAuthenticatorType`` when that is not the default ``client-secret``.
+BEARER_ONLY_ATTRIBUTE = "bearer.only"
+AUTHENTICATOR_ATTRIBUTE = "client.authenticator.type"
+CLIENT_SECRET_AUTHENTICATOR = "client-secret"
+# private_key_jwt only: the client's secret is refused.
+CLIENT_JWT_AUTHENTICATOR = "client-jwt"
+WILDCARD = "*"
 
 
 def service_account_username(client_id: str) -> str:
@@ -81,6 +89,31 @@ class Client(AbstractApplication):
     def is_public(self) -> bool:
         return self.client_type == self.CLIENT_PUBLIC
 
+    @property
+    def has_wildcard_redirect_uris(self) -> bool:
+        return any(uri.endswith(WILDCARD) for uri in self.redirect_uris.split())
+
+    @property
+    def bearer_only(self) -> bool:
+        """Keycloak's bearer-only client: it holds roles and is an audience, never issued a
+        token."""
+        return self.attributes.get(BEARER_ONLY_ATTRIBUTE) == "true"
+
+    @property
+    def authenticator(self) -> str:
+        """Keycloak's ``clientAuthenticatorType``: how the client proves who it is.
+        ``client-secret`` (the default) also takes private_key_jwt when the client has keys;
+        ``client-jwt`` takes private_key_jwt only; any other type, nothing here."""
+        return self.attributes.get(AUTHENTICATOR_ATTRIBUTE, CLIENT_SECRET_AUTHENTICATOR)
+
+    @property
+    def accepts_secret(self) -> bool:
+        return self.authenticator == CLIENT_SECRET_AUTHENTICATOR
+
+    @property
+    def accepts_assertion(self) -> bool:
+        return self.authenticator in (CLIENT_SECRET_AUTHENTICATOR, CLIENT_JWT_AUTHENTICATOR)
+
     def create_service_account(self) -> User:
         """Keycloak's service-account-CLIENT user, the subject of client-credentials tokens; it
         signs in with the client's credentials only. A user who already has the name is never
@@ -114,6 +147,14 @@ class Client(AbstractApplication):
         registered = self.redirect_uris.split()
         if uri in registered:
             return True
+        wildcards = [candidate for candidate in registered if candidate.endswith(WILDCARD)]
+        # The realm is read only for a client with wildcards.
+        if (
+            wildcards
+            and not self.realm.exact_redirect_uris
+            and any(_wildcard_match(uri, candidate) for candidate in wildcards)
+        ):
+            return True
         if not self.is_public:
             return False
         return any(_same_loopback_uri(uri, candidate) for candidate in registered)
@@ -122,6 +163,18 @@ class Client(AbstractApplication):
 # RFC 8252 §7.3: loopback IP literals only; "localhost" is NOT RECOMMENDED (§8.3) and gets no
 # port exemption.
 _LOOPBACK_URI = re.compile(r"http://(127\.0\.0\.1|\[::1\])(?::[0-9]{1,5})?([/?][^#]*)?", re.ASCII)
+
+
+def _wildcard_match(requested: str, registered: str) -> bool:
+    """Keycloak's wildcard, which only a realm file brings in: a registered URI ending in ``*``
+    matches every URI that begins with the rest of it; ``*`` alone matches any http(s) URI
+    (never ``javascript:`` or ``data:``). A URI with a fragment never matches (RFC 6749
+    §3.1.2)."""
+    if not registered.endswith(WILDCARD) or "#" in requested:
+        return False
+    if registered == WILDCARD:
+        return requested.lower().startswith(("https://", "http://"))
+    return requested.startswith(registered.removesuffix(WILDCARD))
 
 
 def _same_loopback_uri(requested: str, registered: str) -> bool:

@@ -12,6 +12,10 @@ VAR_DIR = Path(env.string("AUTHSERVER_VAR_DIR") or BASE_DIR / "var")
 
 DEBUG = env.boolean("DJANGO_DEBUG", default=False)
 
+# Keycloak's passwordBlacklist(NAME) policy reads the list NAME from this folder.
+PASSWORD_BLACKLISTS_DIR = Path(
+    env.string("AUTHSERVER_PASSWORD_BLACKLISTS_DIR") or VAR_DIR / "password-blacklists"
+)
 AUTHSERVER_URL = (env.string("AUTHSERVER_URL") or "http://127.0.0.1:8000").rstrip("/")
 _public = urlsplit(AUTHSERVER_URL)
 if _public.scheme not in {"http", "https"} or not _public.hostname:

@@ -305,6 +305,14 @@ class ClientRoleInline(admin.TabularInline):
     verbose_name_plural = "Client roles"
 
 
+# A client imported from Keycloak may keep Keycloak's wildcard redirect URIs.
+WILDCARD_WARNING = (
+    "This client's redirect URIs use Keycloak's wildcard (a trailing *): any URI that begins "
+    "the same way is accepted, which RFC 9700 §4.1.3 advises against. List each redirect URI, "
+    "or turn on exact redirect URIs in the realm's settings."
+)
+
+
 @admin.register(Client)
 class ClientAdmin(RealmScopedAdmin):
     form = ClientForm
@@ -364,6 +372,11 @@ class ClientAdmin(RealmScopedAdmin):
         if obj.service_accounts_enabled:
             fieldsets.insert(3, ("Service account roles", {"fields": ["service_account_roles"]}))
         return fieldsets
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.has_wildcard_redirect_uris and request.method == "GET":
+            self.message_user(request, WILDCARD_WARNING, messages.WARNING)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:

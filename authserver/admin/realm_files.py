@@ -80,6 +80,11 @@ class ImportView(View):
             title=f"Import realm {reading.realm.name}?",
             preview=preview(reading.realm),
             ignored=reading.ignored,
+            ignored_by_kind=report.ignored_by_kind(reading.ignored),
+            notes=reading.notes,
+            new_secrets=[
+                client.client_id for client in reading.realm.clients if client.generated_secret
+            ],
             weak_secrets=weak_secrets,
             token=token,
         )
@@ -126,6 +131,7 @@ class ImportView(View):
         administrators = list(existing.administrators.all()) if existing else []
         # What the file changes, against the realm as it is before the import.
         summary = preview(spec)
+        spec, new_secrets = pending.with_fresh_secrets(spec)
         try:
             realm = import_realm(spec, overwrite=True)
         except RealmFileError as error:
@@ -144,6 +150,20 @@ class ImportView(View):
             },
         )
         messages.success(request, f"Realm {realm.name} imported.")
+        if new_secrets:
+            # The one time these secrets are shown: never in a message, which the session keeps.
+            # The console's pages are never cached already (no-store).
+            response = TemplateResponse(
+                request,
+                "admin/console/realm_import_secrets.html",
+                self._context(
+                    request,
+                    title=f"Realm {realm.name} imported",
+                    realm=realm,
+                    new_secrets=new_secrets,
+                ),
+            )
+            return response
         return HttpResponseRedirect(reverse("admin:accounts_realm_change", args=[realm.pk]))
 
 

@@ -29,6 +29,7 @@ class RealmForm(forms.ModelForm):
             "password_policy",
             "brute_force_protected",
             "failure_factor",
+            "exact_redirect_uris",
         ]
 
     def clean_password_policy(self):
@@ -82,6 +83,7 @@ class RealmAdmin(AuditedAdmin):
             },
         ),
         ("Password policy", {"fields": ["password_policy"]}),
+        ("Redirect URIs", {"fields": ["exact_redirect_uris"]}),
         ("Brute force detection", {"fields": ["brute_force_protected", "failure_factor"]}),
     ]
 

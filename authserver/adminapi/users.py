@@ -94,7 +94,7 @@ def create_user(context: Context) -> Result:
             raise Conflict("a user with this id already exists")
         user.subject = spec.subject
     user.set_unusable_password()
-    _save(context, user, spec)
+    _save(context, user, spec, creating=True)
     after = rep.user(user)
     context.record("CREATE", RESOURCE, _path(user), after=after)
     return created(after, location(context.realm, _path(user)))
@@ -146,7 +146,7 @@ def _changeable(context: Context, user_id: str) -> User:
     return user
 
 
-def _save(context: Context, user: User, spec: UserSpec) -> None:
+def _save(context: Context, user: User, spec: UserSpec, *, creating: bool = False) -> None:
     roles = mappings.roles(context, spec.realm_roles, spec.client_roles)
     groups = mappings.groups(context, spec.groups)
     user.username = spec.username
@@ -158,7 +158,11 @@ def _save(context: Context, user: User, spec: UserSpec) -> None:
     if spec.password is not None:
         _set_password(user, spec.password, path=f"{_CREDENTIAL}.value")
     checked(user).save()
-    user.roles.set(roles)
+    if creating:
+        # Beside the realm's default roles, which a new user was given on saving.
+        user.roles.add(*roles)
+    else:
+        user.roles.set(roles)
     user.realm_groups.set(groups)
 
 

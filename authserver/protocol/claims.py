@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 
+from accounts import composites
 from accounts.models import Group, Role, User
 
 
@@ -19,11 +20,22 @@ def _groups_with_ancestors(user: User) -> set[int]:
 
 
 def effective_roles(user: User) -> list[Role]:
-    """Roles mapped to the user directly or through any of their groups (and group parents)."""
+    """Roles mapped to the user directly or through any of their groups (and group parents),
+    with every role a composite among them contains."""
     group_ids = _groups_with_ancestors(user)
     direct = Role.objects.filter(users=user)
     inherited = Role.objects.filter(groups__id__in=group_ids)
-    return list((direct | inherited).distinct().select_related("client"))
+    mapped = list(
+        (direct | inherited)
+        .distinct()
+        .select_related("client")
+        .annotate(composite=composites.IS_COMPOSITE)
+    )
+    if not any(role.composite for role in mapped):
+        return mapped
+    ids = composites.expand(role.pk for role in mapped)
+    # A composite contains only roles of its own realm (as a realm file can express it).
+    return list(Role.objects.filter(id__in=ids, realm_id=user.realm_id).select_related("client"))
 
 
 def role_claims(roles: list[Role]) -> dict:

@@ -117,10 +117,18 @@ class RealmValidator(OAuth2Validator):
                 description=error.description, request=request
             ) from None
         if getattr(request, "client_assertion_type", None):
-            return client_assertion.authenticate(self, request)
+            authenticated = client_assertion.authenticate(self, request)
+            if authenticated and not request.client.accepts_assertion:
+                log.info("invalid_client: %s does not authenticate with a JWT", request.client)
+                return False
+            return authenticated
         authenticated = self._authenticate_basic_auth(request) or self._authenticate_request_body(
             request
         )
+        if authenticated and not request.client.accepts_secret:
+            # Keycloak's clientAuthenticatorType: a client-jwt client's secret is no credential.
+            log.info("invalid_client: %s does not authenticate with its secret", request.client)
+            return False
         if authenticated and request.client_id not in (None, request.client.client_id):
             # The Basic credentials are one client's, the form names another.
             log.info("invalid_client: %s authenticated, the form names another", request.client)
@@ -146,7 +154,7 @@ class RealmValidator(OAuth2Validator):
 
     def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
         allowed = self._GRANT_ALLOWED.get(grant_type)
-        return bool(allowed and allowed(client))
+        return bool(allowed and allowed(client)) and not client.bearer_only
 
     def validate_response_type(self, client_id, response_type, client, request, *args, **kwargs):
         return response_type == "code" and client.standard_flow_enabled

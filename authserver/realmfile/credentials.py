@@ -10,6 +10,7 @@ that would cost more to verify than accounts.hash_cost allows is refused here, w
 import base64
 import binascii
 import json
+import secrets
 
 from django.contrib.auth.hashers import get_hasher, identify_hasher, make_password
 from oauth2_provider.settings import oauth2_settings
@@ -22,6 +23,10 @@ from authserver.hashers import SecretSHA256Hasher
 USER_PASSWORD_ALGORITHMS = ("argon2", "pbkdf2_sha256", KeycloakPBKDF2SHA256PasswordHasher.algorithm)
 CLIENT_SECRET_ALGORITHM = SecretSHA256Hasher.algorithm
 KEYCLOAK_PBKDF2_SHA256 = "pbkdf2-sha256"
+KEYCLOAK_ARGON2 = "argon2"
+# Keycloak's Argon2 variants, as argon2-cffi names them in an encoded hash.
+_ARGON2_TYPES = {"id": "argon2id", "i": "argon2i", "d": "argon2d"}
+_ARGON2_VERSIONS = {"1.3": 19, "1.0": 16}
 # PBKDF2's output is a run of independent 32-byte blocks for SHA-256, so the first block of
 # Keycloak's 64-byte key verifies the password as well as the whole key does, and keeps the
 # encoded hash within the password column.
@@ -72,10 +77,10 @@ def keycloak_password_hash(secret_data: str, credential_data: str) -> str:
     secret = _json_object(secret_data, field="secretData")
     credential = _json_object(credential_data, field="credentialData")
     algorithm = credential.get("algorithm")
-    if algorithm != KEYCLOAK_PBKDF2_SHA256:
+    if algorithm not in (KEYCLOAK_PBKDF2_SHA256, KEYCLOAK_ARGON2):
         raise CredentialError(
             f"Keycloak password algorithm {json.dumps(algorithm)} is not supported "
-            f"(only {KEYCLOAK_PBKDF2_SHA256})",
+            f"(only {KEYCLOAK_PBKDF2_SHA256} and {KEYCLOAK_ARGON2})",
             field="credentialData",
         )
     iterations = credential.get("hashIterations")
@@ -83,9 +88,6 @@ def keycloak_password_hash(secret_data: str, credential_data: str) -> str:
         raise CredentialError(
             "hashIterations must be a positive whole number", field="credentialData"
         )
-    excess = hash_cost.pbkdf2_sha256_excess(iterations, _PBKDF2_SHA256_BLOCK)
-    if excess is not None:
-        raise CredentialError(f"hashIterations {excess}", field="credentialData")
     try:
         salt = base64.b64decode(secret.get("salt", ""), validate=True)
         digest = base64.b64decode(secret.get("value", ""), validate=True)
@@ -93,8 +95,52 @@ def keycloak_password_hash(secret_data: str, credential_data: str) -> str:
         raise CredentialError("salt and value must be base64", field="secretData") from None
     if not salt or not digest:
         raise CredentialError("needs both salt and value", field="secretData")
+    if algorithm == KEYCLOAK_ARGON2:
+        encoded = _argon2_hash(credential, iterations, salt, digest)
+    else:
+        encoded = _pbkdf2_sha256_hash(iterations, salt, digest)
+    try:
+        return user_password_hash(encoded)
+    except ValueError as error:
+        raise CredentialError(str(error), field="secretData") from None
+
+
+def _argon2_hash(credential: dict, passes: int, salt: bytes, digest: bytes) -> str:
+    """Keycloak's Argon2 parameters (``additionalParameters``: type, version, memory in KiB,
+    parallelism; ``hashIterations`` the passes) as Django's argon2 encoded hash. Its cost is
+    bounded by user_password_hash, as every imported hash's."""
+    given = credential.get("additionalParameters")
+    if not isinstance(given, dict):
+        given = {}
+
+    def parameter(name: str, default: str) -> str:
+        value = given.get(name, [default])
+        return value[0] if isinstance(value, list) and value and isinstance(value[0], str) else ""
+
+    kind = _ARGON2_TYPES.get(parameter("type", "id"))
+    version = _ARGON2_VERSIONS.get(parameter("version", "1.3"))
+    memory, lanes = parameter("memory", "7168"), parameter("parallelism", "1")
+    if kind is None or version is None or not (memory.isdigit() and lanes.isdigit()):
+        raise CredentialError(
+            "additionalParameters: type, version, memory or parallelism not understood",
+            field="credentialData",
+        )
+
+    def b64(value: bytes) -> str:
+        return base64.b64encode(value).decode().rstrip("=")
+
+    return (
+        f"argon2${kind}$v={version}$m={int(memory)},t={passes},p={int(lanes)}"
+        f"${b64(salt)}${b64(digest)}"
+    )
+
+
+def _pbkdf2_sha256_hash(iterations: int, salt: bytes, digest: bytes) -> str:
+    excess = hash_cost.pbkdf2_sha256_excess(iterations, _PBKDF2_SHA256_BLOCK)
+    if excess is not None:
+        raise CredentialError(f"hashIterations {excess}", field="credentialData")
     hasher = get_hasher(KeycloakPBKDF2SHA256PasswordHasher.algorithm)
-    encoded = "$".join(
+    return "$".join(
         [
             hasher.algorithm,
             str(iterations),
@@ -102,10 +148,6 @@ def keycloak_password_hash(secret_data: str, credential_data: str) -> str:
             base64.b64encode(digest[:_PBKDF2_SHA256_BLOCK]).decode(),
         ]
     )
-    try:
-        return user_password_hash(encoded)
-    except ValueError as error:
-        raise CredentialError(str(error), field="secretData") from None
 
 
 def _json_object(text: str, *, field: str) -> dict:
@@ -122,6 +164,11 @@ def client_secret_hash(encoded: str) -> str:
     """``encoded`` itself, once it is known to be a hash made by the client-secret hasher."""
     _hasher(encoded, (CLIENT_SECRET_ALGORITHM,))
     return encoded
+
+
+def new_client_secret() -> str:
+    """A fresh client secret, as strong as the console makes."""
+    return secrets.token_urlsafe(32)
 
 
 def hash_client_secret(secret: str) -> str:

@@ -9,7 +9,7 @@ import json
 
 from accounts.models import ClientScope, Group, Realm, Role, User
 from accounts.realms import for_realm
-from authserver.models import Client
+from authserver.models import AUTHENTICATOR_ATTRIBUTE, BEARER_ONLY_ATTRIBUTE, Client
 from authserver.realmfile import credentials
 from authserver.realmfile.schema import PKCE_ATTRIBUTE, POST_LOGOUT_ATTRIBUTE
 
@@ -20,11 +20,15 @@ def dumps(document: dict) -> str:
 
 
 def export_realm(realm: Realm) -> dict:
-    roles = list(for_realm(Role, realm).select_related("client"))
+    roles = list(
+        for_realm(Role, realm).select_related("client").prefetch_related("composites__client")
+    )
     groups = realm_groups(realm)
     paths = group_paths(groups)
+    default_role = {"defaultRole": {"name": realm.default_role.name}} if realm.default_role else {}
     return export_realm_settings(realm) | {
         "roles": _roles(roles),
+        **default_role,
         "groups": _groups(groups, parent_id=None),
         "clientScopes": _client_scopes(realm),
         "clients": _clients(realm),
@@ -101,6 +105,15 @@ def _roles(roles: list[Role]) -> dict:
     realm_roles, client_roles = [], {}
     for role in sorted(roles, key=lambda role: role.name):
         entry = {"name": role.name, "description": role.description}
+        contained = list(role.composites.all())
+        if contained:
+            realm_roles_in, client_roles_in = _role_mappings(contained)
+            entry["composite"] = True
+            entry["composites"] = {
+                key: value
+                for key, value in (("realm", realm_roles_in), ("client", client_roles_in))
+                if value
+            }
         if role.client_id is None:
             realm_roles.append(entry)
         else:
@@ -183,6 +196,11 @@ def _client(client: Client) -> dict:
     if not client.is_public:
         entry["hashedSecret"] = _hashed_secret(client)
     attributes = dict(client.attributes)
+    # Keycloak writes it beside the attributes, not among them.
+    if attributes.pop(BEARER_ONLY_ATTRIBUTE, None) == "true":
+        entry["bearerOnly"] = True
+    if attributes.pop(AUTHENTICATOR_ATTRIBUTE, None) is not None:
+        entry["clientAuthenticatorType"] = client.authenticator
     if client.pkce_method:
         attributes[PKCE_ATTRIBUTE] = client.pkce_method
     if client.post_logout_redirect_uris.split():

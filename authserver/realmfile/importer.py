@@ -11,8 +11,13 @@ from django.db import IntegrityError, models, transaction
 
 from accounts.models import MASTER_REALM, ClientScope, Group, Realm, Role, User
 from accounts.realms import for_realm
-from authserver.models import Client
-from authserver.realmfile import credentials
+from authserver.models import (
+    AUTHENTICATOR_ATTRIBUTE,
+    BEARER_ONLY_ATTRIBUTE,
+    CLIENT_SECRET_AUTHENTICATOR,
+    Client,
+)
+from authserver.realmfile import credentials, keycloak
 from authserver.realmfile.errors import RealmExistsError, RealmFileError, member, quote
 from authserver.realmfile.schema import (
     POST_LOGOUT_ATTRIBUTE,
@@ -81,6 +86,9 @@ def import_realm(spec: RealmSpec, *, overwrite: bool = False) -> Realm:
             client.client_id: _write_client(realm, client, scopes) for client in spec.clients
         }
         roles = _write_roles(realm, spec, clients)
+        if spec.default_role is not None:
+            realm.default_role = roles[None, spec.default_role]
+            realm.save(update_fields=["default_role"])
         groups = _write_groups(realm, spec.groups, roles)
         for user in spec.users:
             _write_user(realm, user, roles, groups, clients)
@@ -170,7 +178,7 @@ def client_fields(spec: ClientSpec) -> dict:
         "standard_flow_enabled": spec.standard_flow_enabled,
         "service_accounts_enabled": spec.service_accounts_enabled,
         "consent_required": spec.consent_required,
-        "attributes": spec.attributes,
+        "attributes": spec.attributes | _keycloak_attributes(spec),
     }
     if spec.hashed_secret is not None:
         fields["client_secret"] = spec.hashed_secret
@@ -183,10 +191,24 @@ def client_fields(spec: ClientSpec) -> dict:
     return fields
 
 
+def _keycloak_attributes(spec: ClientSpec) -> dict:
+    """Keycloak's client fields kept as attributes, where they differ from the default."""
+    found = {}
+    if spec.bearer_only:
+        found[BEARER_ONLY_ATTRIBUTE] = "true"
+    if spec.authenticator != CLIENT_SECRET_AUTHENTICATOR:
+        found[AUTHENTICATOR_ATTRIBUTE] = spec.authenticator
+    return found
+
+
 def _write_client(realm: Realm, spec: ClientSpec, scopes: dict[str, ClientScope]) -> Client:
-    # A client the realm made for itself on creation (realm-management): the file's wins.
-    for_realm(Client, realm).filter(client_id=spec.client_id).delete()
-    client = Client(realm=realm, **client_fields(spec))
+    # The client the realm made for itself on creation (realm-management) takes the file's
+    # settings and keeps its admin roles.
+    client = for_realm(Client, realm).filter(client_id=spec.client_id).first() or Client(
+        realm=realm
+    )
+    for name, value in client_fields(spec).items():
+        setattr(client, name, value)
     _checked(client, spec.path, _CLIENT_KEYS).save()
     if spec.public:
         # The secret field hashes whatever it is given, even nothing; a public client has none.
@@ -205,11 +227,22 @@ def _write_roles(realm: Realm, spec: RealmSpec, clients: dict[str, Client]) -> _
     for client_id, role_specs in owners:
         client = clients[client_id] if client_id is not None else None
         for role_spec in role_specs:
-            role = Role(
-                realm=realm, client=client, name=role_spec.name, description=role_spec.description
-            )
+            role = for_realm(Role, realm).filter(client=client, name=role_spec.name).first()
+            role = role or Role(realm=realm, client=client, name=role_spec.name)
+            role.description = role_spec.description
             _checked(role, role_spec.path, _ROLE_KEYS).save()
             roles[client_id, role.name] = role
+    # The realm's admin roles, which a file may map without declaring them.
+    for role in for_realm(Role, realm).filter(client__client_id=keycloak.REALM_MANAGEMENT):
+        roles.setdefault((keycloak.REALM_MANAGEMENT, role.name), role)
+    # Composites once every role exists: a composite may contain one declared after it.
+    for client_id, role_specs in owners:
+        for role_spec in role_specs:
+            contained = _mapped_roles(
+                roles, role_spec.composite_realm_roles, role_spec.composite_client_roles
+            )
+            if contained:
+                roles[client_id, role_spec.name].composites.set(contained)
     return roles
 
 

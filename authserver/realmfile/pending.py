@@ -8,6 +8,7 @@ away, cancelling drops it, and past its time it is dropped when next asked for.
 """
 
 import hashlib
+import json
 import secrets
 from dataclasses import replace
 from datetime import timedelta
@@ -42,6 +43,22 @@ def without_plaintext(spec: RealmSpec) -> RealmSpec:
         clients=tuple(_hashed_client(client) for client in spec.clients),
         users=tuple(_hashed_user(user) for user in spec.users),
     )
+
+
+def with_fresh_secrets(spec: RealmSpec) -> tuple[RealmSpec, tuple[tuple[str, str], ...]]:
+    """``spec`` with a new secret for each client whose file had none (or a masked one), and
+    those secrets in clear (``clients[i] "client-id"``, secret), to be shown once. Made at the
+    confirmation, so that the one shown is the one imported and none waits in the cache."""
+    clients, shown = [], []
+    for client in spec.clients:
+        if client.generated_secret:
+            secret = credentials.new_client_secret()
+            client = replace(
+                client, secret=None, hashed_secret=credentials.hash_client_secret(secret)
+            )
+            shown.append((f"{client.path} {json.dumps(client.client_id)}", secret))
+        clients.append(client)
+    return replace(spec, clients=tuple(clients)), tuple(shown)
 
 
 def _hashed_client(client: ClientSpec) -> ClientSpec:

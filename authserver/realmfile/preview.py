@@ -75,16 +75,26 @@ def preview(spec: RealmSpec) -> Preview:
 
 
 def admin_roles_mapped(spec: RealmSpec) -> set[str]:
-    """The admin roles (the realm-management client's) that the file maps to any user or group:
-    what accounts.permissions.check_replacement asks the importing caller to hold."""
-    holders = [*spec.users, *_all_groups(spec.groups)]
-    return {
-        name
-        for holder in holders
-        for client_id, names in holder.client_roles
-        if client_id == ADMIN_CLIENT_ID
-        for name in names
+    """The admin roles (the realm-management client's) that the file maps to any user or group,
+    directly or inside a composite role it maps: what accounts.permissions.check_replacement
+    asks the importing caller to hold."""
+    contains = {
+        (client_id, role.name): {(None, name) for name in role.composite_realm_roles}
+        | {(owner, name) for owner, names in role.composite_client_roles for name in names}
+        for client_id, roles in [(None, spec.realm_roles), *spec.client_roles]
+        for role in roles
     }
+    found: set[tuple[str | None, str]] = set()
+    frontier = {
+        role
+        for holder in [*spec.users, *_all_groups(spec.groups)]
+        for role in [(None, name) for name in holder.realm_roles]
+        + [(client_id, name) for client_id, names in holder.client_roles for name in names]
+    }
+    while frontier:
+        found |= frontier
+        frontier = {inner for role in frontier for inner in contains.get(role, ())} - found
+    return {name for client_id, name in found if client_id == ADMIN_CLIENT_ID}
 
 
 def changes_admin_api_door(spec: RealmSpec) -> bool:

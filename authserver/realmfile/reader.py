@@ -12,13 +12,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.validators import AllowedURIValidator
 
 from accounts import password_policy
 from accounts.models import REALM_NAME, ClientScope, Realm
-from authserver.realmfile import credentials
+from accounts.signals import default_roles_name
+from authserver.models import CLIENT_JWT_AUTHENTICATOR, CLIENT_SECRET_AUTHENTICATOR
+from authserver.realmfile import credentials, keycloak
 from authserver.realmfile.errors import RealmFileError, item, member, quote
 from authserver.realmfile.schema import (
     PKCE_ATTRIBUTE,
@@ -45,6 +48,9 @@ UPDATE_PASSWORD = "UPDATE_PASSWORD"
 class Reading:
     realm: RealmSpec
     ignored: tuple[str, ...]
+    # What was read in Keycloak's way rather than taken as given (a skipped built-in client, a
+    # role mapping dropped with it), one line each.
+    notes: tuple[str, ...] = ()
 
 
 def parse(text: str) -> object:
@@ -60,10 +66,12 @@ def parse(text: str) -> object:
 def read(document: object) -> Reading:
     """The realm described by ``document``, and the paths of the fields that were skipped."""
     ignored: list[list[str]] = []
-    realm = _realm(_Object(document, "", ignored))
+    root = _Object(document, "", ignored)
+    realm = _realm(root)
+    realm = keycloak.without_skipped(realm, root.skipped_clients, root.notes)
     for check in _REFERENCE_CHECKS:
         check(realm)
-    return Reading(realm, tuple(path for paths in ignored for path in paths))
+    return Reading(realm, tuple(path for paths in ignored for path in paths), tuple(root.notes))
 
 
 # --- One object at a time: the admin API's bodies, read as the file's elements are ------------
@@ -122,10 +130,21 @@ def _kind(value: object) -> str:
 class _Object:
     """One JSON object, read member by member; members never read are recorded as ignored."""
 
-    def __init__(self, value: object, path: str, ignored: list[list[str]]):
+    def __init__(
+        self,
+        value: object,
+        path: str,
+        ignored: list[list[str]],
+        notes: list[str] | None = None,
+        skipped_clients: dict[str, str] | None = None,
+    ):
         if not isinstance(value, dict):
             raise RealmFileError(path, f"expected an object, not {_kind(value)}")
         self.path = path
+        # Shared by every object of one file: what the reading says besides ignored fields, and
+        # the clients left out (client id -> why).
+        self.notes = [] if notes is None else notes
+        self.skipped_clients = {} if skipped_clients is None else skipped_clients
         self._value = value
         self._seen: set[str] = set()
         self._ignored = ignored
@@ -193,7 +212,7 @@ class _Object:
 
     def wrap(self, value: object, path: str) -> "_Object":
         """Another object of the same file, read in the same way."""
-        return _Object(value, path, self._ignored)
+        return _Object(value, path, self._ignored, self.notes, self.skipped_clients)
 
     def child(self, key: str) -> "_Object":
         return self.wrap(self.mapping(key), self.at(key))
@@ -241,14 +260,53 @@ def _default(field_name: str):
 
 def _realm(root: _Object) -> RealmSpec:
     with root:
+        settings_spec = _realm_settings(root)
+        client_scopes = _client_scopes(root)
+        clients = _clients(root)
+        roles = _roles(root.child("roles"))
+        realm_roles, default_role = _with_default_roles(
+            root, settings_spec.name, roles.pop("realm_roles")
+        )
         return replace(
-            _realm_settings(root),
-            client_scopes=_client_scopes(root),
-            clients=_clients(root),
-            **_roles(root.child("roles")),
+            settings_spec,
+            client_scopes=client_scopes,
+            clients=clients,
+            realm_roles=realm_roles,
+            default_role=default_role,
+            **roles,
             groups=_groups(root, "groups"),
             users=_users(root),
         )
+
+
+def _with_default_roles(
+    root: _Object, realm_name: str, realm_roles: tuple[RoleSpec, ...]
+) -> tuple[tuple[RoleSpec, ...], str | None]:
+    """The realm roles, and the name of Keycloak's default role. Since Keycloak 13 it is a
+    composite realm role (``default-roles-<realm>``) that ``defaultRole`` names. Before,
+    ``defaultRoles`` listed realm roles: they become that composite role, as Keycloak's own
+    upgrade does. New users are given it (accounts.signals)."""
+    with root.child("defaultRole") as default_role:
+        named = default_role.text("name", default=None)
+        if named is not None:
+            if not any(role.name == named for role in realm_roles):
+                # Keycloak makes every realm's default role; a partial export may leave it out.
+                realm_roles = (*realm_roles, RoleSpec(default_role.path, named))
+            return realm_roles, named
+    name = default_roles_name(realm_name)
+    listed = root.names("defaultRoles")
+    if not listed or any(role.name == name for role in realm_roles):
+        return realm_roles, None
+    path = root.at("defaultRoles")
+    # Keycloak made a default role that did not exist yet (offline_access, uma_authorization).
+    defined = {role.name for role in realm_roles}
+    missing = tuple(
+        RoleSpec(item(path, index), listed_name)
+        for index, listed_name in enumerate(listed)
+        if listed_name not in defined
+    )
+    composite = RoleSpec(path, name, "${role_default-roles}", composite_realm_roles=listed)
+    return (*realm_roles, *missing, composite), name
 
 
 def _realm_settings(root: _Object) -> RealmSpec:
@@ -323,8 +381,24 @@ def _role_list(values: object, path: str, parent: _Object) -> tuple[RoleSpec, ..
         with parent.wrap(value, item(path, index)) as role:
             name = role.text("name", required=True)
             _unique(seen, name, role.at("name"), "role")
-            specs.append(RoleSpec(role.path, name, role.text("description")))
+            specs.append(_composites(role, RoleSpec(role.path, name, role.text("description"))))
     return tuple(specs)
+
+
+def _composites(role: _Object, spec: RoleSpec) -> RoleSpec:
+    """Keycloak's ``composites`` ({"realm": [...], "client": {"id": [...]}}); its flag
+    ``composite`` only says whether there are any."""
+    role.flag("composite", default=False)
+    if not role.has("composites"):
+        return spec
+    with role.child("composites") as composites:
+        return replace(
+            spec,
+            composite_realm_roles=composites.names("realm"),
+            composite_client_roles=_by_client(
+                composites.mapping("client"), composites.at("client")
+            ),
+        )
 
 
 # --- Groups --------------------------------------------------------------------------------------
@@ -398,11 +472,15 @@ def _protocol_mappers(scope: _Object, protocol: str) -> tuple[dict, ...]:
             _unique(seen, name, mapper.at("name"), "protocol mapper")
             kind = mapper.text("protocolMapper", required=True)
             config = mapper.mapping("config")
-            audience = config.get("included.custom.audience")
-            if kind == ClientScope.AUDIENCE_MAPPER and not (audience and isinstance(audience, str)):
+            # Keycloak's audience mapper names a client of the realm or any custom audience.
+            audiences = [config.get(key) for key in ClientScope.AUDIENCE_KEYS]
+            if kind == ClientScope.AUDIENCE_MAPPER and not any(
+                value and isinstance(value, str) for value in audiences
+            ):
                 raise RealmFileError(
                     member(mapper.at("config"), "included.custom.audience"),
-                    "an audience mapper needs the audience, a string",
+                    "an audience mapper needs the audience (included.client.audience or "
+                    "included.custom.audience), a string",
                 )
             mappers.append(
                 {
@@ -421,25 +499,56 @@ def _protocol_mappers(scope: _Object, protocol: str) -> tuple[dict, ...]:
 def _clients(root: _Object) -> tuple[ClientSpec, ...]:
     specs, seen = [], {}
     for client in root.children("clients"):
+        client_id = client.text("clientId", required=True)
+        _unique(seen, client_id, client.at("clientId"), "clientId")
+        why = _skipped_because(client, client_id)
+        if why:
+            # Left unread as a whole: its fields are not reported one by one.
+            root.skipped_clients[client_id] = why
+            root.notes.append(f"{client.path}: skipped client {quote(client_id)} ({why})")
+            continue
         with client:
-            client_id = client.text("clientId", required=True)
-            _unique(seen, client_id, client.at("clientId"), "clientId")
-            specs.append(_client(client, client_id))
+            specs.append(_client(client, client_id, wildcards=True))
     return tuple(specs)
 
 
-def _client(client: _Object, client_id: str) -> ClientSpec:
+def _skipped_because(client: _Object, client_id: str) -> str:
+    """Why a client of a Keycloak export is not imported, or "" when it is."""
+    if client_id in keycloak.BUILT_IN_CLIENTS:
+        return "Keycloak's built-in client; this server has its own"
+    protocol = client.text("protocol", default="openid-connect")
+    if protocol != "openid-connect":
+        return f"a {protocol} client; only OpenID Connect clients are supported"
+    return ""
+
+
+def _client(client: _Object, client_id: str, *, wildcards: bool = False) -> ClientSpec:
+    """A client; with ``wildcards`` (a realm file), Keycloak's wildcard redirect URIs too.
+    Clients made one at a time (the admin API) get exact redirect URIs only (RFC 9700
+    §4.1.3)."""
     public = client.flag("publicClient", default=False)
+    bearer_only = client.flag("bearerOnly", default=False)
+    authenticator = _authenticator(client, public=public)
     secret, hashed_secret = _client_secret(client, public=public)
+    generated_secret = False
+    if not public and secret is None and hashed_secret is None:
+        # Keycloak makes a confidential client's secret when none is given, and its partial
+        # export masks the secret: either way the client gets a fresh one here.
+        secret, generated_secret = credentials.new_client_secret(), True
     attributes = dict(client.mapping("attributes"))
     attributes_path = client.at("attributes")
-    redirect_uris = client.names("redirectUris")
+    root_url = client.text("rootUrl")
+    redirect_uris = tuple(
+        keycloak.resolve_uri(uri, root_url, settings.AUTHSERVER_URL)
+        for uri in client.names("redirectUris")
+    )
     for index, uri in enumerate(redirect_uris):
-        _check_uri(uri, item(client.at("redirectUris"), index), "redirect URI")
+        _check_redirect_uri(uri, item(client.at("redirectUris"), index), wildcards=wildcards)
     post_logout = _post_logout_redirect_uris(
         attributes.pop(POST_LOGOUT_ATTRIBUTE, ""),
         member(attributes_path, POST_LOGOUT_ATTRIBUTE),
         redirect_uris,
+        wildcards=wildcards,
     )
     pkce_method = _pkce_method(
         attributes.pop(PKCE_ATTRIBUTE, ""), member(attributes_path, PKCE_ATTRIBUTE)
@@ -460,19 +569,42 @@ def _client(client: _Object, client_id: str) -> ClientSpec:
         public=public,
         secret=secret,
         hashed_secret=hashed_secret,
-        redirect_uris=redirect_uris,
-        web_origins=_web_origins(
-            client.names("webOrigins"), client.at("webOrigins"), redirect_uris
+        # Shown to the operator only where it is of use: a client that authenticates with it.
+        generated_secret=(
+            generated_secret and not bearer_only and authenticator == CLIENT_SECRET_AUTHENTICATOR
         ),
+        bearer_only=bearer_only,
+        authenticator=authenticator,
+        redirect_uris=redirect_uris,
+        web_origins=_web_origins(client, redirect_uris),
         post_logout_redirect_uris=post_logout,
         pkce_method=pkce_method,
-        standard_flow_enabled=client.flag("standardFlowEnabled", default=True),
-        service_accounts_enabled=client.flag("serviceAccountsEnabled", default=False),
+        # A bearer-only client is never issued a token (Keycloak's meaning): no flow at all.
+        standard_flow_enabled=client.flag("standardFlowEnabled", default=True) and not bearer_only,
+        service_accounts_enabled=(
+            client.flag("serviceAccountsEnabled", default=False) and not bearer_only
+        ),
         consent_required=client.flag("consentRequired", default=False),
         default_client_scopes=default_scopes,
         optional_client_scopes=optional_scopes,
         attributes=attributes,
     )
+
+
+def _authenticator(client: _Object, *, public: bool) -> str:
+    """Keycloak's ``clientAuthenticatorType``. A type this server does not know is kept, and
+    the client then authenticates by no means at all (said so), rather than by its secret."""
+    authenticator = client.text("clientAuthenticatorType", default=CLIENT_SECRET_AUTHENTICATOR)
+    if public:
+        # Keycloak keeps it on a public client, which authenticates with nothing.
+        client.skip("clientAuthenticatorType")
+        return CLIENT_SECRET_AUTHENTICATOR
+    if authenticator not in (CLIENT_SECRET_AUTHENTICATOR, CLIENT_JWT_AUTHENTICATOR):
+        client.notes.append(
+            f"{client.at('clientAuthenticatorType')}: {quote(authenticator)} is not supported; "
+            "the client cannot authenticate until it is changed"
+        )
+    return authenticator
 
 
 def _client_secret(client: _Object, *, public: bool) -> tuple[str | None, str | None]:
@@ -492,15 +624,24 @@ def _client_secret(client: _Object, *, public: bool) -> tuple[str | None, str | 
             return None, credentials.client_secret_hash(hashed)
         except ValueError as error:
             raise RealmFileError(client.at("hashedSecret"), str(error)) from None
-    if secret is None:
-        raise RealmFileError(client.path, "a confidential client needs a secret or a hashedSecret")
-    if not secret:
-        raise RealmFileError(client.at("secret"), "must not be empty")
-    if secret == _MASKED_SECRET:
-        raise RealmFileError(
-            client.at("secret"), "is masked, as in Keycloak's partial export; give the real secret"
-        )
+    if not secret or secret == _MASKED_SECRET:
+        return None, None
     return secret, None
+
+
+def _check_redirect_uri(uri: str, path: str, *, wildcards: bool) -> None:
+    """Keycloak's redirect URIs: a trailing ``*`` matches any URI it begins (``*`` alone, any
+    URI at all), and a native app's private-use scheme (RFC 8252 §7.1) is a redirect URI."""
+    if "*" in uri and not wildcards:
+        raise RealmFileError(path, "wildcards are not supported; list each redirect URI")
+    if uri == keycloak.ANY:
+        return
+    if "*" in uri.removesuffix("*"):
+        raise RealmFileError(path, "a wildcard is allowed only at the end of a redirect URI")
+    checked = uri.removesuffix("*")
+    if keycloak.private_use_scheme(urlsplit(checked).scheme):
+        return
+    _check_uri(checked, path, "redirect URI")
 
 
 def _check_uri(uri: str, path: str, what: str, *, allow_path: bool = True) -> None:
@@ -525,26 +666,34 @@ def _check_uri(uri: str, path: str, what: str, *, allow_path: bool = True) -> No
         raise RealmFileError(path, f"{quote(uri)} is not a valid {what} ({cause})") from None
 
 
-def _web_origins(
-    origins: tuple[str, ...], path: str, redirect_uris: tuple[str, ...]
-) -> tuple[str, ...]:
-    """The origins, with Keycloak's "+" standing for those of the redirect URIs."""
+def _web_origins(client: _Object, redirect_uris: tuple[str, ...]) -> tuple[str, ...]:
+    """The origins, with Keycloak's "+" standing for those of the redirect URIs and "*" for
+    any origin. Keycloak keeps, and never matches, an entry that is no origin ("/*",
+    "https://host/path"): it is left out here, said so."""
+    path = client.at("webOrigins")
     found: list[str] = []
-    for index, origin in enumerate(origins):
-        expanded = (
-            [f"{parts.scheme}://{parts.netloc}" for parts in map(urlsplit, redirect_uris)]
-            if origin == "+"
-            else [origin.rstrip("/")]
-        )
+    for index, origin in enumerate(client.names("webOrigins")):
+        if origin == keycloak.ANY:
+            expanded = [origin]
+        elif origin == "+":
+            expanded = [
+                f"{parts.scheme}://{parts.netloc}"
+                for parts in map(urlsplit, redirect_uris)
+                if parts.scheme in ("http", "https")
+            ]
+        else:
+            expanded = [origin.rstrip("/")]
         for each in expanded:
-            _check_uri(each, item(path, index), "web origin", allow_path=False)
+            if each != keycloak.ANY and not keycloak.is_origin(each):
+                client.notes.append(f"{item(path, index)}: {quote(origin)} is no origin; left out")
+                continue
             if each not in found:
                 found.append(each)
     return tuple(found)
 
 
 def _post_logout_redirect_uris(
-    value: object, path: str, redirect_uris: tuple[str, ...]
+    value: object, path: str, redirect_uris: tuple[str, ...], *, wildcards: bool
 ) -> tuple[str, ...]:
     """Keycloak's "##"-separated list, with "+" standing for the redirect URIs."""
     if not isinstance(value, str):
@@ -552,7 +701,7 @@ def _post_logout_redirect_uris(
     found: list[str] = []
     for uri in filter(None, value.split("##")):
         for each in redirect_uris if uri == "+" else [uri]:
-            _check_uri(each, path, "post-logout redirect URI")
+            _check_redirect_uri(each, path, wildcards=wildcards)
             if each not in found:
                 found.append(each)
     return tuple(found)
@@ -691,20 +840,29 @@ def _client_scopes_are_defined(realm: RealmSpec) -> None:
                     )
 
 
-def _check_role_mappings(realm: RealmSpec, owner_path: str, realm_roles, client_roles) -> None:
-    """A group's or user's realmRoles and clientRoles name roles defined in the file."""
+def _check_role_mappings(
+    realm: RealmSpec,
+    owner_path: str,
+    realm_roles,
+    client_roles,
+    *,
+    keys: tuple[str, str] = ("realmRoles", "clientRoles"),
+) -> None:
+    """A group's or user's realmRoles and clientRoles (a composite role's ``composites``
+    realm and client) name roles defined in the file."""
     defined = {role.name for role in realm.realm_roles}
     for index, name in enumerate(realm_roles):
         if name not in defined:
             raise RealmFileError(
-                item(member(owner_path, "realmRoles"), index), f"role {quote(name)} is not defined"
+                item(member(owner_path, keys[0]), index), f"role {quote(name)} is not defined"
             )
-    clients = {client.client_id for client in realm.clients}
-    by_client = {
+    # Every realm has realm-management with its admin roles, whether the file declares it.
+    clients = {client.client_id for client in realm.clients} | {keycloak.REALM_MANAGEMENT}
+    by_client = {keycloak.REALM_MANAGEMENT: keycloak.ADMIN_ROLES} | {
         client_id: {role.name for role in roles} for client_id, roles in realm.client_roles
     }
     for client_id, names in client_roles:
-        path = member(member(owner_path, "clientRoles"), client_id)
+        path = member(member(owner_path, keys[1]), client_id)
         if client_id not in clients:
             raise RealmFileError(path, f"client {quote(client_id)} is not defined")
         for index, name in enumerate(names):
@@ -713,6 +871,19 @@ def _check_role_mappings(realm: RealmSpec, owner_path: str, realm_roles, client_
                     item(path, index),
                     f"role {quote(name)} of client {quote(client_id)} is not defined",
                 )
+
+
+def _composite_roles_are_defined(realm: RealmSpec) -> None:
+    """As in Keycloak, whose import fails on a composite naming a role it cannot find."""
+    roles = list(realm.realm_roles) + [role for _id, specs in realm.client_roles for role in specs]
+    for role in roles:
+        _check_role_mappings(
+            realm,
+            member(role.path, "composites"),
+            role.composite_realm_roles,
+            role.composite_client_roles,
+            keys=("realm", "client"),
+        )
 
 
 def _group_roles_are_defined(realm: RealmSpec) -> None:
@@ -753,6 +924,7 @@ _REFERENCE_CHECKS = (
     _client_scopes_are_defined,
     _group_roles_are_defined,
     _user_roles_are_defined,
+    _composite_roles_are_defined,
     _user_groups_are_defined,
     _service_accounts_are_single,
 )

@@ -32,6 +32,9 @@ class RoleSpec:
     path: str
     name: str
     description: str = ""
+    # Keycloak's composite role: the realm roles and client roles it contains.
+    composite_realm_roles: tuple[str, ...] = ()
+    composite_client_roles: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,12 @@ class ClientSpec:
     # A confidential client has exactly one of these; a public client neither.
     secret: str | None = None
     hashed_secret: str | None = None
+    # ``secret`` was made on reading (the file's was masked or absent): shown once to the
+    # operator.
+    generated_secret: bool = False
+    bearer_only: bool = False
+    # Keycloak's clientAuthenticatorType: "client-secret", "client-jwt", ...
+    authenticator: str = "client-secret"
     redirect_uris: tuple[str, ...] = ()
     web_origins: tuple[str, ...] = ()
     post_logout_redirect_uris: tuple[str, ...] = ()
@@ -121,6 +130,8 @@ class RealmSpec:
     password_policy: str
     default_signature_algorithm: str
     realm_roles: tuple[RoleSpec, ...] = ()
+    # The realm role every new user is given (Keycloak's defaultRole), by name.
+    default_role: str | None = None
     # Client roles by client: ((client_id, (RoleSpec, ...)), ...), in file order.
     client_roles: tuple[tuple[str, tuple[RoleSpec, ...]], ...] = ()
     groups: tuple[GroupSpec, ...] = ()

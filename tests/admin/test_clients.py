@@ -262,3 +262,13 @@ def test_it_creates_a_client_with_no_flow_and_no_redirect_uri(console):
     assert console.post("/admin/authserver/client/add/", data).status_code == 302
     client = Client.objects.get(realm=realm, client_id="orders-api")
     assert not client.standard_flow_enabled and not client.service_accounts_enabled
+
+
+def test_it_warns_on_the_page_of_a_client_with_wildcard_redirect_uris(console):
+    realm = make_realm()
+    wild = make_client(realm, "wild", redirect_uris="https://app.example/*")
+    exact = make_client(realm, "exact", redirect_uris="https://app.example/cb")
+    page = console.get(f"/admin/authserver/client/{wild.pk}/change/")
+    assert "use Keycloak&#x27;s wildcard" in page.content.decode()
+    page = console.get(f"/admin/authserver/client/{exact.pk}/change/")
+    assert "wildcard" not in page.content.decode()

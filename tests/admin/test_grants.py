@@ -526,3 +526,55 @@ def test_it_lets_a_superuser_manage_console_groups(console):
     response = console.post("/admin/auth/group/add/", {"name": "ops"})
     assert response.status_code == 302
     assert AuthGroup.objects.filter(name="ops").exists()
+
+
+# --- Composite roles: holding one is holding what it contains ------------------------------------
+
+
+def test_it_refuses_a_user_admin_mapping_a_role_that_contains_realm_admin(client, realm):
+    helper = make_role(realm, "helper")
+    helper.composites.add(_admin_role(realm, rm.REALM_ADMIN))
+    http = _login(client, realm, *USERS)
+    bob = make_user(realm, "bob")
+    response = _post_change(http, User, bob, roles=[helper.pk])
+    assert response.status_code == 403
+    assert _held(bob) == set()
+
+
+def test_it_refuses_a_realm_admin_importing_a_file_whose_composite_carries_realm_admin(
+    client, realm
+):
+    http = _login(client, realm, *REALMS)
+    document = _document(realmRoles=["helper"])
+    document["roles"]["realm"] = [
+        {
+            "name": "helper",
+            "composite": True,
+            "composites": {"client": {rm.CLIENT_ID: [rm.REALM_ADMIN]}},
+        }
+    ]
+    assert _upload(http, document).status_code == 403
+    assert not User.objects.filter(username="puppet").exists()
+
+
+def test_it_counts_a_composite_role_as_the_admin_roles_it_contains(console, realm):
+    # A nested composite: boss contains helper, which contains manage-users.
+    preview = _upload(
+        console,
+        _document(realmRoles=["boss"])
+        | {
+            "roles": {
+                "realm": [
+                    {"name": "boss", "composite": True, "composites": {"realm": ["helper"]}},
+                    {
+                        "name": "helper",
+                        "composite": True,
+                        "composites": {"client": {rm.CLIENT_ID: [rm.MANAGE_USERS]}},
+                    },
+                ]
+            }
+        },
+    )
+    done = console.post("/admin/accounts/realm/import/", {"confirm": preview.context["token"]})
+    assert done.status_code == 302
+    assert _held(User.objects.get(username="puppet")) == {rm.MANAGE_USERS}

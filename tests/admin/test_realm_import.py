@@ -269,3 +269,32 @@ def test_it_refuses_a_file_with_a_password_hash_that_costs_too_much_to_verify(co
     assert "users[1].credentials[0].credentialData: hashIterations costs more to verify" in page
     assert "100000000 iterations" in page
     assert not Realm.objects.filter(name="shop").exists()
+
+
+def test_it_shows_a_new_secret_once_for_a_client_whose_secret_was_masked(console):
+    # Keycloak's partial export masks every client secret.
+    document = {
+        **DOCUMENT,
+        "clients": [
+            {
+                "clientId": "preview-probe",
+                "secret": "**********",
+                "standardFlowEnabled": False,
+                "serviceAccountsEnabled": True,
+            }
+        ],
+        "users": [
+            {"username": "service-account-preview-probe", "serviceAccountClientId": "preview-probe"}
+        ],
+    }
+    preview = console.post("/admin/accounts/realm/import/", {"file": _file(document)})
+    assert preview.context["new_secrets"] == ["preview-probe"]
+    done = console.post("/admin/accounts/realm/import/", {"confirm": preview.context["token"]})
+    assert done.status_code == 200
+    assert "no-store" in done["Cache-Control"]
+    ((label, secret),) = done.context["new_secrets"]
+    assert label == 'clients[0] "preview-probe"'
+    assert f'<code class="new-secret">{secret}</code>' in done.content.decode()
+    assert secret not in _stored_anywhere()
+    answer = _token_with(secret, console)
+    assert answer.status_code == 200, answer.content

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.hashers import check_password
 from jwcrypto import jwk
 
-from accounts.models import MASTER_REALM, Event, User
+from accounts.models import MASTER_REALM, Event, Role, User
 from authserver.adminapi import realm_management as rm
 from authserver.models import Client
 from authserver.protocol.claims import effective_roles
@@ -366,3 +366,33 @@ def test_it_lets_a_realm_admin_change_an_admin_client(client, realm, boss):
     body = {"redirectUris": [REDIRECT_URI, "https://admin.acme.example/cb"]}
     response = call(client, "PUT", url(realm, "clients", "admin-cli"), token_for(boss), body)
     assert response.status_code == 204
+
+
+# --- Composite roles: holding one is holding what it contains ------------------------------------
+
+
+@pytest.fixture
+def helper(realm):
+    """A realm role containing realm-admin (Keycloak's composite role)."""
+    role = Role.objects.create(realm=realm, name="helper")
+    role.composites.add(*admin_roles(realm, rm.REALM_ADMIN))
+    return role
+
+
+def test_it_refuses_a_user_manager_joining_a_group_with_a_role_that_contains_realm_admin(
+    client, realm, helper, mallory
+):
+    make_group(realm, "helpers").roles.add(helper)
+    response = call(
+        client, "PUT", _user_url(realm, mallory), token_for(mallory), {"groups": ["/helpers"]}
+    )
+    assert response.status_code == 403, response.content
+    assert "realm-admin" in response.json()["error_description"]
+    assert _held(mallory) == {rm.MANAGE_USERS}
+
+
+def test_it_lets_the_holder_of_a_composite_containing_realm_admin_administer(client, realm, helper):
+    holder = make_user(realm, "holder")
+    holder.roles.add(helper)
+    response = call(client, "GET", url(realm, "clients"), token_for(holder))
+    assert response.status_code == 200, response.content

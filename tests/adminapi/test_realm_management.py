@@ -62,7 +62,8 @@ def test_a_file_without_it_gets_the_built_in_one():
     assert _admin_roles(realm) == set(rm.ROLES)
 
 
-def test_the_files_definition_wins():
+def test_the_files_settings_win_and_every_admin_role_stays():
+    # As in Keycloak, whose realm-management always has its built-in roles.
     document = quick_demo()
     document["clients"] = [c for c in document["clients"] if c["clientId"] != rm.CLIENT_ID]
     document["clients"].append(
@@ -77,4 +78,4 @@ def test_the_files_definition_wins():
     realm = import_realm(reader.read(document).realm)
     client = Client.objects.get(realm=realm, client_id=rm.CLIENT_ID)
     assert client.name == "From the file"
-    assert _admin_roles(realm) == {rm.REALM_ADMIN}
+    assert _admin_roles(realm) == set(rm.ROLES)

@@ -44,7 +44,11 @@ def test_it_warns_once_about_unknown_fields(tmp_path):
     document = small(id="x1", attributes={})
     document["users"][0]["totp"] = False
     _, stderr = run("import_realm", write(tmp_path, document))
-    assert stderr == "warning: ignored 3 unknown field(s): id, attributes, users[0].totp\n"
+    assert stderr == (
+        "warning: ignored 3 unknown field(s), by kind:\n"
+        "  (realm): id, attributes\n"
+        "  users[]: totp\n"
+    )
     assert Realm.objects.filter(name="small").exists()
 
 

@@ -14,6 +14,7 @@ from authserver.models import AccessToken, Client, RefreshToken
 from authserver.realmfile import reader
 from authserver.realmfile.errors import RealmExistsError, RealmFileError
 from authserver.realmfile.exporter import export_realm
+from authserver.realmfile.importer import import_realm
 from tests.factories import make_client, make_realm, make_user
 from tests.realmfile.documents import demo, load, quick_demo, small, snapshot
 
@@ -137,31 +138,28 @@ def test_it_rejects_a_hashed_secret_not_made_by_the_secret_hasher(hashed):
     assert not Realm.objects.filter(name="demo").exists()
 
 
-@pytest.mark.parametrize(
-    "change, message",
-    [
-        (
-            {"secret": None},
-            "clients[0]: a confidential client needs a secret or a hashedSecret",
-        ),
-        ({"secret": ""}, "clients[0].secret: must not be empty"),
-        (
-            {"secret": "**********"},
-            "clients[0].secret: is masked, as in Keycloak's partial export; give the real secret",
-        ),
-        (
-            {"hashedSecret": SHA256_SECRET},
-            "clients[0].hashedSecret: give either secret or hashedSecret, not both",
-        ),
-    ],
-    ids=["none", "empty", "masked", "both"],
-)
-def test_it_requires_exactly_one_usable_secret_for_a_confidential_client(change, message):
+def test_it_refuses_both_a_secret_and_a_hashed_secret():
     document = demo()
-    document["clients"][0].update(change)
+    document["clients"][0].update({"hashedSecret": SHA256_SECRET})
     with pytest.raises(RealmFileError) as raised:
         load(document)
-    assert str(raised.value) == message
+    assert str(raised.value) == (
+        "clients[0].hashedSecret: give either secret or hashedSecret, not both"
+    )
+
+
+@pytest.mark.parametrize("secret", [None, "", "**********"], ids=["none", "empty", "masked"])
+def test_it_gives_a_fresh_secret_to_a_confidential_client_without_a_usable_one(secret):
+    # As Keycloak does for a client without one; its partial export masks every secret.
+    document = demo()
+    document["clients"][0]["secret"] = secret
+    reading = reader.read(document)
+    spec = reading.realm.clients[0]
+    assert spec.generated_secret
+    assert len(spec.secret) >= 32 and spec.secret != "**********"
+    realm = import_realm(reading.realm)
+    stored = Client.objects.get(realm=realm, client_id=spec.client_id)
+    assert check_password(spec.secret, stored.client_secret)
 
 
 def test_it_leaves_a_public_client_without_a_secret():
@@ -482,7 +480,8 @@ MALFORMED = {
     "audience-mapper-without-audience": (
         _set("clientScopes", 2, "protocolMappers", 0, "config", {}),
         'clientScopes[2].protocolMappers[0].config["included.custom.audience"]: an audience '
-        "mapper needs the audience, a string",
+        "mapper needs the audience (included.client.audience or included.custom.audience), a "
+        "string",
     ),
     "other-credential-type": (
         _set("users", 0, "credentials", 0, "type", "otp"),

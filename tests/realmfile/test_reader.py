@@ -53,9 +53,7 @@ def test_it_lists_the_paths_of_unknown_fields():
     assert ignored == (
         "id",
         "notBefore",
-        "clients[0].bearerOnly",
         "clients[0].secret",
-        "roles.realm[0].composite",
         "roles.realm[0].attributes",
         "users[0].createdTimestamp",
         "users[0].credentials[0].userLabel",
@@ -150,20 +148,47 @@ def test_it_rejects_a_count_out_of_range():
     )
 
 
-def test_it_rejects_a_wildcard_redirect_uri():
+def test_it_reads_keycloak_wildcard_redirect_uris_from_a_file():
     document = small()
-    document["clients"][0]["redirectUris"] = ["http://localhost:5173/*"]
+    document["clients"][0]["redirectUris"] = ["http://localhost:5173/*", "*"]
+    (client,) = reader.read(document).realm.clients
+    assert client.redirect_uris == ("http://localhost:5173/*", "*")
+
+
+def test_it_rejects_a_wildcard_before_the_end_of_a_redirect_uri():
+    document = small()
+    document["clients"][0]["redirectUris"] = ["https://*.example.com/cb"]
     assert read_error(document) == (
-        "clients[0].redirectUris[0]: wildcards are not supported; list each redirect URI"
+        "clients[0].redirectUris[0]: a wildcard is allowed only at the end of a redirect URI"
     )
 
 
-def test_it_rejects_a_relative_redirect_uri():
+def test_it_rejects_a_wildcard_redirect_uri_in_a_client_made_alone():
+    # The admin API's bodies: a new client gets exact redirect URIs (RFC 9700 §4.1.3).
+    with pytest.raises(RealmFileError) as raised:
+        reader.read_client({"clientId": "spa", "redirectUris": ["http://localhost:5173/*"]})
+    assert str(raised.value) == (
+        "redirectUris[0]: wildcards are not supported; list each redirect URI"
+    )
+
+
+def test_it_resolves_a_relative_redirect_uri_against_the_root_url_or_the_server(settings):
+    settings.AUTHSERVER_URL = "https://sso.example.com"
     document = small()
-    document["clients"][0]["redirectUris"] = ["/realms/small/account"]
-    assert read_error(document) == (
-        'clients[0].redirectUris[0]: "/realms/small/account" is not a valid redirect URI '
-        "(invalid_scheme)"
+    document["clients"][0]["redirectUris"] = ["/realms/small/account/*"]
+    document["clients"].append(
+        {
+            "clientId": "tomcat",
+            "publicClient": True,
+            "rootUrl": "https://tomcat.example.com/app",
+            "redirectUris": ["/roles/*", "/index.html"],
+        }
+    )
+    first, second = reader.read(document).realm.clients
+    assert first.redirect_uris == ("https://sso.example.com/realms/small/account/*",)
+    assert second.redirect_uris == (
+        "https://tomcat.example.com/app/roles/*",
+        "https://tomcat.example.com/app/index.html",
     )
 
 
@@ -196,12 +221,12 @@ def test_it_rejects_an_unsupported_keycloak_password_algorithm():
         {
             "type": "password",
             "secretData": '{"value": "AAAA", "salt": "AAAA"}',
-            "credentialData": '{"hashIterations": 5, "algorithm": "argon2"}',
+            "credentialData": '{"hashIterations": 5, "algorithm": "pbkdf2-sha512"}',
         }
     ]
     assert read_error(document) == (
-        'users[0].credentials[0].credentialData: Keycloak password algorithm "argon2" is not '
-        "supported (only pbkdf2-sha256)"
+        'users[0].credentials[0].credentialData: Keycloak password algorithm "pbkdf2-sha512" '
+        "is not supported (only pbkdf2-sha256 and argon2)"
     )
 
 

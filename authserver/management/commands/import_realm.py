@@ -37,9 +37,12 @@ class Command(RealmFileCommand):
             raise CommandError(str(error)) from None
         if reading.ignored:
             self.stderr.write(
-                f"warning: ignored {len(reading.ignored)} unknown field(s): "
-                + ", ".join(reading.ignored)
+                f"warning: ignored {len(reading.ignored)} unknown field(s), by kind:\n"
+                + "".join(f"  {line}\n" for line in report.ignored_by_kind(reading.ignored)),
+                ending="",
             )
+        for note in reading.notes:
+            self.stderr.write(f"warning: {note}")
         if skip_existing and Realm.objects.filter(name=reading.realm.name).exists():
             self.stdout.write(f"Realm {quote(reading.realm.name)} exists; left as it is.")
             return
@@ -56,6 +59,9 @@ class Command(RealmFileCommand):
             f"Imported realm {quote(realm.name)}: {len(spec.users)} user(s), "
             f"{len(spec.clients)} client(s), {len(spec.client_scopes)} declared client scope(s)."
         )
+        for client, secret in report.new_secrets(spec):
+            # On standard output only, never logged: this is the one time it is shown.
+            self.stdout.write(f"New secret of {client} (shown once; store it now): {secret}")
 
     @staticmethod
     def _read(file: str, stdin) -> str:
