@@ -9,7 +9,6 @@
 - Relative redirect URIs are resolved against the client's ``rootUrl``, or this server's URL.
 """
 
-import re
 from dataclasses import replace
 from urllib.parse import urlsplit
 
@@ -35,15 +34,8 @@ ADMIN_ROLES = frozenset(
 )
 # Keycloak's wildcard: any redirect URI, any web origin.
 ANY = "*"
-# RFC 8252 §7.1: a private-use scheme is a reverse domain name, so it holds a period.
-_PRIVATE_USE_SCHEME = re.compile(r"[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+")
 # Keycloak's placeholder for a URL of its own, as its exports write the built-in clients' URLs.
 _SERVER_PLACEHOLDERS = ("${authBaseUrl}", "${authAdminUrl}")
-
-
-def private_use_scheme(scheme: str) -> bool:
-    """Whether ``scheme`` is a native app's private-use URI scheme (RFC 8252 §7.1)."""
-    return bool(_PRIVATE_USE_SCHEME.fullmatch(scheme.lower()))
 
 
 def is_origin(value: str) -> bool:

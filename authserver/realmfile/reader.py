@@ -638,10 +638,10 @@ def _check_redirect_uri(uri: str, path: str, *, wildcards: bool) -> None:
         return
     if "*" in uri.removesuffix("*"):
         raise RealmFileError(path, "a wildcard is allowed only at the end of a redirect URI")
-    checked = uri.removesuffix("*")
-    if keycloak.private_use_scheme(urlsplit(checked).scheme):
-        return
-    _check_uri(checked, path, "redirect URI")
+    # The registration rule (redirect_uris.problem) admits a native app's private-use scheme; a
+    # wildcard's prefix may stop anywhere (``com.example.app://*``), so it is judged as the
+    # shortest URI it matches.
+    _check_uri(uri.removesuffix("*") + "x" if uri.endswith("*") else uri, path, "redirect URI")
 
 
 def _check_uri(uri: str, path: str, what: str, *, allow_path: bool = True) -> None:
