@@ -57,6 +57,10 @@ SCHEMAS = {
             "webOrigins": _NAMES,
             "standardFlowEnabled": {"type": "boolean"},
             "serviceAccountsEnabled": {"type": "boolean"},
+            "directAccessGrantsEnabled": {
+                "type": "boolean",
+                "description": "the password grant (RFC 9700 §2.4: off unless needed)",
+            },
             "consentRequired": {"type": "boolean"},
             "defaultClientScopes": _NAMES,
             "optionalClientScopes": _NAMES,
@@ -147,6 +151,49 @@ SCHEMAS = {
             "temporary": {"type": "boolean"},
         },
     },
+    "RoleMappings": {
+        "type": "object",
+        "properties": {
+            "realmMappings": {"type": "array", "items": {"$ref": "#/components/schemas/Role"}},
+            "clientMappings": {
+                "type": "object",
+                "description": "by clientId",
+                "additionalProperties": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "client": {"type": "string"},
+                        "mappings": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Role"},
+                        },
+                    },
+                },
+            },
+        },
+    },
+    "RealmFile": {
+        "type": "object",
+        "required": ["realm"],
+        "description": "a realm file: the Realm's fields, and clients, roles, groups, users",
+        "properties": {"realm": {"type": "string"}, "enabled": {"type": "boolean"}},
+    },
+    "SecretInfo": {
+        "type": "object",
+        "required": ["type"],
+        "properties": {
+            "type": {"const": "secret"},
+            "value": {"type": "null", "description": "never given: stored hashed"},
+            "retrievable": {"const": False},
+            "description": {"type": "string"},
+        },
+    },
+    "Count": {"type": "integer", "minimum": 0},
+    "GroupCount": {
+        "type": "object",
+        "required": ["count"],
+        "properties": {"count": {"type": "integer", "minimum": 0}},
+    },
     "Secret": {
         "type": "object",
         "required": ["type", "value"],
@@ -214,7 +261,9 @@ def _operation(method: str, operation) -> dict:
             **{code: {"description": text} | _json("Error") for code, text in errors.items()},
         },
     }
-    if operation.role:
+    if operation.master_only:
+        described["description"] = "Needs a superuser of the master realm."
+    elif operation.role:
         described["description"] = f"Needs the {CLIENT_ID} role {operation.role} (or realm-admin)."
     if operation.request:
         described["requestBody"] = {"required": True} | _json(operation.request)
