@@ -51,7 +51,11 @@ def list_clients(context: Context) -> Result:
         "default_client_scopes", "optional_client_scopes"
     )
     if "clientId" in context.query:
-        clients = clients.filter(client_id=context.query["clientId"])
+        # Keycloak: the exact clientId, or with search=true the clientIds holding it.
+        if context.query.get("search") == "true":
+            clients = clients.filter(client_id__icontains=context.query["clientId"])
+        else:
+            clients = clients.filter(client_id=context.query["clientId"])
     return ok([rep.client(client) for client in page(clients.order_by("client_id"), context.query)])
 
 

@@ -230,6 +230,27 @@ _CHANGE_ERRORS = {
 }
 
 
+# Keycloak's list parameters, read by every list (api.page); search and briefRepresentation
+# where the list has them, ignored elsewhere.
+_LIST_PARAMETERS = [
+    {
+        "name": "first",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+        "description": "the offset of the page (default 0)",
+    },
+    {
+        "name": "max",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": -1, "maximum": 2**31 - 1},
+        "description": "the page's size: users, clients, groups 100 by default, at most 1000; "
+        "roles and role mappings all by default; -1 is the default",
+    },
+    {"name": "search", "in": "query", "schema": {"type": "string"}},
+    {"name": "briefRepresentation", "in": "query", "schema": {"type": "boolean"}},
+]
+
+
 def openapi_path(route_path: str) -> str:
     """``realms/<str:realm>/users`` as OpenAPI writes it: ``/admin/realms/{realm}/users``."""
     return "/admin/" + _PARAMETER.sub(r"{\1}", route_path)
@@ -267,6 +288,8 @@ def _operation(method: str, operation) -> dict:
         described["description"] = f"Needs the {CLIENT_ID} role {operation.role} (or realm-admin)."
     if operation.request:
         described["requestBody"] = {"required": True} | _json(operation.request)
+    if method == "GET" and (operation.response or "").endswith("[]"):
+        described["parameters"] = _LIST_PARAMETERS
     return described
 
 

@@ -61,3 +61,20 @@ def test_it_refuses_a_bad_paging_value(client, realm, boss):
     answer = call(client, "GET", url(realm, "roles") + "?max=x", boss)
     assert answer.status_code == 400
     assert answer.json()["fields"] == {"max": "expected a number"}
+
+
+def test_it_takes_max_minus_one_as_the_default_page(client, realm, boss):
+    for name in ("a", "b", "c"):
+        make_role(realm, name)
+    assert _names(call(client, "GET", url(realm, "roles") + "?max=-1", boss)) == ["a", "b", "c"]
+    assert call(client, "GET", url(realm, "users") + "?max=-1", boss).status_code == 200
+
+
+def test_it_searches_clients_by_a_part_of_their_client_id(client, realm, boss):
+    make_client(realm, "shop-web")
+    make_client(realm, "shop-app")
+    make_client(realm, "reports")
+    path = url(realm, "clients") + "?clientId=shop&search=true&first=0&max=1"
+    assert _names(call(client, "GET", path, boss), "clientId") == ["shop-app"]
+    exact = url(realm, "clients") + "?clientId=shop"
+    assert _names(call(client, "GET", exact, boss), "clientId") == []
