@@ -59,7 +59,9 @@ class Server(
         credentials = ClientCredentialsGrant(request_validator)
         exchange = TokenExchangeGrant(request_validator)
         # Only for clients that turn it on (grants/password.py).
-        resource_owner = ResourceOwnerPasswordCredentialsGrant(request_validator)
+        resource_owner = ResourceOwnerPasswordCredentialsGrant(
+            request_validator, post_token=[password.start_session]
+        )
         self.bearer = BearerToken(
             request_validator,
             token_generator=tokens.access_token,

@@ -138,6 +138,16 @@ def test_it_shares_the_login_pages_per_username_limit(client, master, settings):
     assert limited.json()["error"] == "temporarily_unavailable"
 
 
+def test_it_leaves_no_session_behind_a_refused_scope(client, master):
+    make_user(master, "alice")
+    form = {"grant_type": "password", "client_id": "admin-cli", "username": "alice"}
+    form |= {"password": PASSWORD, "scope": "openid no-such-scope"}
+    response = post_form(client, endpoint(master, "token"), form)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_scope"
+    assert not UserSession.objects.exists()
+
+
 def test_it_refuses_a_user_with_a_temporary_password(client, master):
     make_user(master, "alice", password_temporary=True)
     response = password_grant(client, master, "alice")

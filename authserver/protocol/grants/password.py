@@ -12,7 +12,6 @@ brute-force lockout (accounts/backends.py). A user with a temporary password is 
 password must be changed on the login page first.
 """
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from oauthlib.oauth2.rfc6749 import errors as oauthlib_errors
 
@@ -40,16 +39,7 @@ def authenticated_user(username: str, password: str, client: Client, request):
     if not enabled(client):
         raise oauthlib_errors.UnauthorizedClientError(request=request)
     realm = request.headers[REALM]
-    wait = ratelimit.limit_all(
-        [
-            (
-                f"login-user:{realm.pk}",
-                username[:_MAX_USERNAME].casefold(),
-                settings.AUTHSERVER_RATE_LOGIN,
-            )
-        ],
-        shared=True,
-    )
+    wait = ratelimit.limit_all([ratelimit.username_bucket("login", realm, username)], shared=True)
     if wait is not None:
         raise throttling.TooManyRequests(wait, request=request)
     user = authenticate(None, username=username, password=password, realm=realm)
@@ -62,14 +52,20 @@ def authenticated_user(username: str, password: str, client: Client, request):
             error="invalid_user_credentials" if user is None else "resolve_required_actions",
         )
         return None
+    return user
+
+
+def start_session(request) -> None:
+    """Once the whole request is valid (oauthlib's post-token check: scopes too), the session
+    its tokens belong to, so that a refused request leaves none behind."""
+    client, user = request.client, request.user
     request.sso_session = sessions.start_without_cookie(
         user, ip_address=request.headers.get(ADDRESS)
     )
     audit.user_event(
         "LOGIN",
-        realm=realm,
+        realm=user.realm,
         user=user,
         client_id=client.client_id,
         details={"grant_type": GRANT_TYPE, "sid": str(request.sso_session.sid)},
     )
-    return user
