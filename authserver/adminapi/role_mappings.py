@@ -143,12 +143,15 @@ def _named(context: Context, client: Client | None) -> list[Role]:
     }
     found = []
     for index, entry in enumerate(body):
-        name = entry.get("id") or entry.get("name") if isinstance(entry, dict) else None
-        if not isinstance(name, str):
+        given = [entry.get(key) for key in ("id", "name")] if isinstance(entry, dict) else []
+        names = [name for name in given if isinstance(name, str)]
+        if not names:
             raise BadRequest("each role needs its id or name", fields={f"[{index}]": "no role"})
-        if name not in defined:
-            raise NotFound(f"role not found: {name[:255]}")
-        found.append(defined[name])
+        # A role's id is its name here; a Keycloak id (a UUID) is not, so the name decides.
+        role = next((defined[name] for name in names if name in defined), None)
+        if role is None:
+            raise NotFound(f"role not found: {names[-1][:255]}")
+        found.append(role)
     return found
 
 

@@ -144,6 +144,14 @@ def test_it_refuses_a_user_manager_unmapping_a_stronger_users_roles(client, real
     assert boss.roles.filter(name="reader").exists()
 
 
+def test_it_finds_a_role_by_name_when_its_id_is_another_servers(client, realm, manager, alice):
+    make_role(realm, "reader")
+    path = url(realm, "users", str(alice.subject), "role-mappings", "realm")
+    body = [{"id": "0b6f4ba2-6bd1-4f4e-9a9c-3d1c0f0e8d11", "name": "reader"}]
+    assert call(client, "POST", path, manager, body).status_code == 204
+    assert list(alice.roles.values_list("name", flat=True)) == ["reader"]
+
+
 def test_it_answers_404_for_an_unknown_role_and_400_for_a_bad_body(client, realm, manager, alice):
     path = url(realm, "users", str(alice.subject), "role-mappings", "realm")
     assert call(client, "POST", path, manager, [{"name": "ghost"}]).status_code == 404
