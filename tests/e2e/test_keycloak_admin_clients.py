@@ -85,6 +85,14 @@ def test_python_keycloak_manages_users_groups_roles_and_mappings(issuer_server, 
     assert list(alice.roles.values_list("name", flat=True)) == ["buyer"]
     assert Group.objects.get(realm=acme).roles.get().name == "writer"
 
+    robot_id = admin.create_client(
+        {"clientId": "robot", "serviceAccountsEnabled": True, "standardFlowEnabled": False}
+    )
+    robot = admin.get_client_service_account_user(robot_id)
+    assert robot["username"] == "service-account-robot"
+    secret = admin.get_client_secrets(robot_id)
+    assert secret["type"] == "secret" and secret["value"] is None
+
     # Paging through every role ends.
     assert {role["name"] for role in admin.get_realm_roles()} >= {"reader", "writer"}
     assert Role.objects.filter(realm=acme, client=None).count() >= 2
