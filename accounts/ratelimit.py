@@ -233,11 +233,19 @@ def _login_wait(request, scope: str, *, per_username: bool) -> int | None:
     rate = settings.AUTHSERVER_RATE_LOGIN
     buckets = [(f"{scope}-ip", client_ip(request), rate)]
     if per_username:
-        realm = getattr(request, "realm", None)
-        username = request.POST.get("username", "")[:255].casefold()
-        where = f"{scope}-user:{realm.pk}" if realm is not None else f"{scope}-user"
-        buckets.append((where, username, rate))
+        buckets.append(
+            username_bucket(
+                scope, getattr(request, "realm", None), request.POST.get("username", "")
+            )
+        )
     return limit_all(buckets, shared=True)
+
+
+def username_bucket(scope: str, realm, username: str) -> Bucket:
+    """The login bucket of ``username`` in ``realm`` (None: the console's). The password grant
+    charges the login form's (scope "login"): one allowance, whichever way a guess comes."""
+    where = f"{scope}-user:{realm.pk}" if realm is not None else f"{scope}-user"
+    return (where, username[:255].casefold(), settings.AUTHSERVER_RATE_LOGIN)
 
 
 def too_many_requests(request, wait: int):

@@ -115,6 +115,21 @@ def keep_state_cookie(request, response, session: UserSession) -> None:
         _set_state_cookie(response, session)
 
 
+def start_without_cookie(user: User, *, ip_address: str | None) -> UserSession:
+    """A session with no browser: what a password grant (Keycloak's direct access grant)
+    starts, so that its refresh token lives and ends as a browser session's does. Its secret
+    is thrown away: no request can ever carry it."""
+    now = timezone.now()
+    return UserSession.objects.create(
+        realm=user.realm,
+        user=user,
+        key_hash=_hash(secrets.token_urlsafe(32)),
+        started=now,
+        last_seen=now,
+        ip_address=ip_address or None,
+    )
+
+
 def current(request, realm: Realm) -> UserSession | None:
     """The live session this request carries for ``realm``, or None: of several cookies of
     the session's name, the one that names a live session (the newest, if more do)."""

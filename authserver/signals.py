@@ -20,6 +20,8 @@ def revoke_session_tokens(sender, session, **kwargs):
 
 @receiver(post_save, sender=Realm, dispatch_uid="authserver.create_realm_management")
 def create_realm_management(sender, instance, created, raw=False, **kwargs):
-    """Every realm has its realm-management client and admin roles, as in Keycloak."""
+    """Every realm has its realm-management client and admin roles, as in Keycloak; the master
+    realm has admin-cli too."""
     if created and not raw:
         realm_management.ensure(instance)
+        realm_management.ensure_admin_cli(instance)

@@ -72,9 +72,15 @@ def object_body(context: Context) -> dict:
     return context.body
 
 
-def page(items, query: dict[str, str]):
-    """Keycloak's paging: ``first`` (offset, default 0) and ``max`` (default 100)."""
+def page(items, query: dict[str, str], *, everything: bool = False):
+    """Keycloak's paging: ``first`` (offset, default 0) and ``max`` (default 100, or, with
+    ``everything``, all of them, as Keycloak lists roles and role mappings without ``max``)."""
     first = validation.query_count(query, "first", 0)
+    if query.get("max") == "-1":
+        # What Keycloak's own console sends for "no limit": the default page.
+        query = {key: value for key, value in query.items() if key != "max"}
+    if everything and "max" not in query:
+        return items[first:]
     size = min(validation.query_count(query, "max", 100), _MAX_PAGE)
     return items[first : first + size]
 

@@ -26,6 +26,7 @@ from authserver.adminapi.api import (
 from authserver.adminapi.errors import BadRequest, Conflict, NotFound, invalid_field
 from authserver.models import Client, service_account_username
 from authserver.protocol import directory
+from authserver.protocol.grants import password
 from authserver.realmfile import credentials, reader
 from authserver.realmfile.errors import item, quote
 from authserver.realmfile.importer import checked, client_fields
@@ -50,7 +51,11 @@ def list_clients(context: Context) -> Result:
         "default_client_scopes", "optional_client_scopes"
     )
     if "clientId" in context.query:
-        clients = clients.filter(client_id=context.query["clientId"])
+        # Keycloak: the exact clientId, or with search=true the clientIds holding it.
+        if context.query.get("search") == "true":
+            clients = clients.filter(client_id__icontains=context.query["clientId"])
+        else:
+            clients = clients.filter(client_id=context.query["clientId"])
     return ok([rep.client(client) for client in page(clients.order_by("client_id"), context.query)])
 
 
@@ -124,6 +129,33 @@ def regenerate_secret(context: Context, client_id: str) -> Result:
     return ok({"type": "secret", "value": secret})
 
 
+def secret_info(context: Context, client_id: str) -> Result:
+    """Keycloak's GET .../client-secret, in its shape, without the value: only the secret's hash
+    is stored, so it cannot be read back. POST .../client-secret makes a new one, shown once."""
+    client = find(context, client_id)
+    return ok(
+        {
+            "type": "secret",
+            "value": None,
+            "retrievable": False,
+            "description": (
+                "client secrets are stored hashed and cannot be read back; "
+                "POST to this URL makes a new secret and shows it once"
+                if not client.is_public
+                else "a public client has no secret"
+            ),
+        }
+    )
+
+
+def service_account_user(context: Context, client_id: str) -> Result:
+    """Keycloak's GET clients/{id}/service-account-user: 400 if the client has none."""
+    client = find(context, client_id)
+    if client.service_account is None:
+        raise BadRequest(f"service accounts are not enabled for client {quote(client.client_id)}")
+    return ok(rep.user(client.service_account))
+
+
 def _changeable(context: Context, client_id: str) -> Client:
     client = find(context, client_id)
     if client.client_id == realm_management.CLIENT_ID:
@@ -143,10 +175,25 @@ def _current_hash(client: Client) -> str:
     return credentials.hash_client_secret(secrets.token_urlsafe(32))
 
 
+def _with_direct_access(body: dict) -> dict:
+    """Keycloak's ``directAccessGrantsEnabled`` (off when not given) as the client attribute
+    that keeps it here (protocol/grants/password.py)."""
+    flag = body.get("directAccessGrantsEnabled", False)
+    if not isinstance(flag, bool):
+        raise invalid_field("directAccessGrantsEnabled", "must be true or false")
+    attributes = body.get("attributes", {})
+    if not isinstance(attributes, dict):
+        return body  # the reader names the bad field
+    attributes = {key: value for key, value in attributes.items() if key != password.ATTRIBUTE}
+    if flag:
+        attributes[password.ATTRIBUTE] = "true"
+    return {**body, "attributes": attributes}
+
+
 def _checked_spec(context: Context, body: dict) -> ClientSpec:
     """The body read as a realm file's client, then what the realm-file reader leaves to the
     whole file: scopes that exist, and what the console also refuses."""
-    spec = reader.read_client(body)
+    spec = reader.read_client(_with_direct_access(body))
     weakness = spec.secret is not None and client_secrets.weakness(spec.secret)
     if weakness:
         raise invalid_field("secret", weakness)

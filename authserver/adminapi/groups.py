@@ -9,7 +9,16 @@ from accounts.models import Group
 from accounts.realms import for_realm
 from authserver.adminapi import mappings
 from authserver.adminapi import representations as rep
-from authserver.adminapi.api import NO_CONTENT, Context, Result, created, location, object_body, ok
+from authserver.adminapi.api import (
+    NO_CONTENT,
+    Context,
+    Result,
+    created,
+    location,
+    object_body,
+    ok,
+    page,
+)
 from authserver.adminapi.errors import Conflict, NotFound
 from authserver.realmfile import reader
 from authserver.realmfile.errors import item, member, quote
@@ -20,7 +29,7 @@ RESOURCE = "GROUP"
 _KEY_DIGITS = 18
 
 
-def _find(context: Context, group_id: str) -> Group:
+def find(context: Context, group_id: str) -> Group:
     # Keys are 64-bit: a longer number is no key (and would overflow the database's column).
     is_key = group_id.isascii() and group_id.isdigit() and len(group_id) <= _KEY_DIGITS
     group = for_realm(Group, context.realm).filter(pk=int(group_id)).first() if is_key else None
@@ -38,11 +47,23 @@ def _siblings(context: Context, parent: Group | None):
 
 
 def list_groups(context: Context) -> Result:
-    return ok(rep.top_level_groups(context.realm))
+    """The top-level groups, paged (``first``, ``max``); with ``search``, those in which a
+    group (themselves or one below) has a name holding it."""
+    found = rep.top_level_groups(context.realm)
+    words = context.query.get("search", "").casefold()
+    if words:
+        found = [group for group in found if _holds(group, words)]
+    return ok(page(found, context.query))
+
+
+def _holds(group: dict, words: str) -> bool:
+    return words in group["name"].casefold() or any(
+        _holds(child, words) for child in group["subGroups"]
+    )
 
 
 def get_group(context: Context, group_id: str) -> Result:
-    return ok(rep.group(_find(context, group_id)))
+    return ok(rep.group(find(context, group_id)))
 
 
 def create_group(context: Context) -> Result:
@@ -50,7 +71,7 @@ def create_group(context: Context) -> Result:
 
 
 def create_child(context: Context, group_id: str) -> Result:
-    return _create(context, parent=_find(context, group_id))
+    return _create(context, parent=find(context, group_id))
 
 
 def _create(context: Context, *, parent: Group | None) -> Result:
@@ -74,7 +95,7 @@ def _write(context: Context, spec: GroupSpec, *, parent: Group | None, path: str
 
 
 def update_group(context: Context, group_id: str) -> Result:
-    group = _find(context, group_id)
+    group = find(context, group_id)
     before = rep.group(group)
     body = object_body(context)
     # Subgroups are changed through their own ids: the body's are not read.
@@ -92,7 +113,7 @@ def update_group(context: Context, group_id: str) -> Result:
 
 
 def delete_group(context: Context, group_id: str) -> Result:
-    group = _find(context, group_id)
+    group = find(context, group_id)
     before = rep.group(group)
     path = _path(group)
     group.delete()

@@ -55,6 +55,15 @@ def view(route):
     return serve
 
 
+@csrf_exempt
+def unknown_path(request, **kwargs):
+    """Every path under /admin/realms that is no route: 404 in JSON, whatever the method."""
+    response = _error(NotFound("no such resource"))
+    for name, value in _NO_STORE.items():
+        response[name] = value
+    return response
+
+
 def _serve(request, route, kwargs) -> HttpResponse:
     operation = route.operations.get(request.method)
     if operation is None:
@@ -79,6 +88,8 @@ def _serve(request, route, kwargs) -> HttpResponse:
             and not caller.may(realm, operation.role)
         ):
             raise Forbidden(f"this needs the {operation.role} role of realm-management")
+        if operation.master_only and not caller.superuser:
+            raise Forbidden("only a superuser of the master realm may do this")
         context = Context(
             caller=caller,
             realm=realm,

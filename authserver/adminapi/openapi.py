@@ -57,6 +57,10 @@ SCHEMAS = {
             "webOrigins": _NAMES,
             "standardFlowEnabled": {"type": "boolean"},
             "serviceAccountsEnabled": {"type": "boolean"},
+            "directAccessGrantsEnabled": {
+                "type": "boolean",
+                "description": "the password grant (RFC 9700 §2.4: off unless needed)",
+            },
             "consentRequired": {"type": "boolean"},
             "defaultClientScopes": _NAMES,
             "optionalClientScopes": _NAMES,
@@ -147,6 +151,49 @@ SCHEMAS = {
             "temporary": {"type": "boolean"},
         },
     },
+    "RoleMappings": {
+        "type": "object",
+        "properties": {
+            "realmMappings": {"type": "array", "items": {"$ref": "#/components/schemas/Role"}},
+            "clientMappings": {
+                "type": "object",
+                "description": "by clientId",
+                "additionalProperties": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "client": {"type": "string"},
+                        "mappings": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Role"},
+                        },
+                    },
+                },
+            },
+        },
+    },
+    "RealmFile": {
+        "type": "object",
+        "required": ["realm"],
+        "description": "a realm file: the Realm's fields, and clients, roles, groups, users",
+        "properties": {"realm": {"type": "string"}, "enabled": {"type": "boolean"}},
+    },
+    "SecretInfo": {
+        "type": "object",
+        "required": ["type"],
+        "properties": {
+            "type": {"const": "secret"},
+            "value": {"type": "null", "description": "never given: stored hashed"},
+            "retrievable": {"const": False},
+            "description": {"type": "string"},
+        },
+    },
+    "Count": {"type": "integer", "minimum": 0},
+    "GroupCount": {
+        "type": "object",
+        "required": ["count"],
+        "properties": {"count": {"type": "integer", "minimum": 0}},
+    },
     "Secret": {
         "type": "object",
         "required": ["type", "value"],
@@ -183,6 +230,27 @@ _CHANGE_ERRORS = {
 }
 
 
+# Keycloak's list parameters, read by every list (api.page); search and briefRepresentation
+# where the list has them, ignored elsewhere.
+_LIST_PARAMETERS = [
+    {
+        "name": "first",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+        "description": "the offset of the page (default 0)",
+    },
+    {
+        "name": "max",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": -1, "maximum": 2**31 - 1},
+        "description": "the page's size: users, clients, groups 100 by default, at most 1000; "
+        "roles and role mappings all by default; -1 is the default",
+    },
+    {"name": "search", "in": "query", "schema": {"type": "string"}},
+    {"name": "briefRepresentation", "in": "query", "schema": {"type": "boolean"}},
+]
+
+
 def openapi_path(route_path: str) -> str:
     """``realms/<str:realm>/users`` as OpenAPI writes it: ``/admin/realms/{realm}/users``."""
     return "/admin/" + _PARAMETER.sub(r"{\1}", route_path)
@@ -214,10 +282,14 @@ def _operation(method: str, operation) -> dict:
             **{code: {"description": text} | _json("Error") for code, text in errors.items()},
         },
     }
-    if operation.role:
+    if operation.master_only:
+        described["description"] = "Needs a superuser of the master realm."
+    elif operation.role:
         described["description"] = f"Needs the {CLIENT_ID} role {operation.role} (or realm-admin)."
     if operation.request:
         described["requestBody"] = {"required": True} | _json(operation.request)
+    if method == "GET" and (operation.response or "").endswith("[]"):
+        described["parameters"] = _LIST_PARAMETERS
     return described
 
 

@@ -5,7 +5,7 @@ use the admin API on that realm: ``view-*`` to read, ``manage-*`` to change (and
 ``realm-admin`` is all of them. Their names, and who may grant them, are accounts.permissions'.
 """
 
-from accounts.models import Realm, Role
+from accounts.models import MASTER_REALM, Realm, Role
 from accounts.permissions import (
     CLIENT_ID,
     MANAGE_CLIENTS,
@@ -18,6 +18,7 @@ from accounts.permissions import (
 )
 from accounts.realms import for_realm
 from authserver.models import Client
+from authserver.protocol.grants import password
 
 __all__ = [
     "CLIENT_ID",
@@ -30,7 +31,10 @@ __all__ = [
     "VIEW_REALM",
     "VIEW_USERS",
     "ensure",
+    "ensure_admin_cli",
 ]
+
+ADMIN_CLI = "admin-cli"
 
 ROLES = {
     REALM_ADMIN: "Everything below",
@@ -65,4 +69,30 @@ def ensure(realm: Realm) -> Client:
         Role.objects.get_or_create(
             realm=realm, client=client, name=name, defaults={"description": description}
         )
+    return client
+
+
+def ensure_admin_cli(realm: Realm) -> Client | None:
+    """The master realm's ``admin-cli``, made if missing (idempotent): Keycloak's public client
+    of command-line tools and admin libraries, with the password grant (grants/password.py) and
+    nothing else. Other realms get none: a realm that wants it creates it."""
+    if realm.name != MASTER_REALM:
+        return None
+    client = for_realm(Client, realm).filter(client_id=ADMIN_CLI).first()
+    if client is not None:
+        return client
+    client = Client.objects.create(
+        realm=realm,
+        client_id=ADMIN_CLI,
+        name="Admin CLI",
+        client_type=Client.CLIENT_PUBLIC,
+        authorization_grant_type=Client.GRANT_CLIENT_CREDENTIALS,
+        standard_flow_enabled=False,
+        service_accounts_enabled=False,
+        redirect_uris="",
+        attributes={password.ATTRIBUTE: "true"},
+    )
+    # The secret field hashes whatever it is given, even nothing; a public client has none.
+    Client.objects.filter(pk=client.pk).update(client_secret="")
+    client.client_secret = ""
     return client

@@ -7,6 +7,7 @@ parents). Secrets and password hashes are never shown.
 
 from accounts.models import ClientScope, Group, Realm, Role, User
 from authserver.models import Client
+from authserver.protocol.grants import password
 from authserver.realmfile import exporter
 
 
@@ -17,6 +18,10 @@ def realm(realm: Realm) -> dict:
 def client(client: Client) -> dict:
     found = {"id": client.client_id, **exporter.export_client(client)}
     found.pop("hashedSecret", None)
+    # Keycloak's field; kept here as a client attribute (protocol/grants/password.py).
+    found["attributes"] = dict(found.get("attributes") or {})
+    found["attributes"].pop(password.ATTRIBUTE, None)
+    found["directAccessGrantsEnabled"] = password.enabled(client)
     return found
 
 
@@ -43,6 +48,11 @@ def group(group: Group) -> dict:
         if entry["name"] == group.name
     ]
     return _with_ids(entry, group.pk, exporter.group_paths(groups)[group.pk], _ids(groups))
+
+
+def brief_group(group: Group, path: str) -> dict:
+    """Keycloak's brief representation of a group: no role mappings, no subgroups."""
+    return {"id": str(group.pk), "name": group.name, "path": path}
 
 
 def top_level_groups(realm: Realm) -> list[dict]:

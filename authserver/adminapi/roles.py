@@ -8,7 +8,16 @@ from accounts.models import Role
 from accounts.realms import for_realm
 from authserver.adminapi import clients, realm_management, validation
 from authserver.adminapi import representations as rep
-from authserver.adminapi.api import NO_CONTENT, Context, Result, created, location, object_body, ok
+from authserver.adminapi.api import (
+    NO_CONTENT,
+    Context,
+    Result,
+    created,
+    location,
+    object_body,
+    ok,
+    page,
+)
 from authserver.adminapi.errors import BadRequest, Conflict, NotFound
 from authserver.models import Client
 from authserver.realmfile import reader
@@ -47,8 +56,12 @@ def _owner(context: Context, client_id: str | None, *, changing: bool) -> Client
 
 
 def list_roles(context: Context, client_id: str | None = None) -> Result:
+    """The roles, paged (``first``, ``max``), those whose name holds ``search`` if given."""
     client = _owner(context, client_id, changing=False)
-    return ok([rep.role(role) for role in _roles(context, client).order_by("name")])
+    roles = _roles(context, client).order_by("name")
+    if context.query.get("search"):
+        roles = roles.filter(name__icontains=context.query["search"])
+    return ok([rep.role(role) for role in page(roles, context.query, everything=True)])
 
 
 def get_role(context: Context, name: str, client_id: str | None = None) -> Result:

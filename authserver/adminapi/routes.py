@@ -7,7 +7,16 @@ A path is relative to /admin/; Django's converters name the parameters (``<str:r
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from authserver.adminapi import client_scopes, clients, groups, realms, roles, users
+from authserver.adminapi import (
+    client_scopes,
+    clients,
+    groups,
+    memberships,
+    realms,
+    role_mappings,
+    roles,
+    users,
+)
 from authserver.adminapi.realm_management import (
     MANAGE_CLIENTS,
     MANAGE_REALM,
@@ -28,6 +37,8 @@ class Operation:
     request: str | None = None
     response: str | None = None
     status: int = 200
+    # Keycloak's realm creation and deletion: a superuser of the master realm's alone.
+    master_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,6 +115,101 @@ def _handlers(prefix: str) -> dict[str, str]:
 
 REALM = "realms/<str:realm>"
 
+
+def _bound(handler: Callable, kind: str, key: str) -> Callable:
+    """``handler(context, kind, <the key parameter>, ...)`` as a route's handler."""
+
+    def bound(context, **kwargs):
+        return handler(context, kind, kwargs.pop(key), **kwargs)
+
+    bound.__name__ = handler.__name__
+    return bound
+
+
+def _role_mappings(kind: str, key: str) -> list[Route]:
+    """Keycloak's role-mapping sub-resources of a user or a group (role_mappings.py)."""
+    base = f"{REALM}/{kind}/<str:{key}>/role-mappings"
+    one = kind.removesuffix("s")
+    view, manage = VIEW_USERS, MANAGE_USERS
+    routes = [
+        Route(
+            base,
+            f"admin-{one}-role-mappings",
+            {
+                "GET": Operation(
+                    _bound(role_mappings.all_mappings, kind, key),
+                    f"The {one}'s direct role mappings, realm and client",
+                    view,
+                    None,
+                    "RoleMappings",
+                )
+            },
+        )
+    ]
+    for where, suffix, label in (
+        ("realm", "realm", "realm roles"),
+        ("clients/<str:client_id>", "client", "roles of the client"),
+    ):
+        routes += [
+            Route(
+                f"{base}/{where}",
+                f"admin-{one}-role-mappings-{suffix}",
+                {
+                    "GET": Operation(
+                        _bound(role_mappings.listed, kind, key),
+                        f"The {label} mapped to the {one} directly",
+                        view,
+                        None,
+                        "Role[]",
+                    ),
+                    "POST": Operation(
+                        _bound(role_mappings.add, kind, key),
+                        f"Map these {label} to the {one}",
+                        manage,
+                        "Role[]",
+                        None,
+                        204,
+                    ),
+                    "DELETE": Operation(
+                        _bound(role_mappings.remove, kind, key),
+                        f"Remove these {label} from the {one}'s mappings",
+                        manage,
+                        "Role[]",
+                        None,
+                        204,
+                    ),
+                },
+            ),
+            Route(
+                f"{base}/{where}/available",
+                f"admin-{one}-role-mappings-{suffix}-available",
+                {
+                    "GET": Operation(
+                        _bound(role_mappings.available, kind, key),
+                        f"The {label} the {one} does not hold, directly or otherwise",
+                        view,
+                        None,
+                        "Role[]",
+                    )
+                },
+            ),
+            Route(
+                f"{base}/{where}/composite",
+                f"admin-{one}-role-mappings-{suffix}-composite",
+                {
+                    "GET": Operation(
+                        _bound(role_mappings.composite, kind, key),
+                        f"The {label} the {one} holds, directly or through groups",
+                        view,
+                        None,
+                        "Role[]",
+                    )
+                },
+            ),
+        ]
+    return routes
+
+
 ROUTES: list[Route] = [
     Route(
         "realms",
@@ -111,7 +217,16 @@ ROUTES: list[Route] = [
         {
             "GET": Operation(
                 realms.list_realms, "List the realms the caller administers", None, None, "Realm[]"
-            )
+            ),
+            "POST": Operation(
+                realms.create_realm,
+                "Create a realm from a realm file (a superuser of the master realm only)",
+                None,
+                "RealmFile",
+                "Realm",
+                201,
+                master_only=True,
+            ),
         },
     ),
     Route(
@@ -128,6 +243,15 @@ ROUTES: list[Route] = [
                 "Realm",
                 None,
                 204,
+            ),
+            "DELETE": Operation(
+                realms.delete_realm,
+                "Delete the realm and all it holds (a superuser of the master realm only)",
+                MANAGE_REALM,
+                None,
+                None,
+                204,
+                master_only=True,
             ),
         },
     ),
@@ -147,12 +271,32 @@ ROUTES: list[Route] = [
         f"{REALM}/clients/<str:client_id>/client-secret",
         "admin-client-secret",
         {
+            "GET": Operation(
+                clients.secret_info,
+                "Keycloak's secret representation, without the value: secrets are stored hashed",
+                VIEW_CLIENTS,
+                None,
+                "SecretInfo",
+            ),
             "POST": Operation(
                 clients.regenerate_secret,
                 "Replace the client's secret; the new one is in this answer only",
                 MANAGE_CLIENTS,
                 None,
                 "Secret",
+            ),
+        },
+    ),
+    Route(
+        f"{REALM}/clients/<str:client_id>/service-account-user",
+        "admin-client-service-account-user",
+        {
+            "GET": Operation(
+                clients.service_account_user,
+                "The client's service-account user",
+                VIEW_CLIENTS,
+                None,
+                "User",
             )
         },
     ),
@@ -180,6 +324,19 @@ ROUTES: list[Route] = [
         key="name",
         name="roles",
     ),
+    Route(
+        f"{REALM}/users/count",
+        "admin-users-count",
+        {
+            "GET": Operation(
+                users.count_users,
+                "The number of users the list would find",
+                VIEW_USERS,
+                None,
+                "Count",
+            )
+        },
+    ),
     *_crud(
         plural="users",
         one="a user",
@@ -206,6 +363,51 @@ ROUTES: list[Route] = [
             )
         },
     ),
+    *_role_mappings("users", "user_id"),
+    Route(
+        f"{REALM}/users/<str:user_id>/groups",
+        "admin-user-groups",
+        {
+            "GET": Operation(
+                memberships.groups_of,
+                "The groups the user is a member of",
+                VIEW_USERS,
+                None,
+                "Group[]",
+            )
+        },
+    ),
+    Route(
+        f"{REALM}/users/<str:user_id>/groups/<str:group_id>",
+        "admin-user-group",
+        {
+            "PUT": Operation(
+                memberships.join,
+                "Make the user a member of the group",
+                MANAGE_USERS,
+                None,
+                None,
+                204,
+            ),
+            "DELETE": Operation(
+                memberships.leave,
+                "Take the user out of the group",
+                MANAGE_USERS,
+                None,
+                None,
+                204,
+            ),
+        },
+    ),
+    Route(
+        f"{REALM}/groups/count",
+        "admin-groups-count",
+        {
+            "GET": Operation(
+                memberships.count_groups, "The number of groups", VIEW_USERS, None, "GroupCount"
+            )
+        },
+    ),
     *_crud(
         plural="top-level groups, with their subgroups",
         one="a group",
@@ -229,6 +431,20 @@ ROUTES: list[Route] = [
                 "Group",
                 "Group",
                 201,
+            )
+        },
+    ),
+    *_role_mappings("groups", "group_id"),
+    Route(
+        f"{REALM}/groups/<str:group_id>/members",
+        "admin-group-members",
+        {
+            "GET": Operation(
+                memberships.members,
+                "The group's members (not its subgroups')",
+                VIEW_USERS,
+                None,
+                "User[]",
             )
         },
     ),

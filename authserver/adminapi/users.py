@@ -36,7 +36,7 @@ RESOURCE = "USER"
 _CREDENTIAL = "credentials[0]"
 
 
-def _find(context: Context, user_id: str) -> User:
+def find(context: Context, user_id: str) -> User:
     try:
         subject = uuid.UUID(user_id)
     except ValueError:
@@ -52,12 +52,22 @@ def _path(user: User) -> str:
 
 
 def list_users(context: Context) -> Result:
+    users = _matching(context).prefetch_related("roles__client", "realm_groups")
+    paths = exporter.realm_group_paths(context.realm)
+    found = page(users.select_related("service_account_client").order_by("username"), context.query)
+    return ok([rep.user(user, paths) for user in found])
+
+
+def count_users(context: Context) -> Result:
+    """Keycloak's GET users/count: the number of users the same filters as the list find."""
+    return ok(_matching(context).count())
+
+
+def _matching(context: Context):
+    """The realm's users matching the query: ``username``, ``email``, ``firstName``,
+    ``lastName`` (substrings, or exact with ``exact=true``) and ``search`` (any of them)."""
     query = context.query
-    users = (
-        for_realm(User, context.realm)
-        .select_related("service_account_client")
-        .prefetch_related("roles__client", "realm_groups")
-    )
+    users = for_realm(User, context.realm)
     exact = query.get("exact") == "true"
     for key, field in (
         ("username", "username"),
@@ -76,12 +86,11 @@ def list_users(context: Context) -> Result:
             | Q(first_name__icontains=words)
             | Q(last_name__icontains=words)
         )
-    paths = exporter.realm_group_paths(context.realm)
-    return ok([rep.user(user, paths) for user in page(users.order_by("username"), query)])
+    return users
 
 
 def get_user(context: Context, user_id: str) -> Result:
-    return ok(rep.user(_find(context, user_id)))
+    return ok(rep.user(find(context, user_id)))
 
 
 def create_user(context: Context) -> Result:
@@ -101,7 +110,7 @@ def create_user(context: Context) -> Result:
 
 
 def update_user(context: Context, user_id: str) -> Result:
-    user = _changeable(context, user_id)
+    user = changeable(context, user_id)
     before = rep.user(user)
     spec = reader.read_user(before | object_body(context))
     if spec.subject != user.subject:
@@ -115,7 +124,7 @@ def update_user(context: Context, user_id: str) -> Result:
 
 
 def delete_user(context: Context, user_id: str) -> Result:
-    user = _changeable(context, user_id)
+    user = changeable(context, user_id)
     before = rep.user(user)
     user.delete()
     context.record("DELETE", RESOURCE, _path(user), before=before)
@@ -124,7 +133,7 @@ def delete_user(context: Context, user_id: str) -> Result:
 
 def reset_password(context: Context, user_id: str) -> Result:
     """Keycloak's PUT .../reset-password with a credential {type, value, temporary}."""
-    user = _changeable(context, user_id)
+    user = changeable(context, user_id)
     body = object_body(context)
     try:
         spec = reader.read_user({"username": user.username, "credentials": [body]})
@@ -138,9 +147,9 @@ def reset_password(context: Context, user_id: str) -> Result:
     return NO_CONTENT
 
 
-def _changeable(context: Context, user_id: str) -> User:
+def changeable(context: Context, user_id: str) -> User:
     """The user, if the caller may take it over (change, disable, delete, set a password)."""
-    user = _find(context, user_id)
+    user = find(context, user_id)
     if not permissions.may_take_over(context.caller.authority, user):
         raise Forbidden("this user holds roles (or console rights) the caller may not grant")
     return user

@@ -8,7 +8,10 @@ from oauthlib.oauth2.rfc6749.endpoints import (
     TokenEndpoint,
 )
 from oauthlib.oauth2.rfc6749.grant_types import AuthorizationCodeGrant as OAuth2CodeGrant
-from oauthlib.oauth2.rfc6749.grant_types import ClientCredentialsGrant
+from oauthlib.oauth2.rfc6749.grant_types import (
+    ClientCredentialsGrant,
+    ResourceOwnerPasswordCredentialsGrant,
+)
 from oauthlib.oauth2.rfc6749.tokens import BearerToken
 from oauthlib.openid.connect.core.endpoints.userinfo import UserInfoEndpoint
 from oauthlib.openid.connect.core.grant_types import AuthorizationCodeGrant, RefreshTokenGrant
@@ -18,6 +21,7 @@ from oauthlib.openid.connect.core.grant_types.dispatchers import (
 )
 
 from authserver.protocol import lifetimes, token_exchange, tokens
+from authserver.protocol.grants import password
 from authserver.protocol.grants.token_exchange import OpenIDTokenExchangeGrant
 
 # RFC 7636 §4.2: "plain" gives no protection against a stolen code; only S256 is accepted.
@@ -41,8 +45,8 @@ class Server(
     RevocationEndpoint,
     UserInfoEndpoint,
 ):
-    """Authorization code (+PKCE S256, with or without OpenID), refresh, client credentials and
-    token exchange (RFC 8693).
+    """Authorization code (+PKCE S256, with or without OpenID), refresh, client credentials,
+    token exchange (RFC 8693) and, for the clients that turn it on, the password grant.
 
     Token lifetimes come from the request's realm; access and refresh tokens are our JWTs.
     """
@@ -54,6 +58,10 @@ class Server(
         refresh = RefreshTokenGrant(request_validator)
         credentials = ClientCredentialsGrant(request_validator)
         exchange = OpenIDTokenExchangeGrant(request_validator)
+        # Only for clients that turn it on (grants/password.py).
+        resource_owner = ResourceOwnerPasswordCredentialsGrant(
+            request_validator, post_token=[password.start_session]
+        )
         self.bearer = BearerToken(
             request_validator,
             token_generator=tokens.access_token,
@@ -78,6 +86,7 @@ class Server(
                 "refresh_token": refresh,
                 "client_credentials": credentials,
                 token_exchange.GRANT_TYPE: exchange,
+                password.GRANT_TYPE: resource_owner,
             },
             default_token_type=self.bearer,
         )

@@ -34,6 +34,7 @@ from authserver.protocol import (
 )
 from authserver.protocol.backend import REALM, SESSION
 from authserver.protocol.errors import InvalidRequest, InvalidScope
+from authserver.protocol.grants import password
 
 log = logging.getLogger(__name__)
 
@@ -145,16 +146,25 @@ class RealmValidator(OAuth2Validator):
     # --- grant and response types: a table, not an if-chain -----------------------------------
     _GRANT_ALLOWED = {
         "authorization_code": lambda client: client.standard_flow_enabled,
-        "refresh_token": lambda client: client.standard_flow_enabled,
+        "refresh_token": lambda client: client.standard_flow_enabled or password.enabled(client),
         "client_credentials": lambda client: (
             client.service_accounts_enabled and not client.is_public
         ),
         token_exchange.GRANT_TYPE: token_exchange.may_exchange,
+        password.GRANT_TYPE: password.enabled,
     }
 
     def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
         allowed = self._GRANT_ALLOWED.get(grant_type)
         return bool(allowed and allowed(client)) and not client.bearer_only
+
+    def validate_user(self, username, password_, client, request, *args, **kwargs):
+        """RFC 6749 §4.3.2, for the clients that turn the password grant on (grants/password)."""
+        user = password.authenticated_user(username, password_, client, request)
+        if user is None:
+            return False
+        request.user = user
+        return True
 
     def validate_response_type(self, client_id, response_type, client, request, *args, **kwargs):
         return response_type == "code" and client.standard_flow_enabled

@@ -72,9 +72,9 @@ def test_it_limits_the_body(client, realm):
 def test_it_answers_405_with_allow(client, realm):
     token = admin_token(realm, rm.REALM_ADMIN)
     make_client(realm, "web")
-    response = call(client, "GET", url(realm, "clients", "web", "client-secret"), token)
+    response = call(client, "DELETE", url(realm, "clients", "web", "client-secret"), token)
     assert response.status_code == 405
-    assert response["Allow"] == "POST"
+    assert response["Allow"] == "GET, POST"
 
 
 def test_it_is_not_fooled_by_a_console_session(client, realm, admin_user):

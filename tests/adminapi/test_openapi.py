@@ -30,7 +30,8 @@ def test_it_describes_every_admin_route_and_nothing_else(client):
             method.lower() for method in view.route.operations
         }
         for path, view in _served()
-        if path.startswith("admin/realms")
+        # A trailing slash is the same route again (Keycloak takes both).
+        if path.startswith("admin/realms") and not path.endswith("/")
     }
     described = {
         path: {method for method in item if method != "parameters"}

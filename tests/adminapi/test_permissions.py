@@ -20,6 +20,7 @@ BODIES = {
     "Group": {"name": "new-group"},
     "ClientScope": {"name": "new-scope"},
     "Credential": {"type": "password", "value": "Another-Pass-1"},
+    "RealmFile": {"realm": "new-realm"},
 }
 # A role that does not grant the operation's: the other family's.
 UNRELATED = {
@@ -43,7 +44,8 @@ GUARDED = [param for param in OPERATIONS if param.values[0].operations[param.val
 
 @pytest.fixture
 def objects(realm):
-    client = make_client(realm, "web")
+    client = make_client(realm, "web", service_accounts_enabled=True)
+    client.create_service_account()
     make_role(realm, "reader")
     make_role(realm, "editor", client=client)
     user = make_user(realm, "bob")
@@ -73,7 +75,11 @@ def _path(route, objects) -> str:
 
 def _send(http, route, method, objects, token):
     operation = route.operations[method]
-    body = BODIES[operation.request] if operation.request else None
+    if operation.request == "Role[]":
+        # A role-mapping change: a role of the client of the path, or of the realm.
+        body = [{"name": "editor" if "role-mappings/clients" in route.path else "reader"}]
+    else:
+        body = BODIES[operation.request] if operation.request else None
     return call(http, method, _path(route, objects), token, body)
 
 
@@ -82,8 +88,12 @@ def test_it_serves_a_caller_with_the_role(client, realm, objects, route, method)
     operation = route.operations[method]
     token = admin_token(realm, *([operation.role] if operation.role else [rm.VIEW_REALM]))
     response = _send(client, route, method, objects, token)
-    assert response.status_code == operation.status, response.content
     assert response["Cache-Control"] == "no-store"
+    if operation.master_only:
+        assert response.status_code == 403, response.content
+        assert not Event.objects.exists()
+        return
+    assert response.status_code == operation.status, response.content
     if method != "GET":
         assert Event.objects.filter(category="admin", realm=realm).exists()
 
@@ -91,7 +101,9 @@ def test_it_serves_a_caller_with_the_role(client, realm, objects, route, method)
 @pytest.mark.parametrize(("route", "method"), OPERATIONS)
 def test_it_serves_realm_admin_everything(client, realm, objects, route, method):
     response = _send(client, route, method, objects, admin_token(realm, rm.REALM_ADMIN))
-    assert response.status_code == route.operations[method].status, response.content
+    operation = route.operations[method]
+    expected = 403 if operation.master_only else operation.status
+    assert response.status_code == expected, response.content
 
 
 @pytest.mark.parametrize(("route", "method"), GUARDED)
@@ -112,6 +124,8 @@ def test_it_validates_ownership(client, realm, other_realm, objects, route, meth
     if "<str:realm>" in route.path:
         assert response.status_code == 404, response.content
         assert response.json()["error"] == "not_found"
+    elif route.operations[method].master_only:
+        assert response.status_code == 403, response.content
     else:
         assert [entry["realm"] for entry in response.json()] == ["charlie"]
     assert not Event.objects.filter(category="admin").exists()

@@ -102,7 +102,8 @@ def test_it_refuses_an_unknown_scope(client):
 def test_it_refuses_an_unsupported_grant_type(client):
     realm = make_realm()
     make_machine_client(realm)
-    response = request_token(client, realm, grant_type="password")
+    device = "urn:ietf:params:oauth:grant-type:device_code"
+    response = request_token(client, realm, grant_type=device)
     assert response.status_code == 400
     assert response.json()["error"] == "unsupported_grant_type"
 

@@ -6,8 +6,9 @@ from authserver.adminapi import realm_management
 
 class Command(BaseCommand):
     help = (
-        "Create the realm-management client and its admin roles in realms made before they "
-        "were created automatically (new realms get them on creation). Idempotent."
+        "Create the realm-management client and its admin roles (and the master realm's "
+        "admin-cli) in realms made before they were created automatically (new realms get "
+        "them on creation). Idempotent."
     )
 
     def add_arguments(self, parser):
@@ -20,4 +21,5 @@ class Command(BaseCommand):
             raise CommandError(f"no such realm: {', '.join(sorted(missing))}")
         for realm in found:
             realm_management.ensure(realm)
+            realm_management.ensure_admin_cli(realm)
             self.stdout.write(f"{realm.name}: realm-management ready")
