@@ -21,6 +21,15 @@ REALM_MANAGEMENT = permissions.CLIENT_ID
 BUILT_IN_CLIENTS = frozenset(
     {"account", "account-console", "admin-cli", "broker", "security-admin-console"}
 )
+
+
+def is_built_in_client(client_id: str, name: object) -> bool:
+    """Whether a file's client is Keycloak's own: one of its names, with the display name Keycloak
+    gives it (``${client_admin-cli}``). A client of that id exported from here (a realm's own
+    ``admin-cli``, say) is not, and is imported as it was exported."""
+    return client_id in BUILT_IN_CLIENTS and name == "${client_" + client_id + "}"
+
+
 ADMIN_ROLES = frozenset(
     {
         permissions.REALM_ADMIN,

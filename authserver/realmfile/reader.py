@@ -514,7 +514,7 @@ def _clients(root: _Object) -> tuple[ClientSpec, ...]:
 
 def _skipped_because(client: _Object, client_id: str) -> str:
     """Why a client of a Keycloak export is not imported, or "" when it is."""
-    if client_id in keycloak.BUILT_IN_CLIENTS:
+    if keycloak.is_built_in_client(client_id, client.text("name", default=None)):
         return "Keycloak's built-in client; this server has its own"
     protocol = client.text("protocol", default="openid-connect")
     if protocol != "openid-connect":
