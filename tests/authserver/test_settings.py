@@ -13,16 +13,8 @@ from authserver import env
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def settings_in_subprocess(tmp_path, **environment):
-    """Import the settings module in a fresh interpreter with only ``environment`` set."""
-    code = (
-        "import django, json; from django.conf import settings; django.setup(); "
-        "print(json.dumps({'url': settings.AUTHSERVER_URL, 'secure': settings.SECURE, "
-        "'engine': settings.DATABASES['default']['ENGINE'], "
-        "'cache': settings.CACHES['default']['BACKEND'], "
-        "'hsts': getattr(settings, 'SECURE_HSTS_SECONDS', 0), "
-        "'cookie_secure': settings.SESSION_COOKIE_SECURE}))"
-    )
+def _run(code: str, tmp_path, environment: dict):
+    """Run ``code`` in a fresh interpreter with only ``environment`` set (and PATH)."""
     base = {"PATH": os.environ["PATH"], "AUTHSERVER_VAR_DIR": str(tmp_path)}
     base["DJANGO_SETTINGS_MODULE"] = "authserver.settings"
     return subprocess.run(
@@ -33,6 +25,19 @@ def settings_in_subprocess(tmp_path, **environment):
         text=True,
         check=False,
     )
+
+
+def settings_in_subprocess(tmp_path, **environment):
+    """Import the settings module in a fresh interpreter with only ``environment`` set."""
+    code = (
+        "import django, json; from django.conf import settings; django.setup(); "
+        "print(json.dumps({'url': settings.AUTHSERVER_URL, 'secure': settings.SECURE, "
+        "'engine': settings.DATABASES['default']['ENGINE'], "
+        "'cache': settings.CACHES['default']['BACKEND'], "
+        "'hsts': getattr(settings, 'SECURE_HSTS_SECONDS', 0), "
+        "'cookie_secure': settings.SESSION_COOKIE_SECURE}))"
+    )
+    return _run(code, tmp_path, environment)
 
 
 def test_it_defaults_to_sqlite_under_var_and_an_in_process_cache(tmp_path):
@@ -106,16 +111,7 @@ def _database_options(tmp_path, **environment):
         "import django, json; from django.conf import settings; django.setup(); "
         "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))"
     )
-    base = {"PATH": os.environ["PATH"], "AUTHSERVER_VAR_DIR": str(tmp_path)}
-    base["DJANGO_SETTINGS_MODULE"] = "authserver.settings"
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={**base, **environment},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return _run(code, tmp_path, environment)
 
 
 def test_it_bounds_connecting_locking_and_statements_on_postgres(tmp_path):
