@@ -28,7 +28,11 @@ AUTHENTICATOR_ATTRIBUTE = "client.authenticator.type"
 CLIENT_SECRET_AUTHENTICATOR = "client-secret"
 # private_key_jwt only: the client's secret is refused.
 CLIENT_JWT_AUTHENTICATOR = "client-jwt"
+# Keycloak's ``directAccessGrantsEnabled`` (the password grant), kept as a client attribute.
+DIRECT_ACCESS_ATTRIBUTE = "direct.access.grants.enabled"
 WILDCARD = "*"
+# Keycloak's web origins that stand for others: the redirect URIs' origins, and any origin.
+KEYCLOAK_ORIGINS = ("+", WILDCARD)
 
 
 def service_account_username(client_id: str) -> str:
@@ -85,6 +89,15 @@ class Client(AbstractApplication):
     def __str__(self):
         return self.client_id
 
+    def clean(self):
+        # Keycloak's "+" and "*" web origins are no URIs, which the toolkit's check is for.
+        origins = self.allowed_origins
+        self.allowed_origins = " ".join(o for o in origins.split() if o not in KEYCLOAK_ORIGINS)
+        try:
+            super().clean()
+        finally:
+            self.allowed_origins = origins
+
     @property
     def is_public(self) -> bool:
         return self.client_type == self.CLIENT_PUBLIC
@@ -94,10 +107,21 @@ class Client(AbstractApplication):
         return any(uri.endswith(WILDCARD) for uri in self.redirect_uris.split())
 
     @property
+    def allows_any_origin(self) -> bool:
+        """Keycloak's ``*`` web origin, which only a realm file brings in."""
+        return WILDCARD in self.allowed_origins.split()
+
+    @property
     def bearer_only(self) -> bool:
         """Keycloak's bearer-only client: it holds roles and is an audience, never issued a
         token."""
         return self.attributes.get(BEARER_ONLY_ATTRIBUTE) == "true"
+
+    @property
+    def direct_access_grants_enabled(self) -> bool:
+        """Whether the client may use the password grant (off unless turned on)."""
+        attributes = self.attributes if isinstance(self.attributes, dict) else {}
+        return str(attributes.get(DIRECT_ACCESS_ATTRIBUTE, "false")).lower() == "true"
 
     @property
     def authenticator(self) -> str:

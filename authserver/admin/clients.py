@@ -17,6 +17,8 @@ from accounts.realms import for_realm
 from authserver import redirect_uris
 from authserver.admin.base import RealmScopedAdmin, RealmScopedForm
 from authserver.models import (
+    KEYCLOAK_ORIGINS,
+    WILDCARD,
     AccessToken,
     Client,
     Grant,
@@ -58,7 +60,11 @@ def _redirect_uri_problem(uri: str) -> str | None:
 
 
 def _web_origin_problem(origin: str) -> str | None:
-    """An origin is scheme://host[:port], nothing more (RFC 6454)."""
+    """An origin is scheme://host[:port], nothing more (RFC 6454). Keycloak's ``+`` (the redirect
+    URIs' origins) and ``*`` pass here; ClientForm keeps ``*`` only on a client that already had
+    it (from a realm file)."""
+    if origin in KEYCLOAK_ORIGINS:
+        return None
     try:
         parts = urlsplit(origin)
         hostname, _ = parts.hostname, parts.port
@@ -189,6 +195,14 @@ class ClientForm(RealmScopedForm):
             if account is not None:
                 roles.initial = list(account.roles.all())
 
+    def clean_allowed_origins(self):
+        origins = self.cleaned_data.get("allowed_origins", "")
+        if WILDCARD in origins.split() and not self.instance.allows_any_origin:
+            raise ValidationError(
+                "Any origin (*) comes only with a client imported from Keycloak; list each origin."
+            )
+        return origins
+
     def clean_attributes(self):
         attributes = self.cleaned_data.get("attributes")
         if attributes is None:
@@ -311,6 +325,11 @@ WILDCARD_WARNING = (
     "the same way is accepted, which RFC 9700 §4.1.3 advises against. List each redirect URI, "
     "or turn on exact redirect URIs in the realm's settings."
 )
+ANY_ORIGIN_WARNING = (
+    "This client's web origins hold Keycloak's * : a script of any web site may read the "
+    "answers of the token, userinfo and logout endpoints meant for it. List each origin, or "
+    "turn on exact redirect URIs in the realm's settings, which turns * off too."
+)
 
 
 @admin.register(Client)
@@ -376,6 +395,8 @@ class ClientAdmin(RealmScopedAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.has_wildcard_redirect_uris and request.method == "GET":
             self.message_user(request, WILDCARD_WARNING, messages.WARNING)
+        if obj is not None and obj.allows_any_origin and request.method == "GET":
+            self.message_user(request, ANY_ORIGIN_WARNING, messages.WARNING)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_form(self, request, obj=None, **kwargs):

@@ -26,7 +26,6 @@ from authserver.adminapi.api import (
 from authserver.adminapi.errors import BadRequest, Conflict, NotFound, invalid_field
 from authserver.models import Client, service_account_username
 from authserver.protocol import directory
-from authserver.protocol.grants import password
 from authserver.realmfile import credentials, reader
 from authserver.realmfile.errors import item, quote
 from authserver.realmfile.importer import checked, client_fields
@@ -175,25 +174,10 @@ def _current_hash(client: Client) -> str:
     return credentials.hash_client_secret(secrets.token_urlsafe(32))
 
 
-def _with_direct_access(body: dict) -> dict:
-    """Keycloak's ``directAccessGrantsEnabled`` (off when not given) as the client attribute
-    that keeps it here (protocol/grants/password.py)."""
-    flag = body.get("directAccessGrantsEnabled", False)
-    if not isinstance(flag, bool):
-        raise invalid_field("directAccessGrantsEnabled", "must be true or false")
-    attributes = body.get("attributes", {})
-    if not isinstance(attributes, dict):
-        return body  # the reader names the bad field
-    attributes = {key: value for key, value in attributes.items() if key != password.ATTRIBUTE}
-    if flag:
-        attributes[password.ATTRIBUTE] = "true"
-    return {**body, "attributes": attributes}
-
-
 def _checked_spec(context: Context, body: dict) -> ClientSpec:
     """The body read as a realm file's client, then what the realm-file reader leaves to the
     whole file: scopes that exist, and what the console also refuses."""
-    spec = reader.read_client(_with_direct_access(body))
+    spec = reader.read_client(body)
     weakness = spec.secret is not None and client_secrets.weakness(spec.secret)
     if weakness:
         raise invalid_field("secret", weakness)

@@ -7,7 +7,6 @@ parents). Secrets and password hashes are never shown.
 
 from accounts.models import ClientScope, Group, Realm, Role, User
 from authserver.models import Client
-from authserver.protocol.grants import password
 from authserver.realmfile import exporter
 
 
@@ -18,10 +17,6 @@ def realm(realm: Realm) -> dict:
 def client(client: Client) -> dict:
     found = {"id": client.client_id, **exporter.export_client(client)}
     found.pop("hashedSecret", None)
-    # Keycloak's field; kept here as a client attribute (protocol/grants/password.py).
-    found["attributes"] = dict(found.get("attributes") or {})
-    found["attributes"].pop(password.ATTRIBUTE, None)
-    found["directAccessGrantsEnabled"] = password.enabled(client)
     return found
 
 

@@ -2,7 +2,8 @@
 
 A client's ``allowed_origins`` is Keycloak's ``webOrigins``, space-separated; ``+`` stands for
 the origins of the client's redirect URIs. A realm allows the origins of its enabled clients.
-Keycloak's ``*`` (every origin) is not honoured: the realm-file reader refuses it as well.
+Keycloak's ``*`` (every origin), which only a realm file brings in, is honoured as Keycloak
+honours it, unless the realm requires exact redirect URIs: then it matches nothing.
 """
 
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ from authserver.models import Client
 # A change to a client's web origins reaches every process within this time.
 CACHE_SECONDS = 60
 SAME_AS_REDIRECT_URIS = "+"
+ANY = "*"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -37,15 +39,23 @@ def origin_of(url: str) -> str | None:
     return f"{scheme}://{host}"
 
 
-def of_client(client: Client) -> frozenset[str]:
+def of_client(client: Client, realm: Realm | None = None) -> frozenset[str]:
+    """The client's origins; ``ANY`` among them stands for every origin."""
     found: set[str | None] = set()
     for entry in client.allowed_origins.split():
         if entry == SAME_AS_REDIRECT_URIS:
             found |= {origin_of(uri) for uri in client.redirect_uris.split()}
+        elif entry == ANY:
+            # The realm is read only for a client with the wildcard.
+            found.add(None if (realm or client.realm).exact_redirect_uris else ANY)
         else:
             found.add(origin_of(entry))
     found.discard(None)
     return frozenset(found)
+
+
+def _among(origin: str, allowed: frozenset[str]) -> bool:
+    return origin in allowed or ANY in allowed
 
 
 def of_realm(realm: Realm) -> frozenset[str]:
@@ -55,7 +65,7 @@ def of_realm(realm: Realm) -> frozenset[str]:
         clients = for_realm(Client, realm).filter(enabled=True)
         found: set[str] = set()
         for client in clients.only("allowed_origins", "redirect_uris"):
-            found |= of_client(client)
+            found |= of_client(client, realm)
         return sorted(found)
 
     return frozenset(cache.get_or_set(f"web-origins:{realm.pk}", load, CACHE_SECONDS))
@@ -70,12 +80,12 @@ def _exact(origin: str | None) -> str | None:
 
 def realm_allows(realm: Realm, origin: str | None) -> bool:
     origin = _exact(origin)
-    return origin is not None and origin in of_realm(realm)
+    return origin is not None and _among(origin, of_realm(realm))
 
 
 def client_allows(client: Client, origin: str | None) -> bool:
     origin = _exact(origin)
-    return origin is not None and origin in of_client(client)
+    return origin is not None and _among(origin, of_client(client))
 
 
 def named_client(realm: Realm, client_id: str | None) -> Client | None:

@@ -9,7 +9,12 @@ import json
 
 from accounts.models import ClientScope, Group, Realm, Role, User
 from accounts.realms import for_realm
-from authserver.models import AUTHENTICATOR_ATTRIBUTE, BEARER_ONLY_ATTRIBUTE, Client
+from authserver.models import (
+    AUTHENTICATOR_ATTRIBUTE,
+    BEARER_ONLY_ATTRIBUTE,
+    DIRECT_ACCESS_ATTRIBUTE,
+    Client,
+)
 from authserver.realmfile import credentials
 from authserver.realmfile.schema import PKCE_ATTRIBUTE, POST_LOGOUT_ATTRIBUTE
 
@@ -199,6 +204,7 @@ def _client(client: Client) -> dict:
     # Keycloak writes it beside the attributes, not among them.
     if attributes.pop(BEARER_ONLY_ATTRIBUTE, None) == "true":
         entry["bearerOnly"] = True
+    attributes.pop(DIRECT_ACCESS_ATTRIBUTE, None)
     if attributes.pop(AUTHENTICATOR_ATTRIBUTE, None) is not None:
         entry["clientAuthenticatorType"] = client.authenticator
     if client.pkce_method:
@@ -210,6 +216,7 @@ def _client(client: Client) -> dict:
         "webOrigins": client.allowed_origins.split(),
         "standardFlowEnabled": client.standard_flow_enabled,
         "serviceAccountsEnabled": client.service_accounts_enabled,
+        "directAccessGrantsEnabled": client.direct_access_grants_enabled,
         "consentRequired": client.consent_required,
         "defaultClientScopes": sorted(scope.name for scope in client.default_client_scopes.all()),
         "optionalClientScopes": sorted(scope.name for scope in client.optional_client_scopes.all()),

@@ -20,7 +20,11 @@ from oauth2_provider.validators import AllowedURIValidator
 from accounts import password_policy
 from accounts.models import REALM_NAME, ClientScope, Realm
 from accounts.signals import default_roles_name
-from authserver.models import CLIENT_JWT_AUTHENTICATOR, CLIENT_SECRET_AUTHENTICATOR
+from authserver.models import (
+    CLIENT_JWT_AUTHENTICATOR,
+    CLIENT_SECRET_AUTHENTICATOR,
+    DIRECT_ACCESS_ATTRIBUTE,
+)
 from authserver.realmfile import credentials, keycloak
 from authserver.realmfile.errors import RealmFileError, item, member, quote
 from authserver.realmfile.schema import (
@@ -537,6 +541,11 @@ def _client(client: _Object, client_id: str, *, wildcards: bool = False) -> Clie
         secret, generated_secret = credentials.new_client_secret(), True
     attributes = dict(client.mapping("attributes"))
     attributes_path = client.at("attributes")
+    # Keycloak's field; an export from here before it was written kept only the attribute.
+    stored = str(attributes.pop(DIRECT_ACCESS_ATTRIBUTE, "false")).lower()
+    direct_access = client.flag("directAccessGrantsEnabled", default=stored == "true")
+    if direct_access and not bearer_only:
+        attributes[DIRECT_ACCESS_ATTRIBUTE] = "true"
     root_url = client.text("rootUrl")
     redirect_uris = tuple(
         keycloak.resolve_uri(uri, root_url, settings.AUTHSERVER_URL)
@@ -576,7 +585,7 @@ def _client(client: _Object, client_id: str, *, wildcards: bool = False) -> Clie
         bearer_only=bearer_only,
         authenticator=authenticator,
         redirect_uris=redirect_uris,
-        web_origins=_web_origins(client, redirect_uris),
+        web_origins=_web_origins(client, redirect_uris, wildcards=wildcards),
         post_logout_redirect_uris=post_logout,
         pkce_method=pkce_method,
         # A bearer-only client is never issued a token (Keycloak's meaning): no flow at all.
@@ -666,14 +675,20 @@ def _check_uri(uri: str, path: str, what: str, *, allow_path: bool = True) -> No
         raise RealmFileError(path, f"{quote(uri)} is not a valid {what} ({cause})") from None
 
 
-def _web_origins(client: _Object, redirect_uris: tuple[str, ...]) -> tuple[str, ...]:
-    """The origins, with Keycloak's "+" standing for those of the redirect URIs and "*" for
-    any origin. Keycloak keeps, and never matches, an entry that is no origin ("/*",
-    "https://host/path"): it is left out here, said so."""
+def _web_origins(
+    client: _Object, redirect_uris: tuple[str, ...], *, wildcards: bool
+) -> tuple[str, ...]:
+    """The origins, with Keycloak's "+" standing for those of the redirect URIs and, in a realm
+    file (``wildcards``), "*" for any origin. Keycloak keeps, and never matches, an entry that is
+    no origin ("/*", "https://host/path"): it is left out here, said so."""
     path = client.at("webOrigins")
     found: list[str] = []
     for index, origin in enumerate(client.names("webOrigins")):
         if origin == keycloak.ANY:
+            if not wildcards:
+                raise RealmFileError(
+                    item(path, index), "any origin (*) is not allowed; list each origin"
+                )
             expanded = [origin]
         elif origin == "+":
             expanded = [

@@ -272,3 +272,24 @@ def test_it_warns_on_the_page_of_a_client_with_wildcard_redirect_uris(console):
     assert "use Keycloak&#x27;s wildcard" in page.content.decode()
     page = console.get(f"/admin/authserver/client/{exact.pk}/change/")
     assert "wildcard" not in page.content.decode()
+
+
+def test_it_refuses_any_origin_on_a_client_that_did_not_have_it(console):
+    realm = make_realm()
+    response = console.post(
+        "/admin/authserver/client/add/", _new_client(realm, allowed_origins="*")
+    )
+    assert "allowed_origins" in response.context["adminform"].form.errors
+    assert not Client.objects.filter(realm=realm, client_id="shop").exists()
+
+
+def test_it_keeps_and_warns_about_the_star_origin_of_an_imported_client(console):
+    realm = make_realm()
+    imported = make_client(realm, "spa", client_type="public", secret="", allowed_origins="*")
+    page = console.get(f"/admin/authserver/client/{imported.pk}/change/")
+    assert "hold Keycloak&#x27;s *" in page.content.decode()
+    data = form_data(page, name="Renamed")
+    response = console.post(f"/admin/authserver/client/{imported.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    imported.refresh_from_db()
+    assert (imported.name, imported.allowed_origins) == ("Renamed", "*")

@@ -226,3 +226,10 @@ def test_it_merges_attributes_one_by_one(client, realm, manager):
         "display.on.consent.screen": "true",
         "pkce.code.challenge.method": "S256",
     }
+
+
+def test_it_refuses_any_origin_which_only_a_realm_file_brings(client, realm, manager):
+    response = call(client, "POST", url(realm, "clients"), manager, WEB | {"webOrigins": ["*"]})
+    assert response.status_code == 400
+    assert "webOrigins[0]" in response.json()["fields"]
+    assert not Client.objects.filter(realm=realm, client_id="web").exists()

@@ -215,6 +215,7 @@ def test_it_exports_client_fields_as_keycloak_names_them():
         "webOrigins": ["https://web.example"],
         "standardFlowEnabled": True,
         "serviceAccountsEnabled": False,
+        "directAccessGrantsEnabled": False,
         "consentRequired": True,
         "defaultClientScopes": ["openid", "profile"],
         "optionalClientScopes": ["orders:read"],

@@ -136,6 +136,21 @@ def test_it_imports_each_keycloak_export_and_issues_tokens_to_its_clients(name, 
             claims = verify(client, realm, response.json()["access_token"])
             assert claims["azp"] == imported.client_id
             assert claims["iss"] == realm.issuer
+        if imported.direct_access_grants_enabled:
+            response = post_form(
+                client,
+                endpoint(realm, "token"),
+                {"grant_type": "password", "username": user.username, "password": PASSWORD}
+                | ({"client_id": imported.client_id} if imported.is_public else {}),
+                **(
+                    {}
+                    if imported.is_public
+                    else {"HTTP_AUTHORIZATION": basic(imported.client_id, secret)}
+                ),
+            )
+            assert response.status_code == 200, (imported.client_id, response.content)
+            claims = verify(client, realm, response.json()["access_token"])
+            assert (claims["azp"], claims["sub"]) == (imported.client_id, str(user.subject))
         if imported.standard_flow_enabled and imported.redirect_uris:
             redirect_uri = a_redirect_uri(imported)
             code = code_for(client, realm, user, imported.client_id, redirect_uri)
@@ -448,3 +463,45 @@ def test_it_matches_only_http_uris_against_a_bare_wildcard(client):
     for hostile in ("javascript:alert(1)//", "data:text/html,hi"):
         refused = client.get(authorize_url(realm, **authorize_params(redirect_uri=hostile)))
         assert refused.status_code == 400, hostile
+
+
+ANYWHERE = "https://anywhere.example"
+
+
+def any_origin_realm():
+    document = small()
+    document["clients"][0]["webOrigins"] = ["*"]
+    return load(document)
+
+
+def token_request_from(http, realm, origin):
+    return post_form(
+        http,
+        endpoint(realm, "token"),
+        {"grant_type": "authorization_code", "code": "none", "client_id": "app"},
+        HTTP_ORIGIN=origin,
+    )
+
+
+def test_it_lets_any_origin_read_the_answers_of_a_client_whose_web_origins_hold_a_star(client):
+    realm = any_origin_realm()
+    response = token_request_from(client, realm, ANYWHERE)
+    assert response.json()["error"] == "invalid_grant"
+    # Keycloak echoes the origin, with credentials, never "*" itself.
+    assert response["Access-Control-Allow-Origin"] == ANYWHERE
+    assert response["Access-Control-Allow-Credentials"] == "true"
+    frame = client.get(endpoint(realm, "login-status-iframe.html"))
+    assert "frame-ancestors *" in frame["Content-Security-Policy"]
+    for not_an_origin in ("null", "*"):
+        refused = token_request_from(client, realm, not_an_origin)
+        assert "Access-Control-Allow-Origin" not in refused
+
+
+def test_it_turns_the_star_origin_off_when_the_realm_requires_exact_uris(client):
+    realm = any_origin_realm()
+    realm.exact_redirect_uris = True
+    realm.save()
+    response = token_request_from(client, realm, ANYWHERE)
+    assert "Access-Control-Allow-Origin" not in response
+    frame = client.get(endpoint(realm, "login-status-iframe.html"))
+    assert "frame-ancestors 'none'" in frame["Content-Security-Policy"]

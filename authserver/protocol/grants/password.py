@@ -16,20 +16,18 @@ from django.contrib.auth import authenticate
 from oauthlib.oauth2.rfc6749 import errors as oauthlib_errors
 
 from accounts import audit, ratelimit, sessions
-from authserver.models import Client
+from authserver.models import DIRECT_ACCESS_ATTRIBUTE, Client
 from authserver.protocol import throttling
 from authserver.protocol.backend import ADDRESS, REALM
 
 GRANT_TYPE = "password"
-# Keycloak keeps the switch as a client field; here it is a client attribute ("true"/"false").
-ATTRIBUTE = "direct.access.grants.enabled"
+ATTRIBUTE = DIRECT_ACCESS_ATTRIBUTE
 _MAX_USERNAME = 255
 
 
 def enabled(client: Client) -> bool:
     """Whether ``client`` may use the password grant (off unless turned on)."""
-    attributes = client.attributes if isinstance(client.attributes, dict) else {}
-    return str(attributes.get(ATTRIBUTE, "false")).lower() == "true"
+    return client.direct_access_grants_enabled
 
 
 def authenticated_user(username: str, password: str, client: Client, request):
