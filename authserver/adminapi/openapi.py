@@ -74,6 +74,11 @@ SCHEMAS = {
             "id": {**_ID, "description": "the name"},
             "name": {"type": "string"},
             "description": {"type": "string"},
+            "composite": {
+                "type": "boolean",
+                "readOnly": True,
+                "description": "whether it contains other roles (.../composites)",
+            },
             "clientRole": {"type": "boolean", "readOnly": True},
             "containerId": {
                 "type": "string",

@@ -29,6 +29,7 @@ def role(role: Role) -> dict:
         "id": role.name,
         "name": role.name,
         "description": role.description,
+        "composite": role.composites.exists(),
         "clientRole": role.client_id is not None,
         "containerId": role.client.client_id if role.client_id else role.realm.name,
     }

@@ -6,13 +6,15 @@
   (GET), and a JSON array of roles to add (POST) or remove (DELETE), each named by ``id`` (a
   role's id is its name here) or ``name``;
 - ``.../available``: the roles of the realm (or client) not yet held, directly or otherwise;
-- ``.../composite``: the roles held effectively (through groups and their parents too).
+- ``.../composite``: the roles held effectively (through groups and their parents too, and
+  every role a composite among them contains).
 
 A user's mappings are changed only by a caller who may take the user over (as a PUT of the
 user); every write runs inside accounts.permissions.guarded (http.py), so mapping or removing an
 admin role is refused to a caller who does not hold it.
 """
 
+from accounts import composites
 from accounts.models import Group, Role, User
 from accounts.realms import for_realm
 from authserver.adminapi import clients, groups, users
@@ -46,8 +48,13 @@ def _effective(holder: User | Group) -> list[Role]:
         seen.add(current.pk)
         ancestors.append(current.pk)
         current = current.parent
+    mapped = Role.objects.filter(groups__id__in=ancestors).values_list("pk", flat=True)
+    # As for a user (protocol.claims.effective_roles): composites hold what they contain.
+    found = composites.expand(mapped)
     return list(
-        Role.objects.filter(groups__id__in=ancestors).distinct().select_related("client", "realm")
+        Role.objects.filter(id__in=found, realm_id=holder.realm_id).select_related(
+            "client", "realm"
+        )
     )
 
 

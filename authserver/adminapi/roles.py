@@ -31,14 +31,14 @@ def _roles(context: Context, client: Client | None):
     return for_realm(Role, context.realm).filter(client=client).select_related("client", "realm")
 
 
-def _find(context: Context, client: Client | None, name: str) -> Role:
+def find(context: Context, client: Client | None, name: str) -> Role:
     role = _roles(context, client).filter(name=name).first()
     if role is None:
         raise NotFound("no such role")
     return role
 
 
-def _path(client: Client | None, name: str) -> str:
+def path(client: Client | None, name: str) -> str:
     return f"clients/{client.client_id}/roles/{name}" if client else f"roles/{name}"
 
 
@@ -46,7 +46,7 @@ def _kind(client: Client | None) -> str:
     return CLIENT_ROLE if client else REALM_ROLE
 
 
-def _owner(context: Context, client_id: str | None, *, changing: bool) -> Client | None:
+def owner(context: Context, client_id: str | None, *, changing: bool) -> Client | None:
     if client_id is None:
         return None
     client = clients.find(context, client_id)
@@ -57,7 +57,7 @@ def _owner(context: Context, client_id: str | None, *, changing: bool) -> Client
 
 def list_roles(context: Context, client_id: str | None = None) -> Result:
     """The roles, paged (``first``, ``max``), those whose name holds ``search`` if given."""
-    client = _owner(context, client_id, changing=False)
+    client = owner(context, client_id, changing=False)
     roles = _roles(context, client).order_by("name")
     if context.query.get("search"):
         roles = roles.filter(name__icontains=context.query["search"])
@@ -65,43 +65,41 @@ def list_roles(context: Context, client_id: str | None = None) -> Result:
 
 
 def get_role(context: Context, name: str, client_id: str | None = None) -> Result:
-    client = _owner(context, client_id, changing=False)
-    return ok(rep.role(_find(context, client, name)))
+    client = owner(context, client_id, changing=False)
+    return ok(rep.role(find(context, client, name)))
 
 
 def create_role(context: Context, client_id: str | None = None) -> Result:
-    client = _owner(context, client_id, changing=True)
+    client = owner(context, client_id, changing=True)
     spec = _read(object_body(context))
     if _roles(context, client).filter(name=spec.name).exists():
         raise Conflict(f"role {quote(spec.name)} already exists")
     role = Role(realm=context.realm, client=client, name=spec.name, description=spec.description)
     checked(role).save()
     after = rep.role(role)
-    context.record("CREATE", _kind(client), _path(client, role.name), after=after)
-    return created(after, location(context.realm, _path(client, role.name)))
+    context.record("CREATE", _kind(client), path(client, role.name), after=after)
+    return created(after, location(context.realm, path(client, role.name)))
 
 
 def update_role(context: Context, name: str, client_id: str | None = None) -> Result:
-    client = _owner(context, client_id, changing=True)
-    role = _find(context, client, name)
+    client = owner(context, client_id, changing=True)
+    role = find(context, client, name)
     before = rep.role(role)
     spec = _read(before | object_body(context))
     if _roles(context, client).filter(name=spec.name).exclude(pk=role.pk).exists():
         raise Conflict(f"role {quote(spec.name)} already exists")
     role.name, role.description = spec.name, spec.description
     checked(role).save()
-    context.record(
-        "UPDATE", _kind(client), _path(client, name), before=before, after=rep.role(role)
-    )
+    context.record("UPDATE", _kind(client), path(client, name), before=before, after=rep.role(role))
     return NO_CONTENT
 
 
 def delete_role(context: Context, name: str, client_id: str | None = None) -> Result:
-    client = _owner(context, client_id, changing=True)
-    role = _find(context, client, name)
+    client = owner(context, client_id, changing=True)
+    role = find(context, client, name)
     before = rep.role(role)
     role.delete()
-    context.record("DELETE", _kind(client), _path(client, name), before=before)
+    context.record("DELETE", _kind(client), path(client, name), before=before)
     return NO_CONTENT
 
 

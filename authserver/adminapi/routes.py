@@ -13,6 +13,7 @@ from authserver.adminapi import (
     groups,
     memberships,
     realms,
+    role_composites,
     role_mappings,
     roles,
     users,
@@ -124,6 +125,64 @@ def _bound(handler: Callable, kind: str, key: str) -> Callable:
 
     bound.__name__ = handler.__name__
     return bound
+
+
+def _composites(base: str, name: str, view: str, manage: str) -> list[Route]:
+    """Keycloak's composite-role sub-resources of one role (role_composites.py)."""
+    path = f"{base}/<str:name>/composites"
+    return [
+        Route(
+            path,
+            f"admin-{name}-composites",
+            {
+                "GET": Operation(
+                    role_composites.listed, "The roles this role contains", view, None, "Role[]"
+                ),
+                "POST": Operation(
+                    role_composites.add,
+                    "Make this role contain these roles too",
+                    manage,
+                    "Role[]",
+                    None,
+                    204,
+                ),
+                "DELETE": Operation(
+                    role_composites.remove,
+                    "Make this role no longer contain these roles",
+                    manage,
+                    "Role[]",
+                    None,
+                    204,
+                ),
+            },
+        ),
+        Route(
+            f"{path}/realm",
+            f"admin-{name}-composites-realm",
+            {
+                "GET": Operation(
+                    role_composites.realm_part,
+                    "The realm roles this role contains",
+                    view,
+                    None,
+                    "Role[]",
+                )
+            },
+        ),
+        Route(
+            f"{path}/clients/<str:of_client>",
+            f"admin-{name}-composites-client",
+            {
+                "GET": Operation(
+                    role_composites.client_part,
+                    "The roles of that client this role contains",
+                    view,
+                    None,
+                    "Role[]",
+                )
+            },
+        ),
+    ]
 
 
 def _role_mappings(kind: str, key: str) -> list[Route]:
@@ -312,6 +371,9 @@ ROUTES: list[Route] = [
         key="name",
         name="client-roles",
     ),
+    *_composites(
+        f"{REALM}/clients/<str:client_id>/roles", "client-role", VIEW_CLIENTS, MANAGE_CLIENTS
+    ),
     *_crud(
         plural="realm roles",
         one="a realm role",
@@ -324,6 +386,7 @@ ROUTES: list[Route] = [
         key="name",
         name="roles",
     ),
+    *_composites(f"{REALM}/roles", "role", VIEW_REALM, MANAGE_REALM),
     Route(
         f"{REALM}/users/count",
         "admin-users-count",

@@ -202,6 +202,37 @@ def test_it_refuses_a_role_admin_renaming_a_held_role_into_an_admin_role(client,
     assert (helper.client_id, helper.name) == (None, "helper")
 
 
+def test_it_refuses_a_role_admin_putting_an_admin_role_into_a_held_composite(client, realm):
+    http = _login(client, realm, *ROLES)
+    helper = make_role(realm, "helper")
+    make_user(realm, "bob").roles.add(helper)
+    manage_users = _admin_role(realm, rm.MANAGE_USERS)
+    response = _post_change(http, Role, helper, composites=[manage_users.pk])
+    assert response.status_code == 403
+    assert not helper.composites.exists()
+
+
+def test_it_lets_a_superuser_make_a_composite_role_whose_holders_get_its_roles(console, realm):
+    helper, reader = make_role(realm, "helper"), make_role(realm, "reader")
+    bob = make_user(realm, "bob")
+    bob.roles.add(helper)
+    response = _post_change(console, Role, helper, composites=[reader.pk])
+    assert response.status_code == 302
+    assert {role.name for role in effective_roles(bob)} == {"helper", "reader"}
+    itself = _post_change(console, Role, helper, composites=[helper.pk])
+    assert itself.status_code == 200
+    assert list(helper.composites.all()) == [reader]
+
+
+def test_it_offers_only_the_realms_roles_as_composites(console, realm):
+    helper = make_role(realm, "helper")
+    stranger = make_role(make_realm("other"), "stranger")
+    response = _post_change(console, Role, helper, composites=[stranger.pk])
+    assert response.status_code == 200
+    assert "composites" in response.context["adminform"].form.errors
+    assert not helper.composites.exists()
+
+
 # --- Take over: a stronger account, a stronger client's secret ----------------------------------
 
 

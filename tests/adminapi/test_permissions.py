@@ -47,6 +47,7 @@ def objects(realm):
     client = make_client(realm, "web", service_accounts_enabled=True)
     client.create_service_account()
     make_role(realm, "reader")
+    make_role(realm, "other")  # what a composite route's body names
     make_role(realm, "editor", client=client)
     user = make_user(realm, "bob")
     group = make_group(realm, "staff")
@@ -54,6 +55,7 @@ def objects(realm):
     return {
         "realm": realm.name,
         "client_id": "web",
+        "of_client": "web",
         "name": None,  # the role's or the scope's: chosen by path below
         "user_id": str(user.subject),
         "group_id": str(group.pk),
@@ -65,7 +67,7 @@ def _path(route, objects) -> str:
     name = (
         "orders:read"
         if "client-scopes" in route.path
-        else ("editor" if "/clients/" in route.path else "reader")
+        else ("editor" if "clients/<str:client_id>/roles" in route.path else "reader")
     )
     values = objects | {"name": name}
     for key, value in values.items():
@@ -75,7 +77,9 @@ def _path(route, objects) -> str:
 
 def _send(http, route, method, objects, token):
     operation = route.operations[method]
-    if operation.request == "Role[]":
+    if operation.request == "Role[]" and route.path.endswith("/composites"):
+        body = [{"name": "other"}]
+    elif operation.request == "Role[]":
         # A role-mapping change: a role of the client of the path, or of the realm.
         body = [{"name": "editor" if "role-mappings/clients" in route.path else "reader"}]
     else:

@@ -46,6 +46,7 @@ def test_it_maps_and_unmaps_realm_roles_of_a_user(client, realm, manager, alice)
             "id": "reader",
             "name": "reader",
             "description": "",
+            "composite": False,
             "clientRole": False,
             "containerId": "acme",
         }

@@ -19,6 +19,7 @@ def test_it_manages_realm_roles(client, realm):
         "id": "reader",
         "name": "reader",
         "description": "",
+        "composite": False,
         "clientRole": False,
         "containerId": "acme",
     }

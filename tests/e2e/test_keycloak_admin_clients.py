@@ -97,6 +97,14 @@ def test_python_keycloak_manages_users_groups_roles_and_mappings(issuer_server, 
     assert {role["name"] for role in admin.get_realm_roles()} >= {"reader", "writer"}
     assert Role.objects.filter(realm=acme, client=None).count() >= 2
 
+    # A composite role: holding writer is holding reader too.
+    admin.add_composite_realm_roles_to_role("writer", [admin.get_realm_role("reader")])
+    contained = admin.get_composite_realm_roles_of_role("writer")
+    assert [role["name"] for role in contained] == ["reader"]
+    assert admin.get_realm_role("writer")["composite"] is True
+    admin.remove_composite_realm_roles_to_role("writer", [admin.get_realm_role("reader")])
+    assert admin.get_composite_realm_roles_of_role("writer") == []
+
 
 def test_python_keycloak_is_refused_a_wrong_password(issuer_server, master_admin, acme):
     with pytest.raises(KeycloakError):
