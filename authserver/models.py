@@ -310,3 +310,8 @@ class Consent(models.Model):
 
 
 from authserver.keys.models import SigningKey  # noqa: E402,F401
+from authserver.registration.models import (  # noqa: E402,F401
+    ClientRegistration,
+    InitialAccessToken,
+    RegistrationPolicy,
+)

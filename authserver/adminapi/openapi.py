@@ -199,6 +199,34 @@ SCHEMAS = {
         "required": ["count"],
         "properties": {"count": {"type": "integer", "minimum": 0}},
     },
+    "InitialAccessCreate": {
+        "type": "object",
+        "properties": {
+            "expiration": {"type": "integer", "description": "seconds; 0: no end"},
+            "count": {"type": "integer", "minimum": 1},
+        },
+    },
+    "InitialAccess": {
+        "type": "object",
+        "required": ["id", "timestamp", "expiration", "count", "remainingCount"],
+        "properties": {
+            "id": {"type": "string"},
+            "token": {"type": "string", "description": "in the creation's answer only"},
+            "timestamp": {"type": "integer"},
+            "expiration": {"type": "integer"},
+            "count": {"type": "integer"},
+            "remainingCount": {"type": "integer"},
+        },
+    },
+    "RegistrationPolicy": {
+        "type": "object",
+        "properties": {
+            "enabled": {"type": "boolean"},
+            "trustedHosts": {"type": "array", "items": {"type": "string"}},
+            "allowedClientScopes": {"type": "array", "items": {"type": "string"}},
+            "maxClients": {"type": "integer", "minimum": 0},
+        },
+    },
     "Secret": {
         "type": "object",
         "required": ["type", "value"],

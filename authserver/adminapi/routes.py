@@ -13,6 +13,7 @@ from authserver.adminapi import (
     groups,
     memberships,
     realms,
+    registration,
     role_composites,
     role_mappings,
     roles,
@@ -343,6 +344,62 @@ ROUTES: list[Route] = [
                 MANAGE_CLIENTS,
                 None,
                 "Secret",
+            ),
+        },
+    ),
+    Route(
+        f"{REALM}/clients-initial-access",
+        "admin-clients-initial-access",
+        {
+            "GET": Operation(
+                registration.list_initial,
+                "The realm's initial access tokens (without the tokens)",
+                MANAGE_CLIENTS,
+                None,
+                "InitialAccess[]",
+            ),
+            "POST": Operation(
+                registration.create_initial,
+                "A new initial access token for dynamic registration; the token is in this "
+                "answer only",
+                MANAGE_CLIENTS,
+                "InitialAccessCreate",
+                "InitialAccess",
+            ),
+        },
+    ),
+    Route(
+        f"{REALM}/clients-initial-access/<str:token_id>",
+        "admin-clients-initial-access-one",
+        {
+            "DELETE": Operation(
+                registration.delete_initial,
+                "Delete an initial access token",
+                MANAGE_CLIENTS,
+                None,
+                None,
+                204,
+            )
+        },
+    ),
+    Route(
+        f"{REALM}/client-registration-policy",
+        "admin-client-registration-policy",
+        {
+            "GET": Operation(
+                registration.get_policy,
+                "The realm's dynamic registration policy",
+                VIEW_CLIENTS,
+                None,
+                "RegistrationPolicy",
+            ),
+            "PUT": Operation(
+                registration.update_policy,
+                "Change the realm's dynamic registration policy",
+                MANAGE_CLIENTS,
+                "RegistrationPolicy",
+                None,
+                204,
             ),
         },
     ),

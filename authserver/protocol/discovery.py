@@ -19,6 +19,7 @@ from authserver.keys import store
 from authserver.keys.models import SigningKey
 from authserver.protocol import client_assertion, token_exchange
 from authserver.protocol.authorization import RESPONSE_MODES
+from authserver.registration.models import RegistrationPolicy
 
 # Verifiers may cache the documents this long; the signing algorithms change only with the keys,
 # which are published (JWKS_MAX_AGE) well before they sign.
@@ -102,7 +103,7 @@ DOCUMENT_SECONDS = 5
 # Entries exist only for enabled realms (the middleware answers 404 first); a bound all the same.
 # What the documents are built from: the realm, its client scopes (scopes_supported), its keys.
 _documents = ProcessCache("discovery", seconds=DOCUMENT_SECONDS, max_entries=1_000)
-_documents.forget_on_change(Realm, ClientScope, SigningKey)
+_documents.forget_on_change(Realm, ClientScope, SigningKey, RegistrationPolicy)
 
 
 def _cached(build):
@@ -152,7 +153,14 @@ def metadata(realm: Realm) -> dict:
         "frontchannel_logout_supported": False,
         "backchannel_logout_supported": False,
         "prompt_values_supported": list(PROMPT_VALUES),
-    }
+    } | _registration(realm)
+
+
+def _registration(realm: Realm) -> dict:
+    """RFC 8414 §2's registration endpoint, where the realm lets clients register (RFC 7591)."""
+    if not RegistrationPolicy.objects.filter(realm=realm, enabled=True).exists():
+        return {}
+    return {"registration_endpoint": f"{realm.issuer}/clients-registrations/openid-connect"}
 
 
 def public_key(realm: Realm) -> str:

@@ -82,9 +82,7 @@ def import_realm(spec: RealmSpec, *, overwrite: bool = False) -> Realm:
             existing.delete()
         realm = _write_realm(spec)
         scopes = _write_client_scopes(realm, spec)
-        clients = {
-            client.client_id: _write_client(realm, client, scopes) for client in spec.clients
-        }
+        clients = {client.client_id: write_client(realm, client, scopes) for client in spec.clients}
         roles = _write_roles(realm, spec, clients)
         if spec.default_role is not None:
             realm.default_role = roles[None, spec.default_role]
@@ -201,7 +199,7 @@ def _keycloak_attributes(spec: ClientSpec) -> dict:
     return found
 
 
-def _write_client(realm: Realm, spec: ClientSpec, scopes: dict[str, ClientScope]) -> Client:
+def write_client(realm: Realm, spec: ClientSpec, scopes: dict[str, ClientScope]) -> Client:
     # The client the realm made for itself on creation (realm-management) takes the file's
     # settings and keeps its admin roles.
     client = for_realm(Client, realm).filter(client_id=spec.client_id).first() or Client(

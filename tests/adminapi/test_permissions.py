@@ -7,6 +7,7 @@ import pytest
 from accounts.models import Event
 from authserver.adminapi import realm_management as rm
 from authserver.adminapi.routes import ROUTES
+from authserver.registration import access_tokens
 from tests.adminapi.helpers import admin_token, call
 from tests.factories import make_client, make_group, make_role, make_scope, make_user
 
@@ -21,6 +22,8 @@ BODIES = {
     "ClientScope": {"name": "new-scope"},
     "Credential": {"type": "password", "value": "Another-Pass-1"},
     "RealmFile": {"realm": "new-realm"},
+    "InitialAccessCreate": {"count": 1, "expiration": 60},
+    "RegistrationPolicy": {"enabled": True},
 }
 # A role that does not grant the operation's: the other family's.
 UNRELATED = {
@@ -52,10 +55,12 @@ def objects(realm):
     user = make_user(realm, "bob")
     group = make_group(realm, "staff")
     make_scope(realm, "orders:read")
+    initial, _ = access_tokens.issue_initial(realm, count=1, lifetime=60)
     return {
         "realm": realm.name,
         "client_id": "web",
         "of_client": "web",
+        "token_id": str(initial.pk),
         "name": None,  # the role's or the scope's: chosen by path below
         "user_id": str(user.subject),
         "group_id": str(group.pk),

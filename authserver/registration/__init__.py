@@ -1,0 +1,3 @@
+"""Dynamic client registration (RFC 7591) and its management protocol (RFC 7592), at Keycloak's
+``/realms/NAME/clients-registrations/openid-connect``: initial access tokens, registration access
+tokens and the realm's registration policy."""
