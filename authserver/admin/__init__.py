@@ -18,6 +18,7 @@ from authserver.admin import (  # noqa: F401 (registering is what importing them
     keys,
     realm_files,
     realms,
+    registration,
     roles,
     sessions,
     users,

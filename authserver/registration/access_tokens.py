@@ -15,21 +15,21 @@ from authserver.registration.models import ClientRegistration, InitialAccessToke
 _MAX_LENGTH = 512
 
 
-def _digest(token: str) -> str:
+def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _new() -> str:
+def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
 def issue_initial(realm: Realm, *, count: int, lifetime: int) -> tuple[InitialAccessToken, str]:
     """A new initial access token for ``count`` registrations, ``lifetime`` seconds long (0:
     without end, as in Keycloak), and the token itself, to be shown once."""
-    token = _new()
+    token = new_token()
     expires = timezone.now() + timedelta(seconds=lifetime) if lifetime else None
     record = InitialAccessToken.objects.create(
-        realm=realm, token_hash=_digest(token), expires=expires, count=count, remaining=count
+        realm=realm, token_hash=digest(token), expires=expires, count=count, remaining=count
     )
     return record, token
 
@@ -42,7 +42,7 @@ def spend_initial(realm: Realm, token: str | None) -> bool:
         return False
     now = timezone.now()
     usable = InitialAccessToken.objects.filter(
-        realm=realm, token_hash=_digest(token), remaining__gt=0
+        realm=realm, token_hash=digest(token), remaining__gt=0
     ).exclude(expires__lte=now)
     # One UPDATE: two registrations racing for the last use cannot both have it.
     return usable.update(remaining=F("remaining") - 1) == 1
@@ -51,8 +51,8 @@ def spend_initial(realm: Realm, token: str | None) -> bool:
 def issue_registration(client: Client, metadata: dict | None = None) -> str:
     """A registration access token for ``client``, replacing any it had (and its registered
     metadata, when given)."""
-    token = _new()
-    fields = {"token_hash": _digest(token)} | ({"metadata": metadata} if metadata else {})
+    token = new_token()
+    fields = {"token_hash": digest(token)} | ({"metadata": metadata} if metadata else {})
     ClientRegistration.objects.update_or_create(client=client, defaults=fields)
     return token
 
@@ -62,7 +62,7 @@ def registered_client(realm: Realm, client_id: str, token: str | None) -> Client
     if not token or len(token) > _MAX_LENGTH:
         return None
     registration = (
-        ClientRegistration.objects.filter(token_hash=_digest(token))
+        ClientRegistration.objects.filter(token_hash=digest(token))
         .select_related("client", "client__realm")
         .first()
     )
