@@ -8,6 +8,7 @@ from authserver.views import (
     introspect,
     jwks,
     logout,
+    par,
     registration,
     revoke,
     session_frames,
@@ -45,6 +46,11 @@ urlpatterns = [
         name="userinfo",
     ),
     path("realms/<str:realm_name>/protocol/openid-connect/revoke", revoke.revoke, name="revoke"),
+    path(
+        "realms/<str:realm_name>/protocol/openid-connect/ext/par/request",
+        par.push,
+        name="pushed-authorization-request",
+    ),
     path(
         "realms/<str:realm_name>/protocol/openid-connect/3p-cookies/step1.html",
         session_frames.third_party_cookies_step1,

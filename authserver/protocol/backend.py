@@ -4,6 +4,8 @@ The values travel in the oauthlib request's headers under names no HTTP header c
 client's headers arrive in ``request.META`` as ``HTTP_*``), so a client cannot forge them.
 """
 
+from urllib.parse import urlencode
+
 from oauth2_provider.oauth2_backends import OAuthLibCore
 
 from accounts.addresses import client_ip
@@ -41,6 +43,16 @@ class RealmOAuthLibCore(OAuthLibCore):
         headers[SESSION] = getattr(request, "sso_session", None)
         headers[ADDRESS] = client_ip(request)
         return headers
+
+    def _extract_params(self, request):
+        """RFC 9126 §4: for a pushed request, the pushed parameters are the request's, and
+        nothing the browser sent besides (the authorization endpoint sets them)."""
+        uri, method, body, headers = super()._extract_params(request)
+        pushed = getattr(request, "pushed_params", None)
+        if pushed is not None:
+            pairs = [(name, value) for name, values in pushed.items() for value in values]
+            uri, body = f"{request.path}?{urlencode(pairs)}", ""
+        return uri, method, body, headers
 
     def extract_body(self, request):
         """RFC 6749 §3.1, §3.2: parameters sent without a value are treated as omitted (an empty

@@ -76,6 +76,8 @@ def endpoints(realm: Realm) -> dict[str, str]:
         "check_session_iframe": f"{base}/login-status-iframe.html",
         "jwks_uri": f"{base}/certs",
         "revocation_endpoint": f"{base}/revoke",
+        # RFC 9126 §5.
+        "pushed_authorization_request_endpoint": f"{base}/ext/par/request",
     }
 
 
@@ -147,6 +149,7 @@ def metadata(realm: Realm) -> dict:
         "revocation_endpoint_auth_signing_alg_values_supported": token_auth["algorithms"],
         # RFC 9207: every authorization response carries iss.
         "authorization_response_iss_parameter_supported": True,
+        "require_pushed_authorization_requests": False,
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
         "claims_parameter_supported": False,

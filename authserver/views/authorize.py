@@ -15,7 +15,7 @@ from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
 
 from accounts import sessions
 from accounts.no_referrer import no_referrer, no_referrer_form
-from authserver.protocol import authorization, consent
+from authserver.protocol import authorization, consent, pushed_requests
 from authserver.protocol.errors import InvalidRequest, OAuthError
 from authserver.views import responses
 from authserver.views.oauth import core
@@ -55,13 +55,20 @@ def _params(request) -> authorization.Params:
 
 def _authorize(request, *, decision: bool | None):
     realm = request.realm
-    params = _params(request)
+    # What the browser carries: the whole request, or (RFC 9126) a pushed one's reference.
+    front = params = _params(request)
+    pushed_uri = None
     try:
+        if pushed_requests.names_pushed_request(params):
+            pushed_uri, params = pushed_requests.resolve(realm, params)
+            request.pushed_params = params
         target = authorization.target(realm, params)
     except OAuthError as error:
         return responses.authorization_error_page(request, error)
-    answer = _Answer(request, target)
+    answer = _Answer(request, target, pushed_uri)
     try:
+        if pushed_uri is None and pushed_requests.is_required(target.client):
+            raise InvalidRequest("This client must push its authorization requests (PAR).")
         interaction = authorization.with_id_token_hint(
             authorization.check(params), realm, target.client, params
         )
@@ -77,9 +84,9 @@ def _authorize(request, *, decision: bool | None):
             now=timezone.now(),
         )
         if step is authorization.Step.LOGIN:
-            return _login(request, params, interaction)
+            return _login(request, front, interaction)
         if step is authorization.Step.CONSENT:
-            return _consent_page(request, target, params, scopes, session)
+            return _consent_page(request, target, front, scopes, session)
         if decision:
             consent.record(target.client, session.user, scopes)
         request.user = session.user
@@ -107,10 +114,12 @@ def _described(error) -> OAuthError:
 class _Answer:
     """Responses to a request whose client and redirect URI are known to be genuine."""
 
-    def __init__(self, request, target: authorization.Target):
-        self.request, self.target = request, target
+    def __init__(self, request, target: authorization.Target, pushed_uri: str | None = None):
+        self.request, self.target, self.pushed_uri = request, target, pushed_uri
 
     def _send(self, params):
+        if self.pushed_uri is not None:
+            pushed_requests.spend(self.pushed_uri)
         return responses.authorization_response(
             self.request,
             redirect_uri=self.target.redirect_uri,
@@ -120,6 +129,8 @@ class _Answer:
         )
 
     def error(self, error):
+        if self.pushed_uri is not None:
+            pushed_requests.spend(self.pushed_uri)
         return responses.authorization_error(
             self.request,
             error,

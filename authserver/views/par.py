@@ -1,0 +1,32 @@
+"""POST {issuer}/protocol/openid-connect/ext/par/request (RFC 9126 §2): a client pushes its
+authorization request, authenticated as at the token endpoint, and gets the request URI the
+browser carries to the authorization endpoint instead."""
+
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from authserver.protocol import client_auth, pushed_requests
+from authserver.protocol.errors import InvalidClient, OAuthError
+from authserver.views import responses
+from authserver.views.forms import checked_form
+
+# What authenticates the client is not part of the authorization request it pushes.
+_CREDENTIALS = ("client_secret", "client_assertion", "client_assertion_type")
+
+
+@csrf_exempt
+def push(request):
+    if request.method != "POST":
+        return responses.method_not_allowed(["POST"])
+    authorization = request.headers.get("Authorization")
+    try:
+        form = checked_form(request)
+        client = client_auth.identify(request.realm, authorization=authorization, form=form)
+        params = {name: [value] for name, value in form.items() if name not in _CREDENTIALS}
+        uri, lifetime = pushed_requests.push(request.realm, client, params)
+    except InvalidClient as error:
+        return responses.oauth_error(error, basic_auth_used=bool(authorization))
+    except OAuthError as error:
+        return responses.oauth_error(error)
+    body = {"request_uri": uri, "expires_in": lifetime}
+    return JsonResponse(body, status=201, headers=responses.NO_STORE)
