@@ -45,12 +45,13 @@ class RealmOAuthLibCore(OAuthLibCore):
         return headers
 
     def _extract_params(self, request):
-        """RFC 9126 §4: for a pushed request, the pushed parameters are the request's, and
-        nothing the browser sent besides (the authorization endpoint sets them)."""
+        """RFC 9126 §4, RFC 9101 §5: for a pushed request or a request object, its parameters
+        are the request's, and nothing the browser sent besides (the authorization endpoint
+        sets them)."""
         uri, method, body, headers = super()._extract_params(request)
-        pushed = getattr(request, "pushed_params", None)
-        if pushed is not None:
-            pairs = [(name, value) for name, values in pushed.items() for value in values]
+        given = getattr(request, "authorization_params", None)
+        if given is not None:
+            pairs = [(name, value) for name, values in given.items() for value in values]
             uri, body = f"{request.path}?{urlencode(pairs)}", ""
         return uri, method, body, headers
 

@@ -39,7 +39,7 @@ class AssertionRejected(Exception):
     pass
 
 
-def _client_keys(client) -> tuple[JWK, ...]:
+def registered_keys(client) -> tuple[JWK, ...]:
     raw = client.attributes.get("jwks.string")
     if not raw:
         raise AssertionRejected(f"client {client.client_id} has no registered JWKS")
@@ -56,7 +56,7 @@ def _parsed_key_set(raw: str) -> tuple[JWK, ...]:
     return tuple(JWKSet.from_json(raw)["keys"])
 
 
-def _key_for(keys: tuple[JWK, ...]):
+def key_finder(keys: tuple[JWK, ...]):
     def key_for(header: dict) -> JWK | None:
         alg, kid = header.get("alg"), header.get("kid")
         if not isinstance(alg, str) or alg not in ALGORITHMS:
@@ -78,7 +78,7 @@ def verify(client, assertion: str, *, audiences: set[str], now: float | None = N
     """The assertion's claims if ``client`` signed it for us; AssertionRejected otherwise."""
     now = time.time() if now is None else now
     try:
-        claims = jwt.verified_claims(assertion, _key_for(_client_keys(client)))
+        claims = jwt.verified_claims(assertion, key_finder(registered_keys(client)))
     except jwt.BadToken as exc:
         raise AssertionRejected(f"signature or format: {exc}") from None
     if claims.get("iss") != client.client_id or claims.get("sub") != client.client_id:

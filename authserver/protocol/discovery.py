@@ -17,7 +17,7 @@ from accounts.process_cache import ProcessCache
 from accounts.realms import for_realm
 from authserver.keys import store
 from authserver.keys.models import SigningKey
-from authserver.protocol import client_assertion, token_exchange
+from authserver.protocol import client_assertion, request_objects, token_exchange
 from authserver.protocol.authorization import RESPONSE_MODES
 from authserver.registration.models import RegistrationPolicy
 
@@ -150,7 +150,8 @@ def metadata(realm: Realm) -> dict:
         # RFC 9207: every authorization response carries iss.
         "authorization_response_iss_parameter_supported": True,
         "require_pushed_authorization_requests": False,
-        "request_parameter_supported": False,
+        "request_parameter_supported": True,
+        "request_object_signing_alg_values_supported": list(request_objects.ALGORITHMS),
         "request_uri_parameter_supported": False,
         "claims_parameter_supported": False,
         "frontchannel_logout_supported": False,

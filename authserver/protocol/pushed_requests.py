@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Realm
 from authserver.models import Client, PushedRequest
-from authserver.protocol import authorization
+from authserver.protocol import authorization, request_objects
 from authserver.protocol.errors import InvalidRequest, OAuthError
 
 URI_PREFIX = "urn:ietf:params:oauth:request_uri:"
@@ -51,6 +51,9 @@ def push(realm: Realm, client: Client, params: authorization.Params) -> tuple[st
     lifetime; the authorization endpoint's errors otherwise, as the PAR endpoint's (§2.3)."""
     if "request_uri" in params:
         raise InvalidRequest("request_uri must not be pushed")  # §2.1
+    if "request" in params:
+        # §3: a request object pushed; its parameters are the request.
+        params = request_objects.expand(realm, params | {"client_id": [client.client_id]})
     named = params.get("client_id")
     if named is not None and named != [client.client_id]:
         raise InvalidRequest("client_id is not the authenticated client's")

@@ -15,7 +15,7 @@ from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
 
 from accounts import sessions
 from accounts.no_referrer import no_referrer, no_referrer_form
-from authserver.protocol import authorization, consent, pushed_requests
+from authserver.protocol import authorization, consent, pushed_requests, request_objects
 from authserver.protocol.errors import InvalidRequest, OAuthError
 from authserver.views import responses
 from authserver.views.oauth import core
@@ -57,11 +57,15 @@ def _authorize(request, *, decision: bool | None):
     realm = request.realm
     # What the browser carries: the whole request, or (RFC 9126) a pushed one's reference.
     front = params = _params(request)
-    pushed_uri = None
+    pushed_uri, by_value = None, "request" in params
     try:
         if pushed_requests.names_pushed_request(params):
             pushed_uri, params = pushed_requests.resolve(realm, params)
-            request.pushed_params = params
+        elif by_value:
+            params = request_objects.expand(realm, params)
+        if pushed_uri is not None or by_value:
+            # What oauthlib reads too, in place of what the browser sent (protocol/backend.py).
+            request.authorization_params = params
         target = authorization.target(realm, params)
     except OAuthError as error:
         return responses.authorization_error_page(request, error)
@@ -69,6 +73,9 @@ def _authorize(request, *, decision: bool | None):
     try:
         if pushed_uri is None and pushed_requests.is_required(target.client):
             raise InvalidRequest("This client must push its authorization requests (PAR).")
+        request_objects.check_required(
+            target.client, by_value=by_value, by_reference=pushed_uri is not None
+        )
         interaction = authorization.with_id_token_hint(
             authorization.check(params), realm, target.client, params
         )
