@@ -310,7 +310,6 @@ def test_it_gives_localhost_no_port_exemption(client):
         ({"max_age": "soon"}, "invalid_request"),
         ({"max_age": "-1"}, "invalid_request"),
         ({"nonce": "n" * 256}, "invalid_request"),
-        ({"request": "eyJhbGciOiJub25lIn0.e30."}, "request_not_supported"),
         ({"request_uri": "https://app.example/request.jwt"}, "request_uri_not_supported"),
         ({"code_challenge": "too-short"}, "invalid_request"),
         ({"scope": "x" * 9000}, "invalid_request"),

@@ -92,7 +92,7 @@ def test_it_says_exactly_what_is_supported(client):
         assert "none" not in algorithms
         assert not any(alg.startswith("HS") for alg in algorithms)
     assert document["authorization_response_iss_parameter_supported"] is True
-    assert document["request_parameter_supported"] is False
+    assert document["request_parameter_supported"] is True
     assert document["request_uri_parameter_supported"] is False
     assert document["claims_parameter_supported"] is False
     assert document["frontchannel_logout_supported"] is False

@@ -158,3 +158,10 @@ def test_discovery_says_request_objects_are_supported(client, realm):
     assert document["request_parameter_supported"] is True
     assert document["request_object_signing_alg_values_supported"] == ["RS256", "PS256", "ES256"]
     assert document["request_uri_parameter_supported"] is False
+
+
+def test_it_shows_a_page_for_a_request_object_that_is_no_jwt(client, realm, key):
+    login(client, realm, "alice")
+    response = client.get(by_value(realm, "not-a-jwt", redirect_uri=REDIRECT_URI, state="s"))
+    assert response.status_code == 400
+    assert "Location" not in response
