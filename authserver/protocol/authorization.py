@@ -47,7 +47,7 @@ _CODE_CHALLENGE = re.compile(r"[A-Za-z0-9._~-]{43,128}", re.ASCII)
 _MAX_AGE = re.compile(r"[0-9]{1,9}", re.ASCII)
 
 
-def _fatal(error: OAuthError) -> OAuthError:
+def fatal(error: OAuthError) -> OAuthError:
     error.redirectable = False
     return error
 
@@ -68,12 +68,12 @@ class Target:
     response_mode: str
 
 
-def _required_once(params: Params, name: str) -> str:
+def required_once(params: Params, name: str) -> str:
     values = params.get(name, [])
     if not values:
-        raise _fatal(InvalidRequest(f"Missing parameter: {name}"))
+        raise fatal(InvalidRequest(f"Missing parameter: {name}"))
     if len(values) > 1:
-        raise _fatal(InvalidRequest(f"Repeated parameter: {name}"))
+        raise fatal(InvalidRequest(f"Repeated parameter: {name}"))
     return values[0]
 
 
@@ -82,7 +82,7 @@ def _client(realm: Realm, client_id: str) -> Client:
     if len(client_id) <= MAX_CLIENT_ID_LENGTH and "\x00" not in client_id:
         client = for_realm(Client, realm).filter(client_id=client_id, enabled=True).first()
     if client is None:
-        raise _fatal(
+        raise fatal(
             InvalidRequest("Client not found.", detail=f"unknown or disabled client {client_id!r}")
         )
     return client
@@ -91,10 +91,10 @@ def _client(realm: Realm, client_id: str) -> Client:
 def target(realm: Realm, params: Params) -> Target:
     """The client and the redirect URI registered for it, or a fatal error (RFC 6749 §3.1.2.4:
     a missing, unregistered or mismatched redirect URI is never redirected to)."""
-    client = _client(realm, _required_once(params, "client_id"))
-    redirect_uri = _required_once(params, "redirect_uri")
+    client = _client(realm, required_once(params, "client_id"))
+    redirect_uri = required_once(params, "redirect_uri")
     if not client.redirect_uri_allowed(redirect_uri):
-        raise _fatal(
+        raise fatal(
             InvalidRequest(
                 "Invalid parameter: redirect_uri",
                 detail=f"redirect_uri not registered for client {client.client_id}",

@@ -89,7 +89,7 @@ def verify(client, assertion: str, *, audiences: set[str], now: float | None = N
         raise AssertionRejected(f"aud {sorted(aud)} names neither the issuer nor the endpoint")
     usable_until = _usable_until(claims, now)
     nbf = claims.get("nbf")
-    if nbf is not None and (not _is_time(nbf) or nbf > now + LEEWAY):
+    if nbf is not None and (not is_time(nbf) or nbf > now + LEEWAY):
         raise AssertionRejected("not valid yet")
     jti = claims.get("jti")
     if not jti or not isinstance(jti, str):
@@ -103,7 +103,7 @@ def verify(client, assertion: str, *, audiences: set[str], now: float | None = N
     return claims
 
 
-def _is_time(value) -> bool:
+def is_time(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -111,13 +111,13 @@ def _usable_until(claims: dict, now: float) -> float:
     """Until when (before LEEWAY) the assertion may be used: its ``exp`` (RFC 7523 §3: required),
     and no later than ``MAX_AGE`` after its ``iat``; AssertionRejected once that has passed."""
     exp, iat = claims.get("exp"), claims.get("iat")
-    if not _is_time(exp) or exp + LEEWAY < now:
+    if not is_time(exp) or exp + LEEWAY < now:
         raise AssertionRejected("expired or without exp")
     if iat is None:
         if exp - now > MAX_AGE:
             raise AssertionRejected(f"without iat, it may live {MAX_AGE} s at most")
         return exp
-    if not _is_time(iat):
+    if not is_time(iat):
         raise AssertionRejected("iat is not a time")
     if iat > now + LEEWAY:
         raise AssertionRejected("issued in the future")

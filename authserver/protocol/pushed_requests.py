@@ -75,8 +75,8 @@ def push(realm: Realm, client: Client, params: authorization.Params) -> tuple[st
 def resolve(realm: Realm, params: authorization.Params) -> tuple[str, authorization.Params]:
     """The pushed parameters ``params``' request URI names, for the client that pushed them
     (§4: only ``client_id`` and ``request_uri`` are read from the browser's request)."""
-    uri = _one(params, "request_uri")
-    client_id = _one(params, "client_id")
+    uri = authorization.required_once(params, "request_uri")
+    client_id = authorization.required_once(params, "client_id")
     found = None
     if uri.startswith(URI_PREFIX) and len(uri) <= _MAX_URI_LENGTH:
         found = (
@@ -90,22 +90,10 @@ def resolve(realm: Realm, params: authorization.Params) -> tuple[str, authorizat
         or found.client.client_id != client_id
         or not found.client.enabled
     ):
-        raise _fatal(InvalidRequestUri("The request_uri is unknown, expired or used."))
+        raise authorization.fatal(InvalidRequestUri("The request_uri is unknown, expired or used."))
     return uri, found.params
 
 
 def spend(uri: str) -> None:
     """§4: a request URI is used once; the endpoint has answered the client."""
     PushedRequest.objects.filter(uri_hash=_digest(uri)).delete()
-
-
-def _one(params: authorization.Params, name: str) -> str:
-    values = params.get(name, [])
-    if len(values) != 1:
-        raise _fatal(InvalidRequest(f"Missing or repeated parameter: {name}"))
-    return values[0]
-
-
-def _fatal(error: OAuthError) -> OAuthError:
-    error.redirectable = False
-    return error

@@ -14,12 +14,11 @@ request is Keycloak's ``request_uri``.
 """
 
 import json
-import math
 import time
 
 from accounts.models import Realm
 from authserver.models import Client
-from authserver.protocol import client_assertion, directory, jwt
+from authserver.protocol import authorization, client_assertion, directory, jwt
 from authserver.protocol.errors import InvalidRequest, OAuthError
 
 ALGORITHMS = tuple(client_assertion.ALGORITHMS)
@@ -41,10 +40,13 @@ class InvalidRequestObject(OAuthError):
 def expand(realm: Realm, params: dict[str, list[str]]) -> dict[str, list[str]]:
     """The authorization parameters of ``params``' request object, once its signature by the
     client named outside is checked."""
-    raw, client_id = _one(params, "request"), _one(params, "client_id")
+    raw, client_id = (
+        authorization.required_once(params, "request"),
+        authorization.required_once(params, "client_id"),
+    )
     client = directory.client(realm, client_id)
     if client is None:
-        raise _fatal(InvalidRequest("Client not found."))
+        raise authorization.fatal(InvalidRequest("Client not found."))
     try:
         keys = client_assertion.registered_keys(client)
         claims = jwt.verified_claims(raw, client_assertion.key_finder(keys))
@@ -85,9 +87,9 @@ def _check_claims(realm: Realm, client: Client, claims: dict) -> None:
     if realm.issuer not in audiences:
         raise InvalidRequestObject("The request object's aud must be the issuer.")
     exp, nbf = claims.get("exp"), claims.get("nbf")
-    if exp is not None and (not _is_time(exp) or exp + LEEWAY < now):
+    if exp is not None and (not client_assertion.is_time(exp) or exp + LEEWAY < now):
         raise InvalidRequestObject("The request object has expired.")
-    if nbf is not None and (not _is_time(nbf) or nbf > now + LEEWAY):
+    if nbf is not None and (not client_assertion.is_time(nbf) or nbf > now + LEEWAY):
         raise InvalidRequestObject("The request object is not valid yet.")
 
 
@@ -97,19 +99,3 @@ def _as_parameter(value) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return json.dumps(value)  # e.g. the claims parameter, a JSON object
     return str(value)
-
-
-def _is_time(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _one(params: dict[str, list[str]], name: str) -> str:
-    values = params.get(name, [])
-    if len(values) != 1:
-        raise _fatal(InvalidRequest(f"Missing or repeated parameter: {name}"))
-    return values[0]
-
-
-def _fatal(error: OAuthError) -> OAuthError:
-    error.redirectable = False
-    return error

@@ -5,7 +5,6 @@ and role mappings."""
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from keycloak import KeycloakAdmin
 from keycloak.exceptions import KeycloakError
 
 from accounts.models import MASTER_REALM, Group, Role, User
+from tests.e2e import npm
 from tests.factories import PASSWORD, make_client, make_realm, make_role, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -124,20 +124,8 @@ SCRIPT = Path(__file__).with_name("keycloak_admin_client.mjs")
 
 @pytest.fixture(scope="session")
 def node_admin_client(tmp_path_factory):
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("node and npm are needed (apt-get install nodejs npm)")
-        pytest.skip("node and npm are not installed")
-    folder = tmp_path_factory.mktemp("keycloak-admin-client")
-    subprocess.run(
-        [npm, "install", "--no-audit", "--no-fund", "--silent", ADMIN_CLIENT_PACKAGE],
-        cwd=folder,
-        check=True,
-        timeout=300,
-    )
-    shutil.copy(SCRIPT, folder / SCRIPT.name)
-    return node, folder / SCRIPT.name
+    node, _ = npm.tools()
+    return node, npm.install(tmp_path_factory, ADMIN_CLIENT_PACKAGE, SCRIPT) / SCRIPT.name
 
 
 def test_keycloak_admin_client_manages_users_groups_roles_and_mappings(

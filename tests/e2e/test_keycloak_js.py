@@ -4,9 +4,6 @@ registered web origin logs in through our login page, loads the UserInfo, forces
 and logs out, in Debian's chromium against a live server."""
 
 import json
-import os
-import shutil
-import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -17,6 +14,7 @@ import requests
 from jwcrypto import jwk, jwt
 
 from accounts.models import User, UserSession
+from tests.e2e import npm
 from tests.e2e.conftest import PASSWORD
 from tests.factories import make_client, make_realm
 
@@ -46,26 +44,7 @@ parent.postMessage(location.href, location.origin);
 @pytest.fixture(scope="session")
 def keycloak_js(tmp_path_factory) -> Path:
     """The adapter's ES module, installed once per session from the npm registry."""
-    npm = shutil.which("npm")
-    if npm is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("npm is not installed (apt-get install npm)")
-        pytest.skip("npm is not installed")
-    folder = tmp_path_factory.mktemp("keycloak-js")
-    subprocess.run(
-        [
-            npm,
-            "install",
-            "--prefix",
-            str(folder),
-            "--no-audit",
-            "--no-fund",
-            "--silent",
-            f"keycloak-js@{KEYCLOAK_JS_VERSION}",
-        ],
-        check=True,
-        timeout=300,
-    )
+    folder = npm.install(tmp_path_factory, f"keycloak-js@{KEYCLOAK_JS_VERSION}")
     module = folder / "node_modules" / "keycloak-js" / "lib" / "keycloak.js"
     assert module.is_file(), "keycloak-js has no lib/keycloak.js"
     return module

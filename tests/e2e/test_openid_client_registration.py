@@ -3,7 +3,6 @@ through discovery and dynamic registration (RFC 7591), then uses the credentials
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import requests
 from jwcrypto import jwk, jwt
 
 from authserver.models import Client
+from tests.e2e import npm
 from tests.factories import make_realm
 from tests.registration.helpers import initial_token, open_registration
 
@@ -23,20 +23,8 @@ SCRIPT = Path(__file__).with_name("openid_client_registration.mjs")
 
 @pytest.fixture(scope="session")
 def openid_client(tmp_path_factory):
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("node and npm are needed (apt-get install nodejs npm)")
-        pytest.skip("node and npm are not installed")
-    folder = tmp_path_factory.mktemp("openid-client")
-    subprocess.run(
-        [npm, "install", "--no-audit", "--no-fund", "--silent", PACKAGE],
-        cwd=folder,
-        check=True,
-        timeout=300,
-    )
-    shutil.copy(SCRIPT, folder / SCRIPT.name)
-    return node, folder / SCRIPT.name
+    node, _ = npm.tools()
+    return node, npm.install(tmp_path_factory, PACKAGE, SCRIPT) / SCRIPT.name
 
 
 def test_openid_client_registers_and_gets_a_token(issuer_server, openid_client):
