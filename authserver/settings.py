@@ -230,6 +230,13 @@ OAUTH2_PROVIDER = {
 AUTHSERVER_KEY_ENCRYPTION_KEY = env.generated_secret(
     "AUTHSERVER_KEY_ENCRYPTION_KEY", VAR_DIR / "key_encryption_key"
 )
+# Previous key-encryption keys, still read (never written) while `manage.py rotate_kek`
+# re-encrypts the stored keys under the one above (docs/deployment.md); comma-separated.
+AUTHSERVER_KEY_ENCRYPTION_KEY_FALLBACKS = [
+    value.strip()
+    for value in env.secret("AUTHSERVER_KEY_ENCRYPTION_KEY_FALLBACKS").split(",")
+    if value.strip()
+]
 
 # --- HTTP hardening ---------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
