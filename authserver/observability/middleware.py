@@ -16,7 +16,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 # An id from the gateway (nginx's $request_id: 32 hex digits) or another tracing proxy is kept
 # when it is a plain token; anything else (too long, spaces, quotes, control characters that
 # could forge a log line) is replaced by a fresh one.
-_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
+_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 # Any other method is one label value, so that a client cannot add a time series per request.
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"})
 

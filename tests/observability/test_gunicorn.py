@@ -116,6 +116,11 @@ def test_it_adds_up_every_workers_metrics_and_logs_json_lines(tmp_path):
         assert status == 200, body
         token = json.loads(body)["access_token"]
         scraped = _scrape(port)
+        # The image's HEALTHCHECK (Containerfile) against this server.
+        healthcheck = subprocess.run(
+            [sys.executable, "deploy/healthcheck.py"], cwd=gunicorn.ROOT, env=env, check=False
+        )
+        assert healthcheck.returncode == 0
         # Two workers wrote samples of their own.
         assert len(list((tmp_path / "metrics").glob("counter_*.db"))) == 2
         server.terminate()

@@ -23,7 +23,7 @@ def test_it_keeps_a_sane_incoming_request_id(client):
 
 @pytest.mark.parametrize(
     "incoming",
-    ["", "x" * 129, "two words", 'quote"d', "line\nbreak", "caf\u00e9"],
+    ["", "x" * 129, "two words", 'quote"d', "line\nbreak", "caf\u00e9", "a/b"],
 )
 def test_it_replaces_an_unfit_request_id(client, incoming):
     response = client.get("/healthz", HTTP_X_REQUEST_ID=incoming)
