@@ -10,6 +10,7 @@ Label values come from the server's own names (route names, realm and client ids
 authenticated, Keycloak's event and error names), never from anything a client may invent.
 """
 
+import functools
 import os
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, multiprocess
@@ -66,6 +67,13 @@ redis_errors = Counter(
     "Redis failures, by what was using it (the cache, the rate limits).",
     ["source"],
 )
+
+
+@functools.lru_cache(maxsize=2048)
+def request_series(endpoint: str, method: str, status: str):
+    """The request counter and duration histogram of one (route, method, status): looked up
+    once per process, since ``labels()`` costs more than the update itself."""
+    return requests.labels(endpoint, method, status), request_duration.labels(endpoint)
 
 
 def registry() -> CollectorRegistry:
