@@ -281,3 +281,21 @@ def _self_signed(directory: Path) -> tuple[Path, Path]:
         )
     )
     return certificate_path, key_path
+
+
+def test_every_variable_the_image_and_pods_set_is_one_the_server_reads():
+    objects = render("overlays/production")
+    deployment = _one(objects, "Deployment", "authserver")
+    container = _container(deployment, "authserver")
+    config = _one(objects, "ConfigMap", container["envFrom"][0]["configMapRef"]["name"])["data"]
+    given = set(config) | {item["name"] for item in container["env"]} | set(_containerfile_env())
+    read = "\n".join(
+        (ROOT / path).read_text()
+        for path in ("authserver/settings.py", "deploy/gunicorn.conf.py", "deploy/healthcheck.py")
+    )
+    # Set for the variables that name it ($(POD_IP)), and Python's and pip's own.
+    given = {name for name in given if name != "POD_IP" and not name.startswith(("PYTHON", "PIP_"))}
+
+    for name in given:
+        base = name.removesuffix("_FILE")
+        assert f'"{base}"' in read, f"{name}: nothing reads it"
