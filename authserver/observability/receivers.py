@@ -1,5 +1,7 @@
-"""Metrics and log fields from what other code records already: the audit log's user events,
-and the exceptions Django sees escape a view. Connected by AuthserverConfig.ready."""
+"""Metrics and log fields from what other code records already: the audit log's user events
+and the exceptions Django sees escape a view (signal receivers, connected by
+AuthserverConfig.ready); and the one call the protocol core makes, when it meets a refresh
+token used again."""
 
 import logging
 import sys

@@ -217,7 +217,7 @@ def test_it_counts_redis_failures(client, settings):
     assert response.status_code == 200
     after = samples(client)
     assert moved(before, after, "authserver_redis_errors_total", source="cache") >= 1
-    assert moved(before, after, "authserver_redis_errors_total", source="rate_limits") == 1
+    assert moved(before, after, "authserver_redis_errors_total", source="rate_limits") >= 1
 
 
 @pytest.mark.django_db(transaction=True)
