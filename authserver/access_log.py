@@ -9,7 +9,10 @@ This logger writes the fields the deployment logs (deploy/gunicorn.conf.py) and 
 
 UTC time of the answer, remote address, request line as received (path and query), status,
 bytes of body sent, and the time gunicorn spent on the request in milliseconds.
-``access_log_format`` is not read.
+``access_log_format`` is not read. With ``AUTHSERVER_LOG_FORMAT=json`` each line is a JSON
+object instead (``time``, ``level``, ``logger``, ``remote_addr``, ``request``, ``status``,
+``bytes``, ``duration_ms`` and the answer's ``request_id``), and gunicorn's error log is
+written as the application's JSON log is.
 
 The query keeps every parameter's name but only the values of ``SHOWN_PARAMETERS``: the rest
 become ``***``. A query carries codes, ``id_token_hint``, ``login_hint``, ``state`` and, in the
@@ -23,7 +26,9 @@ stream or file handler is written directly under its lock, any other handler (sy
 ``logconfig_dict`` one) gets an ordinary log record.
 """
 
+import json
 import logging
+import os
 import time
 import traceback
 
@@ -61,6 +66,12 @@ class AccessLogger(glogging.Logger):
     def setup(self, cfg):
         super().setup(cfg)
         self._enabled = _access_log_configured(cfg)
+        self._json = os.environ.get("AUTHSERVER_LOG_FORMAT", "").strip().lower() == "json"
+        if self._json:
+            from authserver.observability.logs import JsonFormatter
+
+            for handler in self.error_log.handlers:
+                handler.setFormatter(JsonFormatter())
         # (whole second, its ISO-8601 text): one tuple, so threads never see a torn pair.
         self._second = (0, "")
 
@@ -105,6 +116,8 @@ class AccessLogger(glogging.Logger):
             request = _escape(request)
         # A timedelta from the WSGI workers; the ASGI one passes its own seconds/microseconds pair.
         duration = request_time.seconds * 1000 + request_time.microseconds / 1000
+        if self._json:
+            return _json_line(self._now(), environ, request, status, sent, duration, resp)
         return (
             f"{self._now()} {environ.get('REMOTE_ADDR') or '-'} "
             f'"{request}" {status} {"-" if sent is None else sent} {duration:.3f}ms'
@@ -118,6 +131,26 @@ class AccessLogger(glogging.Logger):
             text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
             self._second = (second, text)
         return f"{text}.{int((now - second) * 1000):03d}Z"
+
+
+def _json_line(now, environ, request, status, sent, duration, resp) -> str:
+    request_id = next(
+        (value for name, value in getattr(resp, "headers", ()) if name.lower() == "x-request-id"),
+        "",
+    )
+    return json.dumps(
+        {
+            "time": now,
+            "level": "INFO",
+            "logger": "gunicorn.access",
+            "remote_addr": environ.get("REMOTE_ADDR") or "-",
+            "request": request,
+            "status": int(status) if str(status).isdigit() else status,
+            "bytes": sent,
+            "duration_ms": round(duration, 3),
+            "request_id": request_id,
+        }
+    )
 
 
 def redacted(target: str) -> str:

@@ -11,4 +11,5 @@ class AuthserverConfig(AppConfig):
         # watching their models from the start, so that a change saved by a management command
         # or a shell is announced to the serving processes as one saved in the console is.
         from authserver import checks, query_deadline, signals  # noqa: F401
+        from authserver.observability import context, receivers  # noqa: F401
         from authserver.protocol import directory, discovery  # noqa: F401

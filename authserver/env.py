@@ -43,6 +43,14 @@ def integer(name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be an integer, not {raw!r}") from None
 
 
+def choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    """One of ``choices`` (case-insensitive), or ``default`` when unset."""
+    value = string(name).lower() or default
+    if value not in choices:
+        raise ConfigurationError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
 def seconds(name: str, default: int) -> int:
     """A whole number of seconds, 0 or more."""
     value = integer(name, default)

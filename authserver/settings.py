@@ -1,5 +1,6 @@
 """The only settings module. Everything configurable comes from the environment via env.py."""
 
+import ipaddress
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -54,6 +55,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request carries its id, and the duration covers the rest.
+    "authserver.observability.middleware.RequestIdMiddleware",
+    "authserver.observability.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "authserver.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -226,6 +230,13 @@ OAUTH2_PROVIDER = {
 AUTHSERVER_KEY_ENCRYPTION_KEY = env.generated_secret(
     "AUTHSERVER_KEY_ENCRYPTION_KEY", VAR_DIR / "key_encryption_key"
 )
+# Previous key-encryption keys, still read (never written) while `manage.py rotate_kek`
+# re-encrypts the stored keys under the one above (docs/deployment.md); comma-separated.
+AUTHSERVER_KEY_ENCRYPTION_KEY_FALLBACKS = [
+    value.strip()
+    for value in env.secret("AUTHSERVER_KEY_ENCRYPTION_KEY_FALLBACKS").split(",")
+    if value.strip()
+]
 
 # --- HTTP hardening ---------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
@@ -265,11 +276,56 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# --- Logs and metrics (authserver/observability) --------------------------------------------
+# plain: one line of text per record; json: one JSON object per line (time, level, logger,
+# message, request_id, realm, client, user_id, event).
+AUTHSERVER_LOG_FORMAT = env.choice("AUTHSERVER_LOG_FORMAT", ("plain", "json"), "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "request": {"()": "authserver.observability.logs.RequestContextFilter"},
+        "redis_cache_errors": {
+            "()": "authserver.observability.logs.CountRedisErrors",
+            "source": "cache",
+        },
+        "redis_rate_limit_errors": {
+            "()": "authserver.observability.logs.CountRedisErrors",
+            "source": "rate_limits",
+        },
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "authserver.observability.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": AUTHSERVER_LOG_FORMAT,
+            "filters": ["request"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.string("AUTHSERVER_LOG_LEVEL") or "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Their DEBUG lines carry codes, state, tokens and Basic credentials: never below INFO,
+        # whatever AUTHSERVER_LOG_LEVEL says.
+        "oauthlib": {"level": "INFO"},
+        "oauth2_provider": {"level": "INFO"},
+        "django_redis.cache": {"filters": ["redis_cache_errors"]},
+        "accounts.ratelimit": {"filters": ["redis_rate_limit_errors"]},
+    },
 }
+# /metrics answers only these addresses (the direct peer, never X-Forwarded-For): Prometheus's,
+# as networks ("10.0.0.0/8"). "off": no /metrics at all.
+AUTHSERVER_METRICS_ALLOW_IPS = env.string_list(
+    "AUTHSERVER_METRICS_ALLOW_IPS", ["127.0.0.1/32", "::1/128"]
+)
+for _network in AUTHSERVER_METRICS_ALLOW_IPS:
+    try:
+        if _network.lower() != "off":
+            ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise env.ConfigurationError(
+            f"AUTHSERVER_METRICS_ALLOW_IPS: {_network!r} is not an address or network"
+        ) from None

@@ -8,6 +8,7 @@ from authserver.views import (
     introspect,
     jwks,
     logout,
+    metrics,
     par,
     registration,
     revoke,
@@ -20,6 +21,7 @@ from authserver.views import (
 urlpatterns = [
     path("healthz", health.alive, name="healthz"),
     path("readyz", health.ready, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     # The admin REST API first: the console's URLs would take anything under admin/.
     path("admin/", include("authserver.adminapi.urls")),
     path("admin/", admin.site.urls),

@@ -11,6 +11,8 @@ import multiprocessing
 import os
 import ssl
 import sys
+import tempfile
+from pathlib import Path
 
 
 def _flag(name: str, *, default: bool = False) -> bool:
@@ -87,6 +89,34 @@ forwarded_allow_ips = os.environ.get("AUTHSERVER_FORWARDED_ALLOW_IPS", "127.0.0.
 # Request smuggling and oversized headers are refused before Django sees them.
 limit_request_line = 8190
 limit_request_fields = 100
+
+
+# --- Prometheus metrics, added up across the workers (authserver/observability/metrics.py) ----
+# Each worker writes its samples to files in PROMETHEUS_MULTIPROC_DIR, which prometheus_client
+# reads when first imported: set here, before the application is. Unset, a fresh directory
+# under the system's temporary one (kept across a HUP: the variable is set by then).
+if not _SAMPLE_SERVICE and not os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip():
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="authserver-metrics-")
+
+
+def on_starting(server):
+    """A new master starts its counts from zero: a previous one's files are removed."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+    if _SAMPLE_SERVICE or not directory:
+        return
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    for stale in Path(directory).glob("*.db"):
+        stale.unlink()
+
+
+def child_exit(server, worker):
+    """A worker that exits (recycled after max_requests, or crashed) keeps its counts in the
+    totals; prometheus_client forgets what only a live process may report."""
+    if _SAMPLE_SERVICE:
+        return
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 # --- TLS, and mutual TLS between the services (docs/deployment.md) ---------------------------

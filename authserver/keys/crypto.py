@@ -4,7 +4,9 @@ A private JWK is kept as a compact JWE (RFC 7516 section 7.1), ``alg`` "dir" and
 "A256GCM", under a 256-bit key derived with HKDF-SHA256 (RFC 5869) from
 ``settings.AUTHSERVER_KEY_ENCRYPTION_KEY``. The JWE header's ``kid`` is the RFC 7638 thumbprint
 of that derived key, so a ciphertext read under another setting fails with a message that says
-so instead of a bare authentication-tag error.
+so instead of a bare authentication-tag error, and the key that can read it is picked among
+the configured one and ``settings.AUTHSERVER_KEY_ENCRYPTION_KEY_FALLBACKS`` (a rotation of the
+key-encryption key in progress: ``manage.py rotate_kek``, docs/deployment.md).
 """
 
 import functools
@@ -44,9 +46,10 @@ def generate(alg: str) -> JWK:
     return JWK(**key.export(as_dict=True), kid=key.thumbprint(), alg=alg, use="sig")
 
 
-def encrypt(private_key: JWK) -> str:
-    """The private JWK as a compact JWE under the current key-encryption key."""
-    kek = _key_encryption_key(settings.AUTHSERVER_KEY_ENCRYPTION_KEY)
+def encrypt(private_key: JWK, *, secret: str | None = None) -> str:
+    """The private JWK as a compact JWE under the configured key-encryption key (or the one
+    derived from ``secret``)."""
+    kek = _key_encryption_key(settings.AUTHSERVER_KEY_ENCRYPTION_KEY if secret is None else secret)
     header = {
         "alg": _KEY_ALGORITHM,
         "enc": _CONTENT_ENCRYPTION,
@@ -58,9 +61,13 @@ def encrypt(private_key: JWK) -> str:
     return token.serialize(compact=True)
 
 
-def decrypt(ciphertext: str, *, kid: str) -> JWK:
-    """The private JWK of signing key ``kid``; raises KeyDecryptionError with the reason."""
-    kek = _key_encryption_key(settings.AUTHSERVER_KEY_ENCRYPTION_KEY)
+def decrypt(ciphertext: str, *, kid: str, secrets: list[str] | None = None) -> JWK:
+    """The private JWK of signing key ``kid``, read with the configured key-encryption key or
+    one of its fallbacks (or one of ``secrets``); raises KeyDecryptionError with the reason."""
+    candidates = {
+        kek.thumbprint(): kek
+        for kek in map(_key_encryption_key, configured_secrets() if secrets is None else secrets)
+    }
     token = JWE()
     token.allowed_algs = [_KEY_ALGORITHM, _CONTENT_ENCRYPTION]
     try:
@@ -68,11 +75,12 @@ def decrypt(ciphertext: str, *, kid: str) -> JWK:
     except (JWException, ValueError):
         raise KeyDecryptionError(f"signing key {kid}: the stored ciphertext is malformed") from None
     used = token.jose_header.get("kid")
-    if used != kek.thumbprint():
+    kek = candidates.get(used)
+    if kek is None:
         raise KeyDecryptionError(
             f"signing key {kid} cannot be decrypted with AUTHSERVER_KEY_ENCRYPTION_KEY: it was "
             f"encrypted under the key with fingerprint {used}, and the configured key's "
-            f"fingerprint is {kek.thumbprint()}"
+            f"fingerprint is {', '.join(candidates)}"
         )
     try:
         token.decrypt(kek)
@@ -86,6 +94,29 @@ def decrypt(ciphertext: str, *, kid: str) -> JWK:
     if key.thumbprint() != kid or not key.has_private:
         raise KeyDecryptionError(f"signing key {kid}: the stored private key is another key")
     return key
+
+
+def encrypted_under(ciphertext: str) -> str:
+    """The fingerprint of the key-encryption key a stored ciphertext names ("" if malformed)."""
+    token = JWE()
+    try:
+        token.deserialize(ciphertext)
+    except (JWException, ValueError):
+        return ""
+    return str(token.jose_header.get("kid", ""))
+
+
+def fingerprint(secret: str) -> str:
+    """The fingerprint of the key-encryption key derived from ``secret``: safe to print."""
+    return _key_encryption_key(secret).thumbprint()
+
+
+def configured_secrets() -> list[str]:
+    """The key-encryption key, then its fallbacks: every secret that may read a stored key."""
+    return [
+        settings.AUTHSERVER_KEY_ENCRYPTION_KEY,
+        *getattr(settings, "AUTHSERVER_KEY_ENCRYPTION_KEY_FALLBACKS", []),
+    ]
 
 
 def public_jwk(private_key: JWK) -> dict:

@@ -18,6 +18,7 @@ from oauthlib.oauth2.rfc6749 import errors as oauthlib_errors
 
 from accounts.models import UserSession
 from authserver.models import AccessToken, Client, Grant, IDToken, RefreshToken
+from authserver.observability import context, receivers
 from authserver.protocol import (
     authorization,
     client_assertion,
@@ -101,6 +102,8 @@ class RealmValidator(OAuth2Validator):
             # The token endpoint's limits, before the grant is looked at (so a code is not spent
             # by a refused request); introspection and revocation have no grant_type.
             throttling.check(request, authenticated=request.client if authenticated else None)
+        if authenticated:
+            context.bind(client=request.client.client_id)
         return authenticated
 
     def _extract_basic_auth(self, request):
@@ -141,7 +144,10 @@ class RealmValidator(OAuth2Validator):
         client = self._load_application(client_id, request)
         if request.grant_type:
             throttling.check(request, authenticated=None)
-        return client is not None and client.is_public
+        if client is not None and client.is_public:
+            context.bind(client=client.client_id)
+            return True
+        return False
 
     # --- grant and response types: a table, not an if-chain -----------------------------------
     _GRANT_ALLOWED = {
@@ -390,6 +396,8 @@ class RealmValidator(OAuth2Validator):
         # REFRESH_TOKEN_REUSE_PROTECTION, revokes its family (RefreshToken.revoke_family, which
         # ours extends to the family's access tokens).
         if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
+            if _reused(refresh_token):
+                receivers.refresh_token_reused(realm=_realm(request).name, client=client.client_id)
             return False
         try:
             # Valid by its record, not by a key that may have been purged since it signed.
@@ -503,6 +511,14 @@ class RealmValidator(OAuth2Validator):
                     found.revoke()
                 else:
                     RefreshToken.revoke_family(found.token_family)
+
+
+def _reused(refresh_token: str) -> bool:
+    """Whether a refused refresh token is one that was rotated or revoked (DOT has revoked its
+    family); read only on the way to a refusal."""
+    return RefreshToken.objects.filter(
+        token_checksum=digest(refresh_token), revoked__isnull=False
+    ).exists()
 
 
 def _exchanged(found, token: str) -> bool:

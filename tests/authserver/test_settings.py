@@ -155,3 +155,35 @@ def test_it_takes_console_session_limits_of_a_minute_or_more(tmp_path):
     refused = settings_in_subprocess(tmp_path, AUTHSERVER_CONSOLE_SESSION_IDLE="5")
     assert refused.returncode != 0
     assert "AUTHSERVER_CONSOLE_SESSION_IDLE" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    "variable, value, message",
+    [
+        ("AUTHSERVER_LOG_FORMAT", "xml", "AUTHSERVER_LOG_FORMAT must be one of plain, json"),
+        ("AUTHSERVER_METRICS_ALLOW_IPS", "10.0.0.0/8,prometheus", "'prometheus' is not an address"),
+    ],
+)
+def test_it_refuses_a_malformed_observability_setting(tmp_path, variable, value, message):
+    result = settings_in_subprocess(tmp_path, **{variable: value})
+
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_it_writes_json_log_lines_when_asked(tmp_path):
+    code = (
+        "import django, logging; django.setup(); "
+        "logging.getLogger('authserver.test').warning('hello %s', 'there')"
+    )
+    result = _run(code, tmp_path, {"AUTHSERVER_LOG_FORMAT": "json"})
+
+    assert result.returncode == 0, result.stderr
+    (line,) = result.stderr.splitlines()
+    record = json.loads(line)
+    assert record["message"] == "hello there"
+    assert (record["level"], record["logger"], record["request_id"]) == (
+        "WARNING",
+        "authserver.test",
+        "",
+    )

@@ -150,12 +150,14 @@ FRESH_TOKENS = {"token"}
 
 def assert_same_answer(kind, lean: Answer, full: Answer):
     assert lean.status == full.status, kind
+    # Each request gets its own id; both stacks answer one.
+    assert lean.header("X-Request-ID") and full.header("X-Request-ID"), kind
     if kind in FRESH_TOKENS:
         assert lean.json().keys() == full.json().keys(), kind
-        drop = {"content-length"}
+        drop = {"content-length", "x-request-id"}
     else:
         assert lean.body == full.body, kind
-        drop = set()
+        drop = {"x-request-id"}
     assert sorted((k, v) for k, v in lean.headers if k.lower() not in drop) == sorted(
         (k, v) for k, v in full.headers if k.lower() not in drop
     ), kind
@@ -222,6 +224,8 @@ def test_it_answers_not_modified_to_a_matching_etag():
 
 def test_it_skips_only_the_middleware_browser_pages_need():
     assert protocol_middleware() == [
+        "authserver.observability.middleware.RequestIdMiddleware",
+        "authserver.observability.middleware.MetricsMiddleware",
         "django.middleware.security.SecurityMiddleware",
         "authserver.middleware.RefuseNulMiddleware",
         "django.middleware.common.CommonMiddleware",
