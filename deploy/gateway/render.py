@@ -104,6 +104,14 @@ def _servers(addresses: list[str], *, max_fails: str, fail_timeout: str) -> str:
     )
 
 
+def _real_ip(trusted: list[str]) -> str:
+    if not trusted:
+        return "    # none (GATEWAY_TRUSTED_PROXIES): the peer's address is the client's"
+    lines = [f"    set_real_ip_from {network};" for network in trusted]
+    # The nearest address not among the trusted hops, reading X-Forwarded-For from the right.
+    return "\n".join([*lines, "    real_ip_header X-Forwarded-For;", "    real_ip_recursive on;"])
+
+
 def _api_blocks(api_max_body: str) -> tuple[str, str]:
     """What every API location carries: the check's answer kept for the refusal and the log,
     CORS, the request id, the body limit; and the headers the refusals share."""
@@ -205,11 +213,7 @@ def values() -> dict[str, str]:
             max_fails=max_fails,
             fail_timeout=fail_timeout,
         ),
-        "real_ip": "\n".join(
-            [f"    set_real_ip_from {network};" for network in trusted]
-            + (["    real_ip_header X-Forwarded-For;", "    real_ip_recursive on;"] if trusted else [])
-        )
-        or "    # none (GATEWAY_TRUSTED_PROXIES): the peer's address is the client's",
+        "real_ip": _real_ip(trusted),
         "admin_allow": "\n".join(
             [f"{INDENT}    allow {network};" for network in allowed] + [f"{INDENT}    deny all;"]
         ),

@@ -6,6 +6,7 @@ import contextlib
 import http.client
 import json
 import os
+import shutil
 import signal
 import ssl
 import subprocess
@@ -24,6 +25,7 @@ from tests.deploy.gunicorn import free_port
 
 ROOT = Path(settings.BASE_DIR)
 SCRIPT = ROOT / "deploy" / "run-cluster.sh"
+BASH = shutil.which("bash") or "/bin/bash"
 REALM = "demo"
 STARTUP_SECONDS = 180
 POSTGRES = os.environ.get("CLUSTER_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -214,7 +216,7 @@ def running(directory: Path, *, realm_file: Path, extra_env: dict):
     )
     output = directory.parent / f"{directory.name}.out"
     script = subprocess.Popen(
-        ["bash", str(SCRIPT)],
+        [BASH, str(SCRIPT)],
         cwd=ROOT,
         env=env,
         stdout=output.open("w"),

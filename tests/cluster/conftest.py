@@ -7,7 +7,9 @@ import json
 import pytest
 
 from tests.cluster import cluster as running_cluster
-from tests.e2e.conftest import RelyingParty
+
+# Debian's chromium, as the other browser tests drive it.
+from tests.e2e.conftest import RelyingParty, browser  # noqa: F401
 
 # What the gateway is configured with for these tests (docs/gateway.md).
 ALLOWED_ORIGIN = "https://app.example"
@@ -33,7 +35,7 @@ def cluster(tmp_path_factory, relying_party_of_the_cluster):
     web = next(client for client in realm["clients"] if client["clientId"] == WEB_CLIENT[0])
     party = relying_party_of_the_cluster
     web["redirectUris"] = [party.redirect_uri]
-    web["directAccessGrantsEnabled"] = True
+    web["attributes"]["direct.access.grants.enabled"] = "true"
     web["attributes"]["post.logout.redirect.uris"] = party.logout_redirect_uri
     realm_file = directory / "realm.json"
     realm_file.write_text(json.dumps(realm))
