@@ -64,6 +64,11 @@ class Cluster:
     def ca(self) -> Path:
         return self.directory / "certs" / "ca.crt"
 
+    def bind(self, name: str) -> tuple[str, int]:
+        """Where a process of the cluster listens (orders, payments, tokencheck)."""
+        host, port = self.env[f"{name.upper()}_BIND"].rsplit(":", 1)
+        return host, int(port)
+
     def tls(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=str(self.ca))
 
