@@ -51,6 +51,22 @@ for name in secret_key key_encryption_key; do
   [ -s "$secrets/$name" ] || (umask 077 && "$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(50))' > "$secrets/$name")
 done
 
+# The database is made if it is not there yet (a fresh clone: `make cluster`).
+"$BIN/python" - "$DATABASE_URL" <<'PY'
+import sys
+from urllib.parse import urlsplit
+
+import psycopg
+from psycopg import sql
+
+url = urlsplit(sys.argv[1])
+name = url.path.lstrip("/")
+with psycopg.connect(url._replace(path="/postgres").geturl(), autocommit=True) as admin:
+    if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        print(f"created the database {name}")
+PY
+
 # What every node reads: the public URL is the gateway's; the gateway is the trusted proxy.
 export AUTHSERVER_URL="https://$GATEWAY_LISTEN"
 export DJANGO_SECRET_KEY_FILE="$secrets/secret_key"

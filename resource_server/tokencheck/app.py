@@ -24,6 +24,7 @@ from resource_server.auth import (
     IssuerUnavailable,
     MissingToken,
     bearer_token,
+    http,
     www_authenticate,
 )
 from resource_server.auth.cache import TTLCache
@@ -62,18 +63,19 @@ class TokenCheck:
         config: CheckConfig,
         *,
         limiter: Limiter | None = None,
-        issuer: Issuer | None = None,
+        fetch: http.Fetch = http.fetch,
         clock: Callable[[], float] = time.time,
     ):
         self._config = config
         self._clock = clock
-        issuer = issuer or Issuer(config.issuer, clock=clock)
+        issuer = Issuer(config.issuer, fetch=fetch, clock=clock)
         introspector = None
         if config.introspect:
             introspector = Introspector(
                 issuer,
                 client_id=config.client_id,
                 client_secret=config.client_secret,
+                fetch=fetch,
                 # The whole answer is kept below, for as long: a second cache would double the
                 # time a revoked token still passes.
                 cache_seconds=0,
