@@ -289,6 +289,7 @@ def test_a_node_killed_under_load_costs_no_read_and_no_acknowledged_write(cluste
             # Below the gateway's 10 a second for one client.
             time.sleep(0.15)
 
+    logged_before = len(cluster.log_lines())
     threads = [threading.Thread(target=reader, args=(n,)) for n in range(3)]
     threads.append(threading.Thread(target=writer))
     for thread in threads:
@@ -304,6 +305,13 @@ def test_a_node_killed_under_load_costs_no_read_and_no_acknowledged_write(cluste
             thread.join(timeout=60)
     assert reads_before_kill > 0 and len(got) > reads_before_kill
     assert [(path, status) for path, status in got if status >= 500] == []
+    # Reads did reach the lost node, and were answered by the other.
+    retried = [
+        line
+        for line in cluster.log_lines()[logged_before:]
+        if line["upstream"].startswith(cluster.nodes["node1"] + ", ")
+    ]
+    assert retried, "no request was retried on the other node"
     acknowledged = [item for item, status in wrote if status in (201, 202)]
     assert acknowledged, wrote
     listed = cluster.request("GET", "/api/orders", headers=bearer)

@@ -72,6 +72,11 @@ def test_the_rendered_configuration_is_valid_nginx(tmp_path, certs):
     assert '"https://app.example" $http_origin;' in text
     assert "set_real_ip_from 10.0.0.0/8;" in text
     assert "allow 192.168.10.0/24;" in text
+    # proxy_set_header in a location replaces the server's: each that sets its own headers
+    # passes the request id on too.
+    for block in text.split("location ")[1:]:
+        if "proxy_set_header" in block.split("}")[0]:
+            assert "proxy_set_header X-Request-ID $request_id_kept;" in block, block
     check = subprocess.run(
         [
             _nginx(),
