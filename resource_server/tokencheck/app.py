@@ -108,12 +108,15 @@ class TokenCheck:
             name,
             authorization=environ.get("HTTP_AUTHORIZATION"),
             address=environ.get("HTTP_X_REAL_IP") or environ.get("REMOTE_ADDR") or "-",
+            request_id=_UNSAFE.sub("", environ.get("HTTP_X_REQUEST_ID", ""))[:128] or "-",
         )
         start_response(*_answer(decision))
         return [b""]
 
     # --- the decision ----------------------------------------------------------------------------
-    def decide(self, name: str, *, authorization: str | None, address: str) -> Decision:
+    def decide(
+        self, name: str, *, authorization: str | None, address: str, request_id: str = "-"
+    ) -> Decision:
         route = self._config.routes[name]
         try:
             token = bearer_token(authorization)
@@ -123,7 +126,7 @@ class TokenCheck:
         except BearerError as malformed:
             validated = _Validated(refusal=malformed)
         except IssuerUnavailable as error:
-            log.error("cannot validate tokens for %s: %s", name, error)
+            log.error("cannot validate tokens for %s (request %s): %s", name, request_id, error)
             return Decision(
                 503,
                 "temporarily_unavailable",
@@ -133,12 +136,14 @@ class TokenCheck:
         key = f"client:{validated.client}" if validated.client else f"ip:{address}"
         allowed, remaining, retry_after = self._limiter.take(key)
         if not allowed:
-            log.info("%s rate-limited: %s", name, key)
+            log.info("%s rate-limited: %s (request %s)", name, key, request_id)
             return Decision(
                 429, "too_many_requests", "slow down", retry_after=retry_after, remaining=0
             )
         if validated.refusal is not None:
-            return _refusal(validated.refusal, route, name, address, remaining)
+            return _refusal(
+                validated.refusal, route, f"{name} refused for {address}", request_id, remaining
+            )
         return Decision(204, client=validated.client, remaining=remaining)
 
     def _validate(self, name: str, token: str) -> _Validated:
@@ -154,7 +159,7 @@ class TokenCheck:
                 raise InsufficientScope(
                     " ".join(route.scopes), detail=f"{principal.client} has none of them"
                 )
-            kept = _Validated(client=principal.client or "-")
+            kept = _Validated(client=_UNSAFE.sub("", principal.client or "") or "-")
             # Never kept past the token's own expiry.
             seconds = min(seconds, principal.claims["exp"] - self._clock())
         except BearerError as refusal:
@@ -164,14 +169,14 @@ class TokenCheck:
 
 
 def _refusal(
-    refusal: BearerError, route: Route, name: str, address: str, remaining: float
+    refusal: BearerError, route: Route, what: str, request_id: str, remaining: float
 ) -> Decision:
     log.info(
-        "%s refused for %s (%s %s): %s",
-        name,
-        address,
+        "%s (%s %s, request %s): %s",
+        what,
         refusal.status,
         refusal.code or "no token",
+        request_id,
         refusal.detail,
     )
     return Decision(

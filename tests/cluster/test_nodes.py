@@ -22,8 +22,6 @@ from tests.cluster.conftest import (
     WEB_CLIENT,
 )
 
-pytestmark = pytest.mark.browser
-
 OIDC = "/realms/demo/protocol/openid-connect"
 BOTH = {"node1", "node2"}
 
@@ -71,6 +69,7 @@ def _last_node_for(cluster, path: str) -> str:
     return next(name for name, bind in cluster.nodes.items() if line["upstream"].endswith(bind))
 
 
+@pytest.mark.browser
 def test_a_browser_session_holds_on_every_node_until_its_logout(cluster, browser, relying_party):
     context = browser.new_context(ignore_https_errors=True)
     page = context.new_page()

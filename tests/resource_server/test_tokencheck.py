@@ -34,8 +34,11 @@ def _check(server, clock, *, burst=20, introspect=False, **routes) -> TokenCheck
     return TokenCheck(config, limiter=Limiter.from_config(config), fetch=server.fetch, clock=clock)
 
 
-def _ask(check: TokenCheck, path: str = "/check/orders", *, token=None, authorization=None):
+def _ask(
+    check: TokenCheck, path: str = "/check/orders", *, token=None, authorization=None, **headers
+):
     environ = {"PATH_INFO": path, "REQUEST_METHOD": "GET", "HTTP_X_REAL_IP": "192.0.2.1"}
+    environ.update({f"HTTP_{name.upper()}": value for name, value in headers.items()})
     if token is not None:
         environ["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     if authorization is not None:
@@ -180,3 +183,12 @@ def test_it_reads_routes_with_their_scopes():
         "orders": Route("orders", ("orders:read", "orders:write")),
         "payments": Route("payments"),
     }
+
+
+def test_it_logs_a_refusal_with_the_request_id_and_never_the_token(server, clock, key, caplog):
+    token = _token(key, clock, aud=["payments"])
+    caplog.set_level("INFO", logger="resource_server.tokencheck")
+    _ask(_check(server, clock), token=token, x_request_id="trace-42")
+    assert "request trace-42" in caplog.text
+    assert "192.0.2.1" in caplog.text
+    assert token not in caplog.text and token.split(".")[2] not in caplog.text
