@@ -2,12 +2,14 @@
 the suite's Redis, and what the tests ask of it: requests through the gateway (from any loopback
 address), which node served a request (the gateway's access log), killing a node."""
 
+import base64
 import contextlib
 import http.client
 import json
 import os
 import shutil
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -100,8 +102,6 @@ class Cluster:
             connection.close()
 
     def token(self, form: dict, *, client: tuple[str, str], source: str = "127.0.0.1") -> Answer:
-        import base64
-
         basic = base64.b64encode(f"{client[0]}:{client[1]}".encode()).decode()
         return self.request(
             "POST",
@@ -172,8 +172,6 @@ class Cluster:
 
 def _listening(bind: str) -> bool:
     host, port = bind.rsplit(":", 1)
-    import socket
-
     try:
         socket.create_connection((host, int(port)), timeout=0.5).close()
     except OSError:
@@ -220,14 +218,15 @@ def running(directory: Path, *, realm_file: Path, extra_env: dict):
         **extra_env,
     )
     output = directory.parent / f"{directory.name}.out"
-    script = subprocess.Popen(
-        [BASH, str(SCRIPT)],
-        cwd=ROOT,
-        env=env,
-        stdout=output.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    with output.open("w") as written:
+        script = subprocess.Popen(
+            [BASH, str(SCRIPT)],
+            cwd=ROOT,
+            env=env,
+            stdout=written,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     # What manage.py needs to act as a node would (rotate_keys on one node).
     node_env = {
         **env,
