@@ -7,7 +7,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 AUTHSERVER_BIND ?= 127.0.0.1:8000
 
-.PHONY: run install install-test migrate demo test test-sqlite test-postgres lint format bench clean
+.PHONY: run cluster install install-test migrate demo test test-sqlite test-postgres lint format bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,14 @@ demo: migrate
 run: demo
 	@$(PY) manage.py demo_banner
 	AUTHSERVER_BIND=$(AUTHSERVER_BIND) BIN=$(BIN) deploy/run-all.sh
+
+# The production topology on this machine (docs/gateway.md): the nginx gateway on
+# https://127.0.0.1:8443, two authorization-server nodes, the two services and the token check,
+# on PostgreSQL (CLUSTER_DATABASE_URL) and Redis (CLUSTER_REDIS_URL).
+CLUSTER_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/authserver_cluster
+CLUSTER_REDIS_URL ?= redis://127.0.0.1:6379/0
+cluster: install
+	DATABASE_URL=$(CLUSTER_DATABASE_URL) REDIS_URL=$(CLUSTER_REDIS_URL) BIN=$(BIN) deploy/run-cluster.sh
 
 # The suite runs twice: on the embedded SQLite and on PostgreSQL, both with Redis as the cache.
 test: test-sqlite test-postgres lint

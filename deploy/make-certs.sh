@@ -8,6 +8,9 @@
 #                                         and ::1, and the service's own name
 #   orders-service.crt / .key             the client certificate the orders service presents
 #                                         (CN=orders-service, its OAuth client_id)
+#   gateway.crt / .key                    the API gateway's (deploy/gateway): its server
+#                                         certificate for localhost, 127.0.0.1 and ::1, and the
+#                                         client certificate it presents to the services
 #
 # An existing CA is reused, so running the script again adds what is missing and keeps every
 # certificate already issued valid. Keys are ECDSA P-256, readable by their owner only. For local
@@ -53,6 +56,11 @@ done
 issue orders-service "basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature
 extendedKeyUsage=clientAuth"
+
+issue gateway "basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature
+extendedKeyUsage=serverAuth,clientAuth
+subjectAltName=DNS:localhost,DNS:gateway,IP:127.0.0.1,IP:::1"
 
 # Certificates are public; only the keys stay private.
 chmod 644 ./*.crt

@@ -1,24 +1,22 @@
 """The only reader of private signing keys, and the source of every realm's JWKS.
 
 Each process keeps a realm's key set for ``RING_SECONDS`` and each parsed private key for as
-long as it is in a key set, so no request parses or decrypts a key. A rotation in this process
-invalidates the realm's key set at once (save and delete signals of SigningKey); other
-processes see it within ``RING_SECONDS``.
+long as its realm's key set names it, so no request parses or decrypts a key. The key sets are
+a process cache (accounts/process_cache.py) watching SigningKey: a rotation in this process is
+seen at once, and every other process, on this machine or another sharing Redis, hears of it
+through the same announcement as a changed realm or client (within half a second), so that all
+nodes publish a new key together. Without Redis, ``RING_SECONDS`` bounds the delay.
 """
 
-import functools
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import transaction
 from django.db.models import Q
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.utils import timezone
 from jwcrypto.jwk import JWK
 
 from accounts.models import Realm
+from accounts.process_cache import ProcessCache
 from accounts.realms import for_realm
 from authserver.keys import crypto, rotation
 from authserver.keys.models import SigningKey
@@ -46,15 +44,12 @@ class _Entry:
         return self.retire_after is None or self.retire_after > now
 
 
-@dataclass(frozen=True)
-class _Ring:
-    loaded: float
-    entries: tuple[_Entry, ...]
-
-
-_rings: dict[int, _Ring] = {}
-_private_keys: dict[str, JWK] = {}
-_public_keys: dict[str, JWK] = {}
+_rings = ProcessCache("keys.rings", seconds=RING_SECONDS, max_entries=10_000)
+_rings.forget_on_change(SigningKey)
+# Parsed keys by kid, with the realm whose key set named them: reloading a realm's key set
+# drops its keys that left it (purged ones leave memory), and no other realm's.
+_private_keys: dict[str, tuple[int, JWK]] = {}
+_public_keys: dict[str, tuple[int, JWK]] = {}
 
 
 def signing_key(realm: Realm) -> JWK:
@@ -63,10 +58,13 @@ def signing_key(realm: Realm) -> JWK:
     A realm without an active key gets one, for its default signature algorithm.
     """
     active = next(entry for entry in _ring(realm) if entry.state == SigningKey.State.ACTIVE)
-    key = _private_keys.get(active.kid)
-    if key is None:
-        key = _private_keys[active.kid] = crypto.decrypt(active.ciphertext, kid=active.kid)
-    return key
+    kept = _private_keys.get(active.kid)
+    if kept is None:
+        kept = _private_keys[active.kid] = (
+            realm.pk,
+            crypto.decrypt(active.ciphertext, kid=active.kid),
+        )
+    return kept[1]
 
 
 def jwks(realm: Realm) -> dict:
@@ -85,10 +83,10 @@ def verification_key(realm: Realm, kid: str | None) -> JWK | None:
     now = timezone.now()
     for entry in _ring(realm):
         if entry.kid == kid and entry.published_at(now):
-            key = _public_keys.get(kid)
-            if key is None:
-                key = _public_keys[kid] = JWK(**_public(entry))
-            return key
+            kept = _public_keys.get(kid)
+            if kept is None:
+                kept = _public_keys[kid] = (realm.pk, JWK(**_public(entry)))
+            return kept[1]
     return None
 
 
@@ -100,27 +98,20 @@ def clear_caches() -> None:
 
 
 def _ring(realm: Realm) -> tuple[_Entry, ...]:
-    now = time.time()
-    ring = _rings.get(realm.pk)
-    # A clock set back also reloads: a cache must not outlive its window by a clock change.
-    if ring is None or not 0 <= now - ring.loaded < RING_SECONDS:
-        ring = _load(realm, now)
-    return ring.entries
+    return _rings.get(realm.pk, lambda: _load(realm))
 
 
-def _load(realm: Realm, loaded: float) -> _Ring:
+def _load(realm: Realm) -> tuple[_Entry, ...]:
     entries = _query(realm)
     if not any(entry.state == SigningKey.State.ACTIVE for entry in entries):
         rotation.ensure_signing_key(realm)
         entries = _query(realm)
-    ring = _rings[realm.pk] = _Ring(loaded, entries)
-    # Parsed keys live only as long as a cached key set names them: purged keys leave memory.
-    known = {entry.kid for cached in list(_rings.values()) for entry in cached.entries}
-    for kid in set(_private_keys) - known:
-        _private_keys.pop(kid, None)
-    for kid in set(_public_keys) - known:
-        _public_keys.pop(kid, None)
-    return ring
+    named = {entry.kid for entry in entries}
+    for parsed in (_private_keys, _public_keys):
+        for kid, (realm_id, _key) in list(parsed.items()):
+            if realm_id == realm.pk and kid not in named:
+                parsed.pop(kid, None)
+    return entries
 
 
 def _query(realm: Realm) -> tuple[_Entry, ...]:
@@ -143,16 +134,3 @@ def _public(entry: _Entry) -> dict:
     kty = entry.public_jwk["kty"]
     members = {name: entry.public_jwk[name] for name in _PUBLIC_MEMBERS[kty]}
     return {"kid": entry.kid, "kty": kty, "alg": entry.alg, "use": "sig", **members}
-
-
-def _forget(realm_id: int) -> None:
-    _rings.pop(realm_id, None)
-
-
-@receiver(post_save, sender=SigningKey, dispatch_uid="authserver.keys.store.saved")
-@receiver(post_delete, sender=SigningKey, dispatch_uid="authserver.keys.store.deleted")
-def _key_changed(sender, instance, using, **kwargs):
-    # Now, for this thread; and after the commit, so that no other thread of this process keeps
-    # a key set it read before the change was committed.
-    _forget(instance.realm_id)
-    transaction.on_commit(functools.partial(_forget, instance.realm_id), using=using)

@@ -118,7 +118,9 @@ def test_every_process_watches_every_cache_from_the_start(tmp_path):
         DJANGO_SETTINGS_MODULE="authserver.settings",
         AUTHSERVER_VAR_DIR=str(tmp_path),
     )
-    assert printed == repr(["directory.clients", "directory.roles", "discovery", "realms"])
+    assert printed == repr(
+        ["directory.clients", "directory.roles", "discovery", "keys.rings", "realms"]
+    )
 
 
 def test_what_a_login_writes_is_not_announced(django_capture_on_commit_callbacks):

@@ -1,10 +1,13 @@
+import time
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.test import override_settings
 from django.utils import timezone
 
+from accounts import process_cache
 from authserver.keys import rotation, store
 from authserver.keys.crypto import KeyDecryptionError
 from authserver.keys.models import SigningKey
@@ -66,6 +69,24 @@ def test_it_sees_a_rotation_made_by_another_process_within_the_cache_window():
     assert store.signing_key(realm)["kid"] == old["kid"]
     with time_machine.travel(timezone.now() + timedelta(seconds=store.RING_SECONDS)):
         assert store.signing_key(realm)["kid"] == staged.kid
+
+
+def test_it_serves_a_rotation_announced_by_another_process_within_a_poll():
+    """Every node publishes a new key together: the rotation of another process (its rows
+    change, no signal here) is heard through the announcement every process cache listens to."""
+    realm = make_realm()
+    with time_machine.travel(time.time(), tick=False) as clock:
+        store.signing_key(realm)
+        staged = rotation.stage(realm)
+        old = store.signing_key(realm)
+        assert old["kid"] != staged.kid
+        SigningKey.objects.filter(kid=old["kid"]).update(state="retired")
+        SigningKey.objects.filter(kid=staged.kid).update(state="active")
+        cache.set(process_cache.GENERATION_KEY, "another-process-rotated", timeout=None)
+        assert store.signing_key(realm)["kid"] == old["kid"]
+        clock.shift(process_cache.POLL_SECONDS)
+        assert store.signing_key(realm)["kid"] == staged.kid
+        assert store.jwks(realm)["keys"][0]["kid"] == staged.kid
 
 
 def test_it_keeps_the_private_key_encrypted_in_the_database():
