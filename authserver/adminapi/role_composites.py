@@ -13,6 +13,8 @@ inside accounts.permissions.guarded (http.py): adding an admin role the caller d
 refused.
 """
 
+from django.db.models import F
+
 from accounts.models import Role
 from accounts.realms import for_realm
 from authserver.adminapi import clients, roles
@@ -30,7 +32,9 @@ def _role(context: Context, name: str, client_id: str | None, *, changing: bool)
 
 
 def _contained(role: Role):
-    return role.composites.select_related("client", "realm").order_by("client_id", "name")
+    # Realm roles first, on every database (PostgreSQL sorts NULL last, SQLite first).
+    realm_first = F("client_id").asc(nulls_first=True)
+    return role.composites.select_related("client", "realm").order_by(realm_first, "name")
 
 
 def listed(context: Context, name: str, client_id: str | None = None) -> Result:
