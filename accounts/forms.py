@@ -32,3 +32,21 @@ class UpdatePasswordForm(forms.Form):
         if new:
             password_validation.validate_password(new, self.user)
         return data
+
+
+class OneTimeCodeForm(forms.Form):
+    """Keycloak's field name (``otp``): a code from the authenticator, or a recovery code."""
+
+    otp = forms.CharField(label="One-time code", max_length=20, strip=True)
+
+
+class ConfigureTOTPForm(forms.Form):
+    # Keycloak's names: totp (the code) and userLabel (the device's name).
+    totp = forms.CharField(label="One-time code", max_length=12, strip=True)
+    userLabel = forms.CharField(label="Device name", max_length=64, required=False, strip=True)
+
+
+class UpdateProfileForm(forms.Form):
+    email = forms.EmailField(label="E-mail", max_length=254)
+    firstName = forms.CharField(label="First name", max_length=255)
+    lastName = forms.CharField(label="Last name", max_length=255)

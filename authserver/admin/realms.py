@@ -30,6 +30,13 @@ class RealmForm(forms.ModelForm):
             "brute_force_protected",
             "failure_factor",
             "exact_redirect_uris",
+            "otp_required",
+            "otp_policy_type",
+            "otp_policy_algorithm",
+            "otp_policy_digits",
+            "otp_policy_period",
+            "otp_policy_look_ahead_window",
+            "otp_policy_initial_counter",
         ]
 
     def clean_password_policy(self):
@@ -85,6 +92,22 @@ class RealmAdmin(AuditedAdmin):
         ("Password policy", {"fields": ["password_policy"]}),
         ("Redirect URIs", {"fields": ["exact_redirect_uris"]}),
         ("Brute force detection", {"fields": ["brute_force_protected", "failure_factor"]}),
+        (
+            "OTP policy",
+            {
+                "fields": [
+                    "otp_required",
+                    "otp_policy_type",
+                    "otp_policy_algorithm",
+                    "otp_policy_digits",
+                    "otp_policy_period",
+                    "otp_policy_look_ahead_window",
+                    "otp_policy_initial_counter",
+                ],
+                "description": "Applies to authenticators enrolled from now on; enrolled ones "
+                "keep the policy they were enrolled under.",
+            },
+        ),
     ]
 
     def get_readonly_fields(self, request, obj=None):

@@ -11,7 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from accounts import permissions
+from accounts import permissions, required_actions
 from accounts.models import User
 from accounts.realms import for_realm
 from authserver.adminapi import mappings
@@ -52,7 +52,7 @@ def _path(user: User) -> str:
 
 
 def list_users(context: Context) -> Result:
-    users = _matching(context).prefetch_related("roles__client", "realm_groups")
+    users = _matching(context).prefetch_related("roles__client", "realm_groups", "otpdevice_set")
     paths = exporter.realm_group_paths(context.realm)
     found = page(users.select_related("service_account_client").order_by("username"), context.query)
     return ok([rep.user(user, paths) for user in found])
@@ -135,6 +135,8 @@ def reset_password(context: Context, user_id: str) -> Result:
     """Keycloak's PUT .../reset-password with a credential {type, value, temporary}."""
     user = changeable(context, user_id)
     body = object_body(context)
+    if body.get("type", "password") != "password":
+        raise invalid_field("type", 'only a "password" is set here')
     try:
         spec = reader.read_user({"username": user.username, "credentials": [body]})
     except RealmFileError as error:
@@ -164,8 +166,15 @@ def _save(context: Context, user: User, spec: UserSpec, *, creating: bool = Fals
     user.first_name = spec.first_name
     user.last_name = spec.last_name
     user.is_active = spec.enabled
+    if spec.otp:
+        raise invalid_field("credentials", "authenticators (otp) are enrolled by their user")
+    user.required_actions = required_actions.stored(spec.required_actions)
     if spec.password is not None:
         _set_password(user, spec.password, path=f"{_CREDENTIAL}.value")
+    else:
+        user.password_temporary = (
+            required_actions.UPDATE_PASSWORD in spec.required_actions and user.has_usable_password()
+        )
     checked(user).save()
     if creating:
         # Beside the realm's default roles, which a new user was given on saving.

@@ -49,6 +49,7 @@ CLAIMS = (
     "auth_time",
     "nonce",
     "acr",
+    "amr",
     "azp",
     "sid",
     "preferred_username",

@@ -19,6 +19,7 @@ from oauthlib.oauth2.rfc6749 import errors as oauthlib_errors
 from accounts.models import UserSession
 from authserver.models import AccessToken, Client, Grant, IDToken, RefreshToken
 from authserver.protocol import (
+    authentication_context,
     authorization,
     client_assertion,
     consent,
@@ -448,7 +449,7 @@ class RealmValidator(OAuth2Validator):
             jti=str(uuid.uuid4()),
             azp=request.client.client_id,
             typ="ID",
-            acr="1",
+            **authentication_context.claims(session),
         )
         body.pop("scope", None)
         return body, expires

@@ -18,6 +18,12 @@ def _realm_data(**fields):
         "default_signature_algorithm": "RS256",
         "password_policy": "length(10) and digits(1)",
         "failure_factor": 30,
+        "otp_policy_type": "totp",
+        "otp_policy_algorithm": "HmacSHA1",
+        "otp_policy_digits": 6,
+        "otp_policy_period": 30,
+        "otp_policy_look_ahead_window": 1,
+        "otp_policy_initial_counter": 0,
         **fields,
     }
 
@@ -31,6 +37,22 @@ def test_it_creates_a_realm_with_its_settings(console):
     assert (realm.display_name, realm.password_policy) == ("Acme Corp", "length(10) and digits(1)")
     assert realm.brute_force_protected and realm.failure_factor == 5
     assert realm.client_scopes.filter(name="openid").exists()
+
+
+def test_it_edits_the_otp_policy(console):
+    response = console.post(
+        "/admin/accounts/realm/add/",
+        _realm_data(otp_required="on", otp_policy_algorithm="HmacSHA256", otp_policy_digits=8),
+    )
+    assert response.status_code == 302
+    realm = Realm.objects.get(name="acme")
+    assert realm.otp_required and realm.otp_policy_digits == 8
+    assert realm.otp_policy_algorithm == "HmacSHA256"
+    refused = console.post(
+        "/admin/accounts/realm/add/", _realm_data(name="other", otp_policy_digits=7)
+    )
+    assert refused.status_code == 200
+    assert "otp_policy_digits" in refused.context["adminform"].form.errors
 
 
 @pytest.mark.parametrize("policy", ["length(ten)", "noSuchPolicy(3)", "length(8) and )("])

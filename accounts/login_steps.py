@@ -1,0 +1,89 @@
+"""A login between the password and the session: the second factor, then the required actions.
+
+The state lives in the Django session (whose key is cycled when a login begins), for a few
+minutes: which user, where to go after, and what the user has shown so far (RFC 8176 ``amr``
+values). Nothing here answers HTTP; the views of accounts.step_views do.
+"""
+
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from accounts import otp, required_actions
+from accounts.models import Realm, User
+
+_KEY = "accounts.login"
+# Time enough to find a phone and scan a code.
+_SECONDS = 600
+PASSWORD = "pwd"
+OTP = "otp"
+
+# The page (a URL name of the accounts app) of each step.
+SECOND_FACTOR = "login-otp"
+_ACTION_PAGES = {
+    required_actions.TERMS_AND_CONDITIONS: "login-terms",
+    required_actions.UPDATE_PASSWORD: "update-password",
+    required_actions.CONFIGURE_TOTP: "login-configure-totp",
+    required_actions.UPDATE_PROFILE: "login-update-profile",
+}
+
+
+@dataclass
+class Pending:
+    user: User
+    next_url: str
+    amr: list[str] = field(default_factory=list)
+    # An enrolment under way (CONFIGURE_TOTP): the unconfirmed device's id.
+    enrolling: int | None = None
+
+
+def begin(request, user: User, next_url: str) -> None:
+    """The password was right: start the rest of the login under a new session key."""
+    request.session.cycle_key()
+    request.session[_KEY] = {
+        "user": user.pk,
+        "realm": user.realm_id,
+        "next": next_url,
+        "at": timezone.now().timestamp(),
+        "amr": [PASSWORD],
+        "enrolling": None,
+    }
+
+
+def current(request, realm: Realm) -> Pending | None:
+    state = request.session.get(_KEY)
+    if not state or state.get("realm") != realm.pk:
+        return None
+    if timezone.now().timestamp() - state["at"] > _SECONDS:
+        return None
+    user = (
+        User.objects.select_related("realm")
+        .filter(pk=state["user"], realm=realm, is_active=True)
+        .first()
+    )
+    if user is None:
+        return None
+    return Pending(user, state["next"], list(state["amr"]), state.get("enrolling"))
+
+
+def save(request, pending: Pending) -> None:
+    state = request.session[_KEY]
+    state.update(amr=pending.amr, enrolling=pending.enrolling)
+    request.session[_KEY] = state
+
+
+def finish(request) -> None:
+    request.session.pop(_KEY, None)
+    request.session.cycle_key()
+
+
+def next_page(pending: Pending) -> str | None:
+    """The URL name of the next step, or None when the login may complete."""
+    user = pending.user
+    if OTP not in pending.amr and otp.has_device(user):
+        return SECOND_FACTOR
+    for action in required_actions.due(user):
+        page = _ACTION_PAGES.get(action)
+        if page is not None:
+            return page
+    return None
