@@ -6,6 +6,7 @@ values). Nothing here answers HTTP; the views of accounts.step_views do.
 """
 
 from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
 
 from django.utils import timezone
 
@@ -17,6 +18,8 @@ _KEY = "accounts.login"
 _SECONDS = 600
 PASSWORD = "pwd"
 OTP = "otp"
+# acr_values (OIDC Core §3.1.2.1) that ask for a second factor: Keycloak's level "2", or "mfa".
+TWO_FACTOR_ACR_VALUES = frozenset({"2", "mfa"})
 
 # The page (a URL name of the accounts app) of each step.
 SECOND_FACTOR = "login-otp"
@@ -35,6 +38,16 @@ class Pending:
     amr: list[str] = field(default_factory=list)
     # An enrolment under way (CONFIGURE_TOTP): the unconfirmed device's id.
     enrolling: int | None = None
+    # The authorization request asked for a second factor (step-up).
+    second_factor: bool = False
+
+
+def asks_second_factor(next_url: str) -> bool:
+    """Whether the authorization request the login returns to asks for a second factor. The
+    authorization endpoint checks the session's factors again, so this only makes the login
+    ask for the code (or an enrolment), never lets one be skipped."""
+    values = parse_qs(urlsplit(next_url).query).get("acr_values", [""])[0].split()
+    return not TWO_FACTOR_ACR_VALUES.isdisjoint(values)
 
 
 def begin(request, user: User, next_url: str) -> None:
@@ -47,6 +60,7 @@ def begin(request, user: User, next_url: str) -> None:
         "at": timezone.now().timestamp(),
         "amr": [PASSWORD],
         "enrolling": None,
+        "second_factor": asks_second_factor(next_url),
     }
 
 
@@ -63,7 +77,13 @@ def current(request, realm: Realm) -> Pending | None:
     )
     if user is None:
         return None
-    return Pending(user, state["next"], list(state["amr"]), state.get("enrolling"))
+    return Pending(
+        user,
+        state["next"],
+        list(state["amr"]),
+        state.get("enrolling"),
+        state.get("second_factor", False),
+    )
 
 
 def save(request, pending: Pending) -> None:
@@ -80,8 +100,11 @@ def finish(request) -> None:
 def next_page(pending: Pending) -> str | None:
     """The URL name of the next step, or None when the login may complete."""
     user = pending.user
-    if OTP not in pending.amr and otp.has_device(user):
-        return SECOND_FACTOR
+    if OTP not in pending.amr:
+        if otp.has_device(user):
+            return SECOND_FACTOR
+        if pending.second_factor:
+            return _ACTION_PAGES[required_actions.CONFIGURE_TOTP]
     for action in required_actions.due(user):
         page = _ACTION_PAGES.get(action)
         if page is not None:

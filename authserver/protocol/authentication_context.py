@@ -2,12 +2,16 @@
 method references: "pwd", "otp", and "mfa" when more than one factor was shown) and ``acr``:
 "1" for one factor, "2" for two (Keycloak's levels of authentication)."""
 
+from accounts.login_steps import TWO_FACTOR_ACR_VALUES
 from accounts.models import UserSession
 
 SINGLE_FACTOR = "1"
 TWO_FACTOR = "2"
-# acr_values a client may ask for that want a second factor (step-up).
-TWO_FACTOR_VALUES = frozenset({TWO_FACTOR, "mfa"})
+
+
+def asks_second_factor(acr_values: str | None) -> bool:
+    """OIDC Core §3.1.2.1 acr_values naming level "2" (or "mfa"): a step-up."""
+    return not TWO_FACTOR_ACR_VALUES.isdisjoint((acr_values or "").split())
 
 
 def is_multi_factor(session: UserSession | None) -> bool:

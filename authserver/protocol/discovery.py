@@ -153,6 +153,7 @@ def metadata(realm: Realm) -> dict:
         "frontchannel_logout_supported": False,
         "backchannel_logout_supported": False,
         "prompt_values_supported": list(PROMPT_VALUES),
+        "acr_values_supported": ["1", "2", "mfa"],
     }
 
 

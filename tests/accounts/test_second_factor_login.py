@@ -225,3 +225,40 @@ def test_the_id_token_says_a_password_alone_was_used(client):
     claims = id_token_after(client, realm, second_factor=None)
     assert claims["amr"] == ["pwd"]
     assert claims["acr"] == "1"
+
+
+def test_acr_values_asking_for_a_second_factor_steps_up_a_password_session(client):
+    realm = make_realm()
+    make_web_client(realm)
+    _, secret = enrol(make_user(realm, "alice"))
+    # A session from a password alone (as the password grant would leave).
+    first = client.get(authorize_url(realm, **authorize_params(scope="openid")))
+    next_url = parse_qs(urlsplit(first["Location"]).query)["next"][0]
+    login(client, realm, "alice", next_url=next_url)
+    client.post(page(realm, "otp"), {"otp": totp_code(secret)})
+    UserSession.objects.update(amr=["pwd"])
+
+    stepped = client.get(authorize_url(realm, **authorize_params(scope="openid", acr_values="2")))
+    assert stepped.status_code == 302
+    assert stepped["Location"].startswith(f"/realms/{realm.name}/login?")
+    silent = client.get(
+        authorize_url(realm, **authorize_params(scope="openid", acr_values="2", prompt="none"))
+    )
+    assert redirect_params(silent)["error"] == "login_required"
+
+
+def test_a_step_up_makes_a_user_without_an_authenticator_enrol_one(client):
+    realm = make_realm()
+    make_web_client(realm)
+    make_user(realm, "alice")
+    response = client.get(
+        authorize_url(realm, **authorize_params(scope="openid", acr_values="mfa"))
+    )
+    next_url = parse_qs(urlsplit(response["Location"]).query)["next"][0]
+    response = login(client, realm, "alice", next_url=next_url)
+    assert response["Location"] == page(realm, "configure-totp")
+    enrol_through_the_page(client, realm)
+    done = client.post(page(realm, "continue"))
+    code = redirect_params(client.get(done["Location"]))["code"]
+    claims = verify(client, realm, exchange_code(client, realm, code).json()["id_token"])
+    assert claims["acr"] == "2" and claims["amr"] == ["pwd", "otp", "mfa"]
