@@ -50,3 +50,36 @@ class UpdateProfileForm(forms.Form):
     email = forms.EmailField(label="E-mail", max_length=254)
     firstName = forms.CharField(label="First name", max_length=255)
     lastName = forms.CharField(label="Last name", max_length=255)
+
+
+class ChangePasswordForm(forms.Form):
+    current = forms.CharField(
+        label="Current password", max_length=1024, strip=False, widget=forms.PasswordInput
+    )
+    new = forms.CharField(
+        label="New password", max_length=1024, strip=False, widget=forms.PasswordInput
+    )
+    confirm = forms.CharField(
+        label="Confirm new password", max_length=1024, strip=False, widget=forms.PasswordInput
+    )
+    sign_out_others = forms.BooleanField(label="Sign out my other sessions", required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self):
+        data = super().clean()
+        new, confirm = data.get("new"), data.get("confirm")
+        if new and confirm and new != confirm:
+            self.add_error("confirm", "The passwords do not match.")
+        elif new:
+            try:
+                password_validation.validate_password(new, self.user)
+            except forms.ValidationError as error:
+                self.add_error("new", error)
+        return data
+
+
+class DeviceNameForm(forms.Form):
+    name = forms.CharField(label="Device name", max_length=64, strip=True)

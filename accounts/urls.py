@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import step_views, views
+from accounts import account_views, step_views, views
 
 app_name = "accounts"
 
@@ -12,6 +12,15 @@ urlpatterns = [
     path("login/update-profile", step_views.update_profile, name="login-update-profile"),
     path("login/terms", step_views.terms, name="login-terms"),
     path("login/continue", step_views.login_continue, name="login-continue"),
-    path("account", views.account, name="account"),
+    path("account", account_views.profile, name="account"),
+    path("account/password", account_views.password, name="account-password"),
+    path("account/signing-in", account_views.signing_in, name="account-signing-in"),
+    path(
+        "account/signing-in/totp",
+        account_views.add_authenticator,
+        name="account-add-authenticator",
+    ),
+    path("account/sessions", account_views.sessions, name="account-sessions"),
+    path("account/events", account_views.events, name="account-events"),
     path("logout", views.logout, name="logout"),
 ]

@@ -1,4 +1,4 @@
-"""The realm's own pages: login, temporary-password change, account, logout. HTTP only."""
+"""The realm's own pages: login, temporary-password change, logout. HTTP only."""
 
 from django.contrib.auth import authenticate
 from django.shortcuts import redirect, render
@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import audit, login_steps, ratelimit, required_actions, sessions, step_views
 from accounts.forms import LoginForm, UpdatePasswordForm
 from accounts.no_referrer import no_referrer_form
-from accounts.redirects import default_next, safe_next
+from accounts.redirects import safe_next
 
 INVALID_CREDENTIALS = "Invalid username or password."
 
@@ -69,16 +69,6 @@ def update_password(request):
     return render(
         request, "accounts/update_password.html", {"realm": realm, "form": form}, status=status
     )
-
-
-@never_cache
-@require_http_methods(["GET"])
-def account(request):
-    realm = request.realm
-    session = sessions.current(request, realm)
-    if session is None:
-        return redirect(f"/realms/{realm.name}/login?next={default_next(realm)}")
-    return render(request, "accounts/account.html", {"realm": realm, "session": session})
 
 
 @never_cache
