@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from authserver.views import (
+    account_profile,
     authorize,
     consents,
     health,
@@ -77,6 +78,8 @@ urlpatterns = [
     ),
     path("realms/<str:realm_name>", wellknown.realm_info, name="realm-info"),
     path("realms/<str:realm_name>/account/consents", consents.consents, name="consents"),
+    # keycloak-js's loadUserProfile reads JSON here; browsers get the account console.
+    path("realms/<str:realm_name>/account", account_profile.account, name="account-profile"),
     path("realms/<str:realm_name>/", include("accounts.urls")),
 ]
 
