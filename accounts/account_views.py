@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from accounts import account_console, audit, otp, ratelimit
+from accounts import account_console, audit, email_views, otp, ratelimit
 from accounts import sessions as sso
 from accounts.forms import (
     ChangePasswordForm,
@@ -19,7 +19,7 @@ from accounts.forms import (
     DeviceNameForm,
     UpdateProfileForm,
 )
-from accounts.models import OTPDevice
+from accounts.models import ActionToken, OTPDevice
 from accounts.redirects import safe_next
 from accounts.step_views import enrolment_context
 
@@ -68,21 +68,24 @@ def _event(request, type, **details):
 @require_http_methods(["GET", "POST"])
 @signed_in
 def profile(request):
+    """Names change at once; a new e-mail address once the link mailed to it is followed."""
     user = request.sso.user
     initial = {"email": user.email, "firstName": user.first_name, "lastName": user.last_name}
     form = UpdateProfileForm(request.POST if request.method == "POST" else None, initial=initial)
     if form.is_valid():
         data = form.cleaned_data
-        if data["email"] != user.email:
-            user.email_verified = False
-        user.email, user.first_name, user.last_name = (
-            data["email"],
-            data["firstName"],
-            data["lastName"],
-        )
-        user.save(update_fields=["email", "email_verified", "first_name", "last_name"])
+        user.first_name, user.last_name = data["firstName"], data["lastName"]
+        user.save(update_fields=["first_name", "last_name"])
         _event(request, "UPDATE_PROFILE")
-        return _page(request, "profile", "profile", form=form, saved=True)
+        pending_email = data["email"] if data["email"] != user.email else None
+        if pending_email:
+            email_views.send_link(request, user, ActionToken.Kind.UPDATE_EMAIL, email=pending_email)
+        form = UpdateProfileForm(
+            initial={**initial, "firstName": user.first_name, "lastName": user.last_name}
+        )
+        return _page(
+            request, "profile", "profile", form=form, saved=True, pending_email=pending_email
+        )
     return _page(request, "profile", "profile", form=form, status=400 if form.is_bound else 200)
 
 

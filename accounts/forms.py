@@ -83,3 +83,7 @@ class ChangePasswordForm(forms.Form):
 
 class DeviceNameForm(forms.Form):
     name = forms.CharField(label="Device name", max_length=64, strip=True)
+
+
+class ForgotPasswordForm(forms.Form):
+    username = forms.CharField(label="Username or e-mail", max_length=255, strip=True)

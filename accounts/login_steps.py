@@ -28,6 +28,7 @@ _ACTION_PAGES = {
     required_actions.UPDATE_PASSWORD: "update-password",
     required_actions.CONFIGURE_TOTP: "login-configure-totp",
     required_actions.UPDATE_PROFILE: "login-update-profile",
+    required_actions.VERIFY_EMAIL: "login-verify-email",
 }
 
 
@@ -40,6 +41,8 @@ class Pending:
     enrolling: int | None = None
     # The authorization request asked for a second factor (step-up).
     second_factor: bool = False
+    # VERIFY_EMAIL: the link was mailed during this login.
+    verification_sent: bool = False
 
 
 def asks_second_factor(next_url: str) -> bool:
@@ -83,12 +86,17 @@ def current(request, realm: Realm) -> Pending | None:
         list(state["amr"]),
         state.get("enrolling"),
         state.get("second_factor", False),
+        state.get("verification_sent", False),
     )
 
 
 def save(request, pending: Pending) -> None:
     state = request.session[_KEY]
-    state.update(amr=pending.amr, enrolling=pending.enrolling)
+    state.update(
+        amr=pending.amr,
+        enrolling=pending.enrolling,
+        verification_sent=pending.verification_sent,
+    )
     request.session[_KEY] = state
 
 

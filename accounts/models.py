@@ -95,6 +95,16 @@ class Realm(models.Model):
         help_text="Every user signs in with a one-time code; one without an authenticator "
         "enrols one at the next login.",
     )
+    reset_password_allowed = models.BooleanField(
+        "forgot password", default=False, help_text="The login page offers a reset by e-mail."
+    )
+    verify_email = models.BooleanField(
+        default=False, help_text="Users verify their e-mail address at their next login."
+    )
+    # Keycloak's smtpServer (host, port, from, fromDisplayName, replyTo, ssl, starttls, auth,
+    # user), without its password, which is kept sealed (accounts.sealed) below.
+    smtp_server = models.JSONField("SMTP server", default=dict, blank=True)
+    smtp_password_sealed = models.TextField(blank=True)
     # Keycloak's default role (``default-roles-<realm>``, a composite): every new user gets it.
     default_role = models.ForeignKey(
         "Role", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -403,3 +413,25 @@ class RecoveryCode(models.Model):
 
     def __str__(self):
         return f"{self.user} recovery code ({'used' if self.used else 'unused'})"
+
+
+class ActionToken(models.Model):
+    """A single-use, short-lived link sent by e-mail (Keycloak's action tokens): reset the
+    password, verify the address, confirm a new address. Only its SHA-256 is kept."""
+
+    class Kind(models.TextChoices):
+        RESET_PASSWORD = "reset-password"
+        VERIFY_EMAIL = "verify-email"
+        UPDATE_EMAIL = "update-email"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="action_tokens")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    # The address the link was sent to: a verification holds only for it.
+    email = models.EmailField()
+    created = models.DateTimeField(default=timezone.now)
+    expires = models.DateTimeField()
+    used = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.kind} for {self.user}"

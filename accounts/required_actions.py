@@ -2,7 +2,8 @@
 
 UPDATE_PASSWORD is the user's temporary password (``password_temporary``); the others are kept
 in ``User.required_actions``. CONFIGURE_TOTP is due too when the realm requires OTP and the user
-has no authenticator.
+has no authenticator; VERIFY_EMAIL when the realm's ``verifyEmail`` is on and the user's address
+is not verified.
 """
 
 from accounts import otp
@@ -44,6 +45,8 @@ def due(user: User) -> list[str]:
     actions = set(of(user))
     if user.realm.otp_required and not otp.has_device(user):
         actions.add(CONFIGURE_TOTP)
+    if user.realm.verify_email and user.email and not user.email_verified:
+        actions.add(VERIFY_EMAIL)
     return [action for action in ALL if action in actions]
 
 

@@ -42,7 +42,7 @@ def proceed(request):
     return response
 
 
-def _pending_or_login(request):
+def pending_or_login(request):
     pending = login_steps.current(request, request.realm)
     if pending is None:
         return None, redirect("accounts:login", realm_name=request.realm.name)
@@ -57,7 +57,7 @@ def login_otp(request):
     """The second factor: a code of one of the user's authenticators, or a recovery code.
     A wrong code counts as a failed login towards the realm's brute-force lockout."""
     realm = request.realm
-    pending, elsewhere = _pending_or_login(request)
+    pending, elsewhere = pending_or_login(request)
     if elsewhere:
         return elsewhere
     user = pending.user
@@ -92,7 +92,7 @@ def login_otp(request):
 def configure_totp(request):
     """CONFIGURE_TOTP: scan the QR code (or type the secret), then show a code to confirm."""
     realm = request.realm
-    pending, elsewhere = _pending_or_login(request)
+    pending, elsewhere = pending_or_login(request)
     if elsewhere:
         return elsewhere
     user = pending.user
@@ -148,7 +148,7 @@ def login_continue(request):
 def update_profile(request):
     """UPDATE_PROFILE: the user's names and e-mail address."""
     realm = request.realm
-    pending, elsewhere = _pending_or_login(request)
+    pending, elsewhere = pending_or_login(request)
     if elsewhere:
         return elsewhere
     user = pending.user
@@ -179,7 +179,7 @@ def update_profile(request):
 def terms(request):
     """TERMS_AND_CONDITIONS: accept, or the login ends here."""
     realm = request.realm
-    pending, elsewhere = _pending_or_login(request)
+    pending, elsewhere = pending_or_login(request)
     if elsewhere:
         return elsewhere
     if request.method == "POST":

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from accounts import account_views, step_views, views
+from accounts import account_views, email_views, step_views, views
+from accounts.models import ActionToken
 
 app_name = "accounts"
 
@@ -12,6 +13,21 @@ urlpatterns = [
     path("login/update-profile", step_views.update_profile, name="login-update-profile"),
     path("login/terms", step_views.terms, name="login-terms"),
     path("login/continue", step_views.login_continue, name="login-continue"),
+    path("login/verify-email", email_views.verify_email_step, name="login-verify-email"),
+    path("login/reset-credentials", email_views.forgot_password, name="forgot-password"),
+    path("login/action/reset-password", email_views.reset_password, name="reset-password"),
+    path(
+        "login/action/verify-email",
+        email_views.confirm_email,
+        {"kind": ActionToken.Kind.VERIFY_EMAIL},
+        name="verify-email",
+    ),
+    path(
+        "login/action/update-email",
+        email_views.confirm_email,
+        {"kind": ActionToken.Kind.UPDATE_EMAIL},
+        name="update-email",
+    ),
     path("account", account_views.profile, name="account"),
     path("account/password", account_views.password, name="account-password"),
     path("account/signing-in", account_views.signing_in, name="account-signing-in"),

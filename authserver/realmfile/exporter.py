@@ -19,6 +19,8 @@ from authserver.models import (
 from authserver.realmfile import credentials, otp_credentials
 from authserver.realmfile.schema import PKCE_ATTRIBUTE, POST_LOGOUT_ATTRIBUTE
 
+_MASKED = "**********"
+
 
 def dumps(document: dict) -> str:
     """The JSON text of an exported realm, as the export command prints it."""
@@ -66,6 +68,11 @@ def export_realm_settings(realm: Realm) -> dict:
         "otpPolicyLookAheadWindow": realm.otp_policy_look_ahead_window,
         "otpPolicyInitialCounter": realm.otp_policy_initial_counter,
         "otpRequired": realm.otp_required,
+        "resetPasswordAllowed": realm.reset_password_allowed,
+        "verifyEmail": realm.verify_email,
+        # The password never leaves: Keycloak's mask says there is one.
+        "smtpServer": realm.smtp_server
+        | ({"password": _MASKED} if realm.smtp_password_sealed else {}),
     }
 
 

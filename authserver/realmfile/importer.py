@@ -9,7 +9,7 @@ before it is written; a failure is reported at the JSON path it came from.
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, transaction
 
-from accounts import required_actions
+from accounts import required_actions, sealed
 from accounts.models import MASTER_REALM, ClientScope, Group, Realm, Role, User
 from accounts.realms import for_realm
 from authserver.models import (
@@ -144,7 +144,14 @@ def realm_fields(spec: RealmSpec) -> dict:
         "otp_policy_look_ahead_window": spec.otp_policy_look_ahead_window,
         "otp_policy_initial_counter": spec.otp_policy_initial_counter,
         "otp_required": spec.otp_required,
-    }
+        "reset_password_allowed": spec.reset_password_allowed,
+        "verify_email": spec.verify_email,
+        "smtp_server": spec.smtp_server,
+    } | (
+        {"smtp_password_sealed": sealed.seal(spec.smtp_password) if spec.smtp_password else ""}
+        if spec.smtp_password is not None
+        else {}
+    )
 
 
 def _write_realm(spec: RealmSpec) -> Realm:

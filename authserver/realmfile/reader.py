@@ -344,7 +344,43 @@ def _realm_settings(root: _Object) -> RealmSpec:
         password_policy=_password_policy(root),
         default_signature_algorithm=_signature_algorithm(root),
         **_otp_policy(root),
+        reset_password_allowed=root.flag(
+            "resetPasswordAllowed", default=_default("reset_password_allowed")
+        ),
+        verify_email=root.flag("verifyEmail", default=_default("verify_email")),
+        **_smtp_server(root),
     )
+
+
+# Keycloak's smtpServer: every value a string ("true"/"false" for the flags).
+_SMTP_KEYS = (
+    "host",
+    "port",
+    "from",
+    "fromDisplayName",
+    "replyTo",
+    "envelopeFrom",
+    "ssl",
+    "starttls",
+    "auth",
+    "user",
+)
+
+
+def _smtp_server(root: _Object) -> dict:
+    """The settings, and the password apart: None when absent or masked (unchanged)."""
+    with root.child("smtpServer") as smtp:
+        server = {}
+        for key in _SMTP_KEYS:
+            value = smtp.text(key, default=None)
+            if value:
+                server[key] = value
+        if "port" in server and not (server["port"].isdigit() and 0 < int(server["port"]) < 65536):
+            raise RealmFileError(smtp.at("port"), "must be a port number")
+        password = smtp.text("password", default=None)
+    if password == _MASKED_SECRET:
+        password = None
+    return {"smtp_server": server, "smtp_password": password}
 
 
 def _otp_policy(root: _Object) -> dict:

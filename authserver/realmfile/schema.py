@@ -158,6 +158,12 @@ class RealmSpec:
     otp_policy_look_ahead_window: int = 1
     otp_policy_initial_counter: int = 0
     otp_required: bool = False
+    reset_password_allowed: bool = False
+    verify_email: bool = False
+    # Keycloak's smtpServer without its password; the password in clear, None when the file
+    # gave none or Keycloak's mask (an update then keeps the current one).
+    smtp_server: dict = field(default_factory=dict)
+    smtp_password: str | None = None
     realm_roles: tuple[RoleSpec, ...] = ()
     # The realm role every new user is given (Keycloak's defaultRole), by name.
     default_role: str | None = None

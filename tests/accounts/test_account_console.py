@@ -53,7 +53,7 @@ def test_a_session_of_another_realm_is_no_session_here(realm, alice):
     assert browser.get(account(realm))["Location"].startswith(f"/realms/{realm.name}/login")
 
 
-def test_it_updates_the_profile_and_unverifies_a_new_address(realm, alice):
+def test_it_updates_the_names_and_mails_a_link_to_a_new_address(realm, alice, mailoutbox):
     browser = signed_in(realm)
     page = browser.get(account(realm)).content.decode()
     assert 'value="alice@example.com"' in page and '<label for="email">' in page
@@ -63,10 +63,13 @@ def test_it_updates_the_profile_and_unverifies_a_new_address(realm, alice):
     assert response.status_code == 200 and "has been updated" in response.content.decode()
     alice.refresh_from_db()
     assert (alice.email, alice.email_verified, alice.first_name) == (
-        "new@example.com",
-        False,
+        "alice@example.com",
+        True,
         "Alice",
     )
+    # A realm without an smtpServer mails through the installation's backend.
+    (message,) = mailoutbox
+    assert message.to == ["new@example.com"] and "/login/action/update-email?key=" in message.body
     assert Event.objects.filter(type="UPDATE_PROFILE", user=alice).exists()
     assert browser.post(account(realm), {"email": "nope"}).status_code == 400
 

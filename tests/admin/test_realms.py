@@ -1,6 +1,7 @@
 import pytest
 
-from accounts.models import Realm
+from accounts import sealed
+from accounts.models import Event, Realm
 from tests.admin.helpers import form_data
 from tests.factories import make_realm
 
@@ -24,6 +25,7 @@ def _realm_data(**fields):
         "otp_policy_period": 30,
         "otp_policy_look_ahead_window": 1,
         "otp_policy_initial_counter": 0,
+        "smtp_server": "{}",
         **fields,
     }
 
@@ -53,6 +55,22 @@ def test_it_edits_the_otp_policy(console):
     )
     assert refused.status_code == 200
     assert "otp_policy_digits" in refused.context["adminform"].form.errors
+
+
+def test_it_seals_the_smtp_password_and_never_shows_it(console):
+    server = '{"host": "smtp.example.com", "port": "587", "password": "in-the-json"}'
+    response = console.post(
+        "/admin/accounts/realm/add/",
+        _realm_data(smtp_server=server, smtp_password="smtp-Secret-1", verify_email="on"),
+    )
+    assert response.status_code == 302
+    realm = Realm.objects.get(name="acme")
+    assert realm.verify_email and realm.smtp_server == {"host": "smtp.example.com", "port": "587"}
+    assert sealed.unseal(realm.smtp_password_sealed) == "smtp-Secret-1"
+    page = console.get(f"/admin/accounts/realm/{realm.pk}/change/").content.decode()
+    assert "smtp-Secret-1" not in page and realm.smtp_password_sealed not in page
+    event = Event.objects.get(resource_type="REALM", type="CREATE")
+    assert realm.smtp_password_sealed not in str(event.after)
 
 
 @pytest.mark.parametrize("policy", ["length(ten)", "noSuchPolicy(3)", "length(8) and )("])
