@@ -95,6 +95,14 @@ class Realm(models.Model):
         help_text="Every user signs in with a one-time code; one without an authenticator "
         "enrols one at the next login.",
     )
+    registration_allowed = models.BooleanField(
+        "user registration", default=False, help_text="The login page offers self-registration."
+    )
+    registration_email_as_username = models.BooleanField(
+        "e-mail as username",
+        default=False,
+        help_text="A registering user's username is the address.",
+    )
     reset_password_allowed = models.BooleanField(
         "forgot password", default=False, help_text="The login page offers a reset by e-mail."
     )

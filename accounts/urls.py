@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import account_views, email_views, step_views, views
+from accounts import account_views, email_views, registration, step_views, views
 from accounts.models import ActionToken
 
 app_name = "accounts"
@@ -12,6 +12,7 @@ urlpatterns = [
     path("login/configure-totp", step_views.configure_totp, name="login-configure-totp"),
     path("login/update-profile", step_views.update_profile, name="login-update-profile"),
     path("login/terms", step_views.terms, name="login-terms"),
+    path("login/registrations", registration.register, name="register"),
     path("login/continue", step_views.login_continue, name="login-continue"),
     path("login/verify-email", email_views.verify_email_step, name="login-verify-email"),
     path("login/reset-credentials", email_views.forgot_password, name="forgot-password"),

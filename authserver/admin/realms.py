@@ -37,6 +37,8 @@ class RealmForm(forms.ModelForm):
             "otp_policy_period",
             "otp_policy_look_ahead_window",
             "otp_policy_initial_counter",
+            "registration_allowed",
+            "registration_email_as_username",
             "reset_password_allowed",
             "verify_email",
             "smtp_server",
@@ -141,9 +143,11 @@ class RealmAdmin(AuditedAdmin):
             },
         ),
         (
-            "E-mail",
+            "Login and e-mail",
             {
                 "fields": [
+                    "registration_allowed",
+                    "registration_email_as_username",
                     "reset_password_allowed",
                     "verify_email",
                     "smtp_server",

@@ -68,6 +68,8 @@ def export_realm_settings(realm: Realm) -> dict:
         "otpPolicyLookAheadWindow": realm.otp_policy_look_ahead_window,
         "otpPolicyInitialCounter": realm.otp_policy_initial_counter,
         "otpRequired": realm.otp_required,
+        "registrationAllowed": realm.registration_allowed,
+        "registrationEmailAsUsername": realm.registration_email_as_username,
         "resetPasswordAllowed": realm.reset_password_allowed,
         "verifyEmail": realm.verify_email,
         # The password never leaves: Keycloak's mask says there is one.

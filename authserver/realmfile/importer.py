@@ -144,6 +144,8 @@ def realm_fields(spec: RealmSpec) -> dict:
         "otp_policy_look_ahead_window": spec.otp_policy_look_ahead_window,
         "otp_policy_initial_counter": spec.otp_policy_initial_counter,
         "otp_required": spec.otp_required,
+        "registration_allowed": spec.registration_allowed,
+        "registration_email_as_username": spec.registration_email_as_username,
         "reset_password_allowed": spec.reset_password_allowed,
         "verify_email": spec.verify_email,
         "smtp_server": spec.smtp_server,

@@ -344,6 +344,12 @@ def _realm_settings(root: _Object) -> RealmSpec:
         password_policy=_password_policy(root),
         default_signature_algorithm=_signature_algorithm(root),
         **_otp_policy(root),
+        registration_allowed=root.flag(
+            "registrationAllowed", default=_default("registration_allowed")
+        ),
+        registration_email_as_username=root.flag(
+            "registrationEmailAsUsername", default=_default("registration_email_as_username")
+        ),
         reset_password_allowed=root.flag(
             "resetPasswordAllowed", default=_default("reset_password_allowed")
         ),

@@ -158,6 +158,8 @@ class RealmSpec:
     otp_policy_look_ahead_window: int = 1
     otp_policy_initial_counter: int = 0
     otp_required: bool = False
+    registration_allowed: bool = False
+    registration_email_as_username: bool = False
     reset_password_allowed: bool = False
     verify_email: bool = False
     # Keycloak's smtpServer without its password; the password in clear, None when the file

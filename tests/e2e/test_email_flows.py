@@ -56,3 +56,28 @@ def test_a_user_verifies_the_address_at_login(browser, demo_setup, issuer_server
     page.click('button[type="submit"]:has-text("Confirm")')
     page.wait_for_selector("#email")
     assert User.objects.get(pk=user.pk).email_verified
+
+
+def test_a_visitor_registers_and_verifies_the_address(browser, demo_setup, issuer_server, mailbox):  # noqa: F811
+    realm, _client, _user = demo_setup
+    realm.registration_allowed = True
+    realm.registration_email_as_username = True
+    realm.verify_email = True
+    realm.smtp_server = mailbox.smtp_server
+    realm.save()
+    page = browser.new_page()
+    page.goto(f"{realm.issuer}/account")
+    page.get_by_role("link", name="Register").click()
+    page.get_by_label("E-mail").fill("dora@example.com")
+    page.get_by_label("First name").fill("Dora")
+    page.get_by_label("Last name").fill("Explorer")
+    page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("Confirm password").fill(NEW_PASSWORD)
+    page.click('button[type="submit"]')
+    page.wait_for_selector("text=Verify your e-mail address")
+    (message,) = mailbox.to("dora@example.com")
+    page.goto(mailbox.link_in(message, "/login/action/verify-email"))
+    page.click('button[type="submit"]:has-text("Confirm")')
+    page.wait_for_selector("#email")
+    dora = User.objects.get(realm=realm, username="dora@example.com")
+    assert dora.email_verified and dora.check_password(NEW_PASSWORD)

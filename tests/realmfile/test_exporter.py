@@ -132,6 +132,8 @@ def test_it_exports_every_field_in_a_stable_order():
         "otpPolicyLookAheadWindow",
         "otpPolicyInitialCounter",
         "otpRequired",
+        "registrationAllowed",
+        "registrationEmailAsUsername",
         "resetPasswordAllowed",
         "verifyEmail",
         "smtpServer",
