@@ -9,6 +9,7 @@ from authserver.views import (
     introspect,
     jwks,
     logout,
+    registrations,
     revoke,
     session_frames,
     token,
@@ -29,6 +30,11 @@ urlpatterns = [
         name="authorize",
     ),
     path("realms/<str:realm_name>/protocol/openid-connect/token", token.token, name="token"),
+    path(
+        "realms/<str:realm_name>/protocol/openid-connect/registrations",
+        registrations.registrations,
+        name="registrations",
+    ),
     path(
         "realms/<str:realm_name>/protocol/openid-connect/logout",
         logout.end_session,

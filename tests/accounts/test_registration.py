@@ -1,11 +1,14 @@
 """Self-registration where the realm allows it: the password policy, e-mail as username, the
 address verified before the first login, and no telling which accounts exist."""
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 
 from accounts.models import User, UserSession
 from tests.factories import make_realm, make_role, make_user
 from tests.mailbox import mailbox  # noqa: F401 (a fixture)
+from tests.protocol.helpers import authorize_params, make_web_client, redirect_params
 
 pytestmark = pytest.mark.django_db
 
@@ -88,3 +91,24 @@ def test_a_second_realm_keeps_its_own_usernames(client):
     make_user(other, "dora", email="dora@example.com")
     assert register(client, realm)["Location"] == "/realms/one/x"
     assert User.objects.filter(username="dora").count() == 2
+
+
+def test_keycloaks_registrations_endpoint_registers_then_authorizes(client):
+    realm = make_realm(registration_allowed=True)
+    make_web_client(realm)
+    query = authorize_params(scope="openid")
+    entry = client.get(f"/realms/{realm.name}/protocol/openid-connect/registrations", query)
+    assert entry.status_code == 302
+    assert entry["Location"].startswith(f"/realms/{realm.name}/login/registrations?next=")
+    next_url = parse_qs(urlsplit(entry["Location"]).query)["next"][0]
+    registered = register(client, realm, next=next_url)
+    assert registered["Location"] == next_url
+    assert "code" in redirect_params(client.get(next_url))
+
+
+def test_the_registrations_endpoint_is_the_login_where_registration_is_off(client):
+    realm = make_realm()
+    entry = client.get(
+        f"/realms/{realm.name}/protocol/openid-connect/registrations", {"client_id": "app"}
+    )
+    assert entry["Location"] == f"/realms/{realm.name}/protocol/openid-connect/auth?client_id=app"
