@@ -16,6 +16,7 @@ LIFETIMES = {
     Kind.RESET_PASSWORD: timedelta(minutes=15),
     Kind.VERIFY_EMAIL: timedelta(hours=12),
     Kind.UPDATE_EMAIL: timedelta(hours=12),
+    Kind.EXECUTE_ACTIONS: timedelta(hours=12),
 }
 
 

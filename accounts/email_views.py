@@ -31,11 +31,13 @@ _PATHS = {
     Kind.RESET_PASSWORD: "login/action/reset-password",
     Kind.VERIFY_EMAIL: "login/action/verify-email",
     Kind.UPDATE_EMAIL: "login/action/update-email",
+    Kind.EXECUTE_ACTIONS: "login/action/execute-actions",
 }
 _SUBJECTS = {
     Kind.RESET_PASSWORD: "Reset your password",
     Kind.VERIFY_EMAIL: "Verify your e-mail address",
     Kind.UPDATE_EMAIL: "Confirm your new e-mail address",
+    Kind.EXECUTE_ACTIONS: "Update your account",
 }
 _BODIES = {
     Kind.RESET_PASSWORD: "Someone asked to reset the password of your account {username}. "
@@ -44,6 +46,8 @@ _BODIES = {
     "of your account {username}:",
     Kind.UPDATE_EMAIL: "Follow this link within {minutes} minutes to make this the e-mail "
     "address of your account {username}:",
+    Kind.EXECUTE_ACTIONS: "Your administrator asks you to update your account {username}. "
+    "Follow this link within {minutes} minutes to do it:",
 }
 
 
@@ -189,3 +193,31 @@ def verify_email_step(request):
         pending.verification_sent = True
         login_steps.save(request, pending)
     return render(request, "accounts/email/verify_step.html", {"realm": realm, "user": user})
+
+
+@no_referrer_form
+@never_cache
+@require_http_methods(["GET", "POST"])
+def execute_actions(request):
+    """The link of the admin API's execute-actions-email: the user's required actions, run
+    as a login's are, without the password and without a session at the end."""
+    realm = request.realm
+    key = request.POST.get("key") or request.GET.get("key", "")
+    if action_tokens.peek(key, Kind.EXECUTE_ACTIONS, realm) is None:
+        return _expired(request)
+    if request.method == "GET":
+        return render(
+            request,
+            "accounts/email/confirm.html",
+            {"realm": realm, "key": key, "kind": Kind.EXECUTE_ACTIONS},
+        )
+    token = action_tokens.spend(key, Kind.EXECUTE_ACTIONS, realm)
+    if token is None:
+        return _expired(request)
+    if token.email == token.user.email and not token.user.email_verified:
+        # Following the link proves the address, as in Keycloak.
+        token.user.email_verified = True
+        token.user.save(update_fields=["email_verified"])
+        required_actions.complete(token.user, required_actions.VERIFY_EMAIL)
+    login_steps.begin(request, token.user, f"/realms/{realm.name}/account", by_mail=True)
+    return step_views.proceed(request)

@@ -43,6 +43,9 @@ class Pending:
     second_factor: bool = False
     # VERIFY_EMAIL: the link was mailed during this login.
     verification_sent: bool = False
+    # Begun by a mailed link (execute-actions-email), not a password: the required actions
+    # run, and no session follows.
+    by_mail: bool = False
 
 
 def asks_second_factor(next_url: str) -> bool:
@@ -53,15 +56,17 @@ def asks_second_factor(next_url: str) -> bool:
     return not TWO_FACTOR_ACR_VALUES.isdisjoint(values)
 
 
-def begin(request, user: User, next_url: str) -> None:
-    """The password was right: start the rest of the login under a new session key."""
+def begin(request, user: User, next_url: str, *, by_mail: bool = False) -> None:
+    """The password was right (or, ``by_mail``, a mailed link was followed): start the rest
+    of the login under a new session key."""
     request.session.cycle_key()
     request.session[_KEY] = {
         "user": user.pk,
         "realm": user.realm_id,
         "next": next_url,
         "at": timezone.now().timestamp(),
-        "amr": [PASSWORD],
+        "by_mail": by_mail,
+        "amr": [] if by_mail else [PASSWORD],
         "enrolling": None,
         "second_factor": asks_second_factor(next_url),
     }
@@ -87,6 +92,7 @@ def current(request, realm: Realm) -> Pending | None:
         state.get("enrolling"),
         state.get("second_factor", False),
         state.get("verification_sent", False),
+        state.get("by_mail", False),
     )
 
 
@@ -108,7 +114,7 @@ def finish(request) -> None:
 def next_page(pending: Pending) -> str | None:
     """The URL name of the next step, or None when the login may complete."""
     user = pending.user
-    if OTP not in pending.amr:
+    if OTP not in pending.amr and not pending.by_mail:
         if otp.has_device(user):
             return SECOND_FACTOR
         if pending.second_factor:

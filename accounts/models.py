@@ -431,6 +431,7 @@ class ActionToken(models.Model):
         RESET_PASSWORD = "reset-password"
         VERIFY_EMAIL = "verify-email"
         UPDATE_EMAIL = "update-email"
+        EXECUTE_ACTIONS = "execute-actions"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="action_tokens")
     kind = models.CharField(max_length=20, choices=Kind.choices)

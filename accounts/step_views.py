@@ -27,6 +27,9 @@ def proceed(request):
         return redirect(f"accounts:{page}", realm_name=realm.name)
     login_steps.finish(request)
     user = pending.user
+    if pending.by_mail:
+        audit.user_event("EXECUTE_ACTIONS", realm=realm, request=request, user=user)
+        return render(request, "accounts/email/done.html", {"realm": realm, "updated": True})
     response = redirect(pending.next_url)
     session = sessions.start(request, response, user, amr=pending.amr)
     rotate_token(request)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("login/continue", step_views.login_continue, name="login-continue"),
     path("login/verify-email", email_views.verify_email_step, name="login-verify-email"),
     path("login/reset-credentials", email_views.forgot_password, name="forgot-password"),
+    path("login/action/execute-actions", email_views.execute_actions, name="execute-actions"),
     path("login/action/reset-password", email_views.reset_password, name="reset-password"),
     path(
         "login/action/verify-email",

@@ -11,8 +11,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from accounts import permissions, required_actions
-from accounts.models import User
+from accounts import email_views, permissions, required_actions
+from accounts.models import ActionToken, User
 from accounts.realms import for_realm
 from authserver.adminapi import mappings
 from authserver.adminapi import representations as rep
@@ -194,3 +194,24 @@ def _set_password(user: User, password: PasswordSpec, *, path: str) -> None:
             raise invalid_field(path, " ".join(error.messages)) from None
         user.set_password(password.plain)
     user.password_temporary = password.temporary
+
+
+def execute_actions_email(context: Context, user_id: str) -> Result:
+    """Keycloak's PUT .../execute-actions-email with a list of required actions: they are set
+    on the user, and a link to do them (without the password) is mailed to the user."""
+    user = changeable(context, user_id)
+    body = context.body
+    if not isinstance(body, list) or not all(isinstance(each, str) for each in body):
+        raise invalid_field("(body)", "expected a list of required actions")
+    unknown = [each for each in body if each not in required_actions.ALL]
+    if unknown:
+        raise invalid_field("(body)", f"unknown required action {quote(unknown[0])}")
+    if not user.email:
+        raise invalid_field("email", "the user has no e-mail address")
+    if required_actions.UPDATE_PASSWORD in body:
+        user.password_temporary = True
+    user.required_actions = required_actions.stored([*user.required_actions, *body])
+    user.save(update_fields=["password_temporary", "required_actions"])
+    email_views.send_link(context.request, user, ActionToken.Kind.EXECUTE_ACTIONS, email=user.email)
+    context.record("ACTION", RESOURCE, f"{_path(user)}/execute-actions-email")
+    return NO_CONTENT
