@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from accounts import account_console, audit, email_views, otp, ratelimit
+from accounts import account_console, audit, email_views, otp, passkeys, ratelimit
 from accounts import sessions as sso
 from accounts.forms import (
     ChangePasswordForm,
@@ -133,6 +133,13 @@ def signing_in(request):
             user=user, confirmed=True, pk=_int(request.POST.get("device"))
         ).first()
         action = request.POST.get("action")
+        if action == "remove-passkey":
+            passkey = passkeys.of(user).filter(pk=_int(request.POST.get("passkey"))).first()
+            if passkey is None:
+                return _page(request, "signing_in", "signing-in", status=400, **_devices(user))
+            passkey.delete()
+            _event(request, "REMOVE_CREDENTIAL", credential_type="webauthn", name=passkey.name)
+            return redirect("accounts:account-signing-in", realm_name=request.realm.name)
         if action == "recovery-codes" and otp.has_device(user):
             codes = otp.new_recovery_codes(user)
             _event(request, "UPDATE_RECOVERY_CODES")
@@ -156,6 +163,7 @@ def _devices(user) -> dict:
     return {
         "devices": list(otp.confirmed_devices(user)),
         "recovery_codes_left": otp.recovery_codes_left(user),
+        "passkeys": list(passkeys.of(user)),
     }
 
 

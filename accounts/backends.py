@@ -6,7 +6,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.db.models import F
 from django.utils import timezone
 
-from accounts import otp, passwords
+from accounts import otp, passkeys, passwords
 from accounts.models import MASTER_REALM, User
 
 # Keycloak's defaults: after failureFactor failures, wait before trying again.
@@ -65,7 +65,7 @@ class RealmBackend(ModelBackend):
             return None
         # With a one-time code still to come, the count is cleared only once it is right
         # (accounts.step_views): a known password must not reset the guesses at the code.
-        if user.failed_logins and not otp.is_required(user):
+        if user.failed_logins and not (otp.is_required(user) or passkeys.has_passkey(user)):
             reset_failures(user)
         return user
 

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.utils import timezone
 
-from accounts import otp, required_actions
+from accounts import otp, passkeys, required_actions
 from accounts.models import Realm, User
 
 _KEY = "accounts.login"
@@ -18,11 +18,15 @@ _KEY = "accounts.login"
 _SECONDS = 600
 PASSWORD = "pwd"
 OTP = "otp"
+# RFC 8176 "hwk": a key held by an authenticator (a passkey).
+HARDWARE_KEY = "hwk"
+SECOND_FACTORS = frozenset({OTP, HARDWARE_KEY})
 # acr_values (OIDC Core §3.1.2.1) that ask for a second factor: Keycloak's level "2", or "mfa".
 TWO_FACTOR_ACR_VALUES = frozenset({"2", "mfa"})
 
 # The page (a URL name of the accounts app) of each step.
 SECOND_FACTOR = "login-otp"
+PASSKEY = "login-passkey"
 _ACTION_PAGES = {
     required_actions.TERMS_AND_CONDITIONS: "login-terms",
     required_actions.UPDATE_PASSWORD: "update-password",
@@ -114,9 +118,11 @@ def finish(request) -> None:
 def next_page(pending: Pending) -> str | None:
     """The URL name of the next step, or None when the login may complete."""
     user = pending.user
-    if OTP not in pending.amr and not pending.by_mail:
+    if SECOND_FACTORS.isdisjoint(pending.amr) and not pending.by_mail:
         if otp.has_device(user):
             return SECOND_FACTOR
+        if passkeys.has_passkey(user):
+            return PASSKEY
         if pending.second_factor:
             return _ACTION_PAGES[required_actions.CONFIGURE_TOTP]
     for action in required_actions.due(user):

@@ -444,3 +444,23 @@ class ActionToken(models.Model):
 
     def __str__(self):
         return f"{self.kind} for {self.user}"
+
+
+class Passkey(models.Model):
+    """A realm user's WebAuthn credential (Keycloak's ``webauthn`` credential), a second
+    factor: its public key, never a secret."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="passkeys")
+    name = models.CharField(max_length=64)
+    # The credential id, base64url without padding, as the browser names it.
+    credential_id = models.CharField(max_length=1400, unique=True)
+    public_key = models.BinaryField()
+    sign_count = models.BigIntegerField(default=0)
+    created = models.DateTimeField(default=timezone.now)
+    last_used = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["user", "created"]
+
+    def __str__(self):
+        return f"{self.name} ({self.user})"

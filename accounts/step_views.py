@@ -8,7 +8,16 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from accounts import audit, backends, login_steps, otp, ratelimit, required_actions, sessions
+from accounts import (
+    audit,
+    backends,
+    login_steps,
+    otp,
+    passkeys,
+    ratelimit,
+    required_actions,
+    sessions,
+)
 from accounts.forms import ConfigureTOTPForm, OneTimeCodeForm, UpdateProfileForm
 from accounts.models import OTPDevice
 from accounts.no_referrer import no_referrer_form
@@ -85,7 +94,16 @@ def login_otp(request):
             details={"credential_type": "otp"},
         )
     status = 400 if form.is_bound and not form.non_field_errors() else 200
-    return render(request, "accounts/login_otp.html", {"realm": realm, "form": form}, status=status)
+    return render(
+        request,
+        "accounts/login_otp.html",
+        {"realm": realm, "form": form, "has_passkey": passkeys.has_passkey(user)},
+        status=status,
+    )
+
+
+def has_code(user) -> bool:
+    return otp.has_device(user)
 
 
 @no_referrer_form

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from accounts import account_views, email_views, registration, step_views, views
+from accounts import (
+    account_views,
+    email_views,
+    passkey_views,
+    registration,
+    step_views,
+    views,
+)
 from accounts.models import ActionToken
 
 app_name = "accounts"
@@ -9,6 +16,7 @@ urlpatterns = [
     path("login", views.login, name="login"),
     path("login/update-password", views.update_password, name="update-password"),
     path("login/otp", step_views.login_otp, name="login-otp"),
+    path("login/passkey", passkey_views.login_passkey, name="login-passkey"),
     path("login/configure-totp", step_views.configure_totp, name="login-configure-totp"),
     path("login/update-profile", step_views.update_profile, name="login-update-profile"),
     path("login/terms", step_views.terms, name="login-terms"),
@@ -38,6 +46,7 @@ urlpatterns = [
         account_views.add_authenticator,
         name="account-add-authenticator",
     ),
+    path("account/signing-in/passkey", passkey_views.add_passkey, name="account-add-passkey"),
     path("account/sessions", account_views.sessions, name="account-sessions"),
     path("account/events", account_views.events, name="account-events"),
     path("logout", views.logout, name="logout"),

@@ -1,8 +1,8 @@
 """How the user authenticated, as the ID token says it (OIDC Core §2): ``amr`` (RFC 8176
-method references: "pwd", "otp", and "mfa" when more than one factor was shown) and ``acr``:
-"1" for one factor, "2" for two (Keycloak's levels of authentication)."""
+method references: "pwd", "otp", "hwk" for a passkey, and "mfa" when more than one factor was
+shown) and ``acr``: "1" for one factor, "2" for two (Keycloak's levels of authentication)."""
 
-from accounts.login_steps import TWO_FACTOR_ACR_VALUES
+from accounts.login_steps import SECOND_FACTORS, TWO_FACTOR_ACR_VALUES
 from accounts.models import UserSession
 
 SINGLE_FACTOR = "1"
@@ -15,7 +15,7 @@ def asks_second_factor(acr_values: str | None) -> bool:
 
 
 def is_multi_factor(session: UserSession | None) -> bool:
-    return session is not None and "otp" in (session.amr or [])
+    return session is not None and not SECOND_FACTORS.isdisjoint(session.amr or [])
 
 
 def claims(session: UserSession | None) -> dict:
