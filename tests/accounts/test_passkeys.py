@@ -66,7 +66,6 @@ def test_a_user_removes_only_their_own_passkey(client):
     browser = Browser()
     # Alice has a passkey: her session is made directly, as the login would end.
 
-
     response = HttpResponse()
     request = type("R", (), {"META": {}, "COOKIES": {}})()
     session = sessions.start(request, response, alice)
