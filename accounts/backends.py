@@ -6,7 +6,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.db.models import F
 from django.utils import timezone
 
-from accounts import passwords
+from accounts import otp, passkeys, passwords
 from accounts.models import MASTER_REALM, User
 
 # Keycloak's defaults: after failureFactor failures, wait before trying again.
@@ -23,7 +23,7 @@ def is_locked_out(user: User, now) -> bool:
     )
 
 
-def _record_failure(user: User, now) -> None:
+def record_failure(user: User, now) -> None:
     # Counted in the database: concurrent wrong guesses each count.
     User.objects.filter(pk=user.pk).update(
         failed_logins=F("failed_logins") + 1, last_failed_login=now
@@ -59,11 +59,13 @@ class RealmBackend(ModelBackend):
             return None
         if not passwords.check(user, password):
             if user.realm.brute_force_protected:
-                _record_failure(user, now)
+                record_failure(user, now)
             return None
         if not user.is_active or not user.realm.enabled:
             return None
-        if user.failed_logins:
+        # With a one-time code still to come, the count is cleared only once it is right
+        # (accounts.step_views): a known password must not reset the guesses at the code.
+        if user.failed_logins and not (otp.is_required(user) or passkeys.has_passkey(user)):
             reset_failures(user)
         return user
 

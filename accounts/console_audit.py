@@ -15,7 +15,7 @@ from accounts import audit
 from accounts.models import Realm
 
 # Never part of a representation, even masked: they are not the operator's to see.
-_HIDDEN_FIELDS = {"key_hash", "private_jwk_encrypted"}
+_HIDDEN_FIELDS = {"key_hash", "private_jwk_encrypted", "smtp_password_sealed", "secret_sealed"}
 
 
 def snapshot(obj: Model) -> dict:

@@ -8,10 +8,11 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django_otp.models import Device
 
 from accounts.managers import UserManager
 
@@ -20,6 +21,17 @@ REALM_NAME = RegexValidator(
     "Letters, digits, '.', '_' and '-'; starting with a letter or digit.",
 )
 MASTER_REALM = "master"
+
+
+class OTPType(models.TextChoices):
+    TOTP = "totp", "TOTP (time-based)"
+    HOTP = "hotp", "HOTP (counter-based)"
+
+
+class OTPAlgorithm(models.TextChoices):
+    SHA1 = "HmacSHA1", "SHA-1"
+    SHA256 = "HmacSHA256", "SHA-256"
+    SHA512 = "HmacSHA512", "SHA-512"
 
 
 class Realm(models.Model):
@@ -48,6 +60,59 @@ class Realm(models.Model):
         help_text="Ignore the wildcards (a trailing *) of clients imported from Keycloak: every "
         "redirect URI must match a registered one exactly (RFC 9700 §4.1.3).",
     )
+    # Keycloak's OTP policy: what an authenticator enrolled in this realm computes (RFC 6238
+    # TOTP, or RFC 4226 HOTP), and how far from the expected code a login may look.
+    otp_policy_type = models.CharField(
+        max_length=4, choices=OTPType.choices, default=OTPType.TOTP, verbose_name="OTP type"
+    )
+    otp_policy_algorithm = models.CharField(
+        max_length=12,
+        choices=OTPAlgorithm.choices,
+        default=OTPAlgorithm.SHA1,
+        verbose_name="OTP hash algorithm",
+    )
+    otp_policy_digits = models.PositiveSmallIntegerField(
+        choices=[(6, "6"), (8, "8")], default=6, verbose_name="OTP digits"
+    )
+    otp_policy_period = models.PositiveIntegerField(
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(600)],
+        verbose_name="OTP period",
+        help_text="Seconds a TOTP code lasts.",
+    )
+    otp_policy_look_ahead_window = models.PositiveIntegerField(
+        default=1,
+        validators=[MaxValueValidator(20)],
+        verbose_name="OTP look-around window",
+        help_text="Codes this many periods (TOTP) or counters (HOTP) away are accepted too.",
+    )
+    otp_policy_initial_counter = models.PositiveIntegerField(
+        default=0, verbose_name="HOTP initial counter"
+    )
+    otp_required = models.BooleanField(
+        "OTP required",
+        default=False,
+        help_text="Every user signs in with a one-time code; one without an authenticator "
+        "enrols one at the next login.",
+    )
+    registration_allowed = models.BooleanField(
+        "user registration", default=False, help_text="The login page offers self-registration."
+    )
+    registration_email_as_username = models.BooleanField(
+        "e-mail as username",
+        default=False,
+        help_text="A registering user's username is the address.",
+    )
+    reset_password_allowed = models.BooleanField(
+        "forgot password", default=False, help_text="The login page offers a reset by e-mail."
+    )
+    verify_email = models.BooleanField(
+        default=False, help_text="Users verify their e-mail address at their next login."
+    )
+    # Keycloak's smtpServer (host, port, from, fromDisplayName, replyTo, ssl, starttls, auth,
+    # user), without its password, which is kept sealed (accounts.sealed) below.
+    smtp_server = models.JSONField("SMTP server", default=dict, blank=True)
+    smtp_password_sealed = models.TextField(blank=True)
     # Keycloak's default role (``default-roles-<realm>``, a composite): every new user gets it.
     default_role = models.ForeignKey(
         "Role", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -87,6 +152,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     password_temporary = models.BooleanField(
         default=False, help_text="The user must choose a new password at the next login."
     )
+    # Keycloak's required actions other than UPDATE_PASSWORD (which is password_temporary):
+    # CONFIGURE_TOTP, VERIFY_EMAIL, UPDATE_PROFILE, TERMS_AND_CONDITIONS, done at the next login.
+    required_actions = models.JSONField(default=list, blank=True)
     failed_logins = models.PositiveIntegerField(default=0)
     last_failed_login = models.DateTimeField(null=True, blank=True)
     roles = models.ManyToManyField("Role", blank=True, related_name="users")
@@ -257,6 +325,8 @@ class UserSession(models.Model):
     ended = models.DateTimeField(null=True, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
+    # RFC 8176 authentication method references of the login that started it: "pwd", "otp".
+    amr = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-last_seen"]
@@ -310,3 +380,87 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.created:%Y-%m-%d %H:%M:%S} {self.type} {self.username}".strip()
+
+
+class OTPDevice(Device):
+    """A realm user's authenticator (Keycloak's ``otp`` credential): a TOTP or HOTP secret,
+    sealed at rest (accounts.sealed), with the policy it was enrolled under. ``name`` (the
+    user's label for it) and ``confirmed`` are django-otp's; an unconfirmed one is an
+    enrolment not yet finished."""
+
+    kind = models.CharField(max_length=4, choices=OTPType.choices, default=OTPType.TOTP)
+    secret_sealed = models.TextField(help_text="The shared secret, a JWE under the server key.")
+    algorithm = models.CharField(
+        max_length=12, choices=OTPAlgorithm.choices, default=OTPAlgorithm.SHA1
+    )
+    digits = models.PositiveSmallIntegerField(default=6)
+    period = models.PositiveIntegerField(default=30)
+    # HOTP: the next counter expected. TOTP: the last time step a code was accepted for, so that
+    # a code is never accepted twice (RFC 6238 section 5.2).
+    counter = models.BigIntegerField(default=0)
+    last_step = models.BigIntegerField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    last_used = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "OTP authenticator"
+        ordering = ["user", "created"]
+
+
+class RecoveryCode(models.Model):
+    """A single-use code that stands in for the one-time code when the authenticator is lost.
+    Only its SHA-256 is kept (the codes are random, about 50 bits)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created = models.DateTimeField(default=timezone.now)
+    used = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "code_hash"])]
+
+    def __str__(self):
+        return f"{self.user} recovery code ({'used' if self.used else 'unused'})"
+
+
+class ActionToken(models.Model):
+    """A single-use, short-lived link sent by e-mail (Keycloak's action tokens): reset the
+    password, verify the address, confirm a new address. Only its SHA-256 is kept."""
+
+    class Kind(models.TextChoices):
+        RESET_PASSWORD = "reset-password"
+        VERIFY_EMAIL = "verify-email"
+        UPDATE_EMAIL = "update-email"
+        EXECUTE_ACTIONS = "execute-actions"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="action_tokens")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    # The address the link was sent to: a verification holds only for it.
+    email = models.EmailField()
+    created = models.DateTimeField(default=timezone.now)
+    expires = models.DateTimeField()
+    used = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.kind} for {self.user}"
+
+
+class Passkey(models.Model):
+    """A realm user's WebAuthn credential (Keycloak's ``webauthn`` credential), a second
+    factor: its public key, never a secret."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="passkeys")
+    name = models.CharField(max_length=64)
+    # The credential id, base64url without padding, as the browser names it.
+    credential_id = models.CharField(max_length=1400, unique=True)
+    public_key = models.BinaryField()
+    sign_count = models.BigIntegerField(default=0)
+    created = models.DateTimeField(default=timezone.now)
+    last_used = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["user", "created"]
+
+    def __str__(self):
+        return f"{self.name} ({self.user})"

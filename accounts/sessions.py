@@ -66,8 +66,9 @@ def cookie_values(request, name: str) -> list[str]:
     return values[:_MAX_VALUES]
 
 
-def start(request, response, user: User) -> UserSession:
-    """Start a new session (a new secret: the id is rotated at every login) and set its cookie."""
+def start(request, response, user: User, *, amr: list[str] | None = None) -> UserSession:
+    """Start a new session (a new secret: the id is rotated at every login) and set its cookie.
+    ``amr``: how the user authenticated (RFC 8176), for the ID tokens of the session."""
     end(request, response, user.realm)
     secret = secrets.token_urlsafe(32)
     now = timezone.now()
@@ -79,6 +80,7 @@ def start(request, response, user: User) -> UserSession:
         last_seen=now,
         ip_address=client_ip(request) or None,
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+        amr=amr or ["pwd"],
     )
     response.set_cookie(
         cookie_name(user.realm),
@@ -127,6 +129,7 @@ def start_without_cookie(user: User, *, ip_address: str | None) -> UserSession:
         started=now,
         last_seen=now,
         ip_address=ip_address or None,
+        amr=["pwd"],
     )
 
 

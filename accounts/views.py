@@ -1,31 +1,16 @@
-"""The realm's own pages: login, temporary-password change, account, logout. HTTP only."""
+"""The realm's own pages: login, temporary-password change, logout. HTTP only."""
 
 from django.contrib.auth import authenticate
-from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from accounts import audit, ratelimit, sessions
+from accounts import audit, login_steps, ratelimit, required_actions, sessions, step_views
 from accounts.forms import LoginForm, UpdatePasswordForm
-from accounts.models import User
 from accounts.no_referrer import no_referrer_form
-from accounts.redirects import default_next, safe_next
+from accounts.redirects import safe_next
 
 INVALID_CREDENTIALS = "Invalid username or password."
-_PENDING = "accounts.pending_password_change"
-_PENDING_SECONDS = 300
-
-
-def _complete_login(request, user: User, next_url: str):
-    response = redirect(next_url)
-    session = sessions.start(request, response, user)
-    rotate_token(request)
-    audit.user_event(
-        "LOGIN", realm=user.realm, request=request, user=user, details={"sid": str(session.sid)}
-    )
-    return response
 
 
 @no_referrer_form
@@ -49,17 +34,9 @@ def login(request):
                 username=form.cleaned_data["username"][:255],
                 error="invalid_user_credentials",
             )
-        elif user.password_temporary:
-            request.session.cycle_key()
-            request.session[_PENDING] = {
-                "user": user.pk,
-                "realm": realm.pk,
-                "next": next_url,
-                "at": timezone.now().timestamp(),
-            }
-            return redirect("accounts:update-password", realm_name=realm.name)
         else:
-            return _complete_login(request, user, next_url)
+            login_steps.begin(request, user, next_url)
+            return step_views.proceed(request)
     # A well-formed attempt with wrong credentials is an ordinary page (200); a form missing
     # its fields is a bad request.
     status = 400 if form.is_bound and not form.is_valid() and not form.non_field_errors() else 200
@@ -71,46 +48,27 @@ def login(request):
     )
 
 
-def _pending_user(request):
-    pending = request.session.get(_PENDING)
-    if not pending or pending.get("realm") != request.realm.pk:
-        return None, None
-    if timezone.now().timestamp() - pending["at"] > _PENDING_SECONDS:
-        return None, None
-    user = User.objects.filter(pk=pending["user"], realm=request.realm, is_active=True).first()
-    return user, pending["next"]
-
-
 @no_referrer_form
 @never_cache
 @require_http_methods(["GET", "POST"])
 def update_password(request):
+    """Keycloak's UPDATE_PASSWORD required action (a temporary password)."""
     realm = request.realm
-    user, next_url = _pending_user(request)
-    if user is None:
+    pending = login_steps.current(request, realm)
+    if pending is None:
         return redirect("accounts:login", realm_name=realm.name)
+    user = pending.user
     form = UpdatePasswordForm(request.POST if request.method == "POST" else None, user=user)
     if form.is_valid():
         user.set_password(form.cleaned_data["password_new"])
-        user.password_temporary = False
-        user.save(update_fields=["password", "password_temporary"])
-        del request.session[_PENDING]
-        request.session.cycle_key()
-        return _complete_login(request, user, next_url)
+        user.save(update_fields=["password"])
+        required_actions.complete(user, required_actions.UPDATE_PASSWORD)
+        audit.user_event("UPDATE_PASSWORD", realm=realm, request=request, user=user)
+        return step_views.proceed(request)
     status = 400 if form.is_bound else 200
     return render(
         request, "accounts/update_password.html", {"realm": realm, "form": form}, status=status
     )
-
-
-@never_cache
-@require_http_methods(["GET"])
-def account(request):
-    realm = request.realm
-    session = sessions.current(request, realm)
-    if session is None:
-        return redirect(f"/realms/{realm.name}/login?next={default_next(realm)}")
-    return render(request, "accounts/account.html", {"realm": realm, "session": session})
 
 
 @never_cache

@@ -271,6 +271,16 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Mail of a realm without an smtpServer (password reset, e-mail verification): printed on the
+# console unless configured (django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST, ...).
+EMAIL_BACKEND = env.string(
+    "AUTHSERVER_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = env.string("AUTHSERVER_EMAIL_HOST", "localhost")
+EMAIL_PORT = env.integer("AUTHSERVER_EMAIL_PORT", 25)
+DEFAULT_FROM_EMAIL = env.string("AUTHSERVER_EMAIL_FROM", "authserver@localhost")
+EMAIL_TIMEOUT = 10
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True

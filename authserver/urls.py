@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 
 from authserver.views import (
+    account_profile,
     authorize,
+    client_registration,
     consents,
     health,
     introspect,
@@ -10,7 +12,7 @@ from authserver.views import (
     logout,
     metrics,
     par,
-    registration,
+    registrations,
     revoke,
     session_frames,
     token,
@@ -32,6 +34,11 @@ urlpatterns = [
         name="authorize",
     ),
     path("realms/<str:realm_name>/protocol/openid-connect/token", token.token, name="token"),
+    path(
+        "realms/<str:realm_name>/protocol/openid-connect/registrations",
+        registrations.registrations,
+        name="registrations",
+    ),
     path(
         "realms/<str:realm_name>/protocol/openid-connect/logout",
         logout.end_session,
@@ -86,16 +93,18 @@ urlpatterns = [
     ),
     path(
         "realms/<str:realm_name>/clients-registrations/openid-connect",
-        registration.register,
+        client_registration.register,
         name="client-registration",
     ),
     path(
         "realms/<str:realm_name>/clients-registrations/openid-connect/<str:client_id>",
-        registration.configuration,
+        client_registration.configuration,
         name="client-configuration",
     ),
     path("realms/<str:realm_name>", wellknown.realm_info, name="realm-info"),
     path("realms/<str:realm_name>/account/consents", consents.consents, name="consents"),
+    # keycloak-js's loadUserProfile reads JSON here; browsers get the account console.
+    path("realms/<str:realm_name>/account", account_profile.account, name="account-profile"),
     path("realms/<str:realm_name>/", include("accounts.urls")),
 ]
 

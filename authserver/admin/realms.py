@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.urls import path
 
-from accounts import password_policy
+from accounts import password_policy, sealed
 from accounts.administrators import administered_realms, administers, administers_any
 from accounts.console_audit import AuditedAdmin
 from accounts.models import MASTER_REALM, Realm
@@ -30,7 +30,48 @@ class RealmForm(forms.ModelForm):
             "brute_force_protected",
             "failure_factor",
             "exact_redirect_uris",
+            "otp_required",
+            "otp_policy_type",
+            "otp_policy_algorithm",
+            "otp_policy_digits",
+            "otp_policy_period",
+            "otp_policy_look_ahead_window",
+            "otp_policy_initial_counter",
+            "registration_allowed",
+            "registration_email_as_username",
+            "reset_password_allowed",
+            "verify_email",
+            "smtp_server",
         ]
+
+    smtp_password = forms.CharField(
+        label="SMTP password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="Replaces the stored password (kept sealed, never shown); empty keeps it.",
+    )
+
+    def clean_smtp_server(self):
+        server = self.cleaned_data["smtp_server"] or {}
+        if not isinstance(server, dict) or not all(
+            isinstance(value, str) for value in server.values()
+        ):
+            raise ValidationError(
+                'Keycloak\'s smtpServer: an object of strings, e.g. {"host": "smtp.example.com", '
+                '"port": "587", "from": "no-reply@example.com", "starttls": "true"}.'
+            )
+        server.pop("password", None)
+        return server
+
+    def save(self, commit=True):
+        realm = super().save(commit=False)
+        if self.cleaned_data.get("smtp_password"):
+            realm.smtp_password_sealed = sealed.seal(self.cleaned_data["smtp_password"])
+        if commit:
+            realm.save()
+            self.save_m2m()
+        return realm
 
     def clean_password_policy(self):
         policy = self.cleaned_data["password_policy"].strip()
@@ -85,6 +126,37 @@ class RealmAdmin(AuditedAdmin):
         ("Password policy", {"fields": ["password_policy"]}),
         ("Redirect URIs", {"fields": ["exact_redirect_uris"]}),
         ("Brute force detection", {"fields": ["brute_force_protected", "failure_factor"]}),
+        (
+            "OTP policy",
+            {
+                "fields": [
+                    "otp_required",
+                    "otp_policy_type",
+                    "otp_policy_algorithm",
+                    "otp_policy_digits",
+                    "otp_policy_period",
+                    "otp_policy_look_ahead_window",
+                    "otp_policy_initial_counter",
+                ],
+                "description": "Applies to authenticators enrolled from now on; enrolled ones "
+                "keep the policy they were enrolled under.",
+            },
+        ),
+        (
+            "Login and e-mail",
+            {
+                "fields": [
+                    "registration_allowed",
+                    "registration_email_as_username",
+                    "reset_password_allowed",
+                    "verify_email",
+                    "smtp_server",
+                    "smtp_password",
+                ],
+                "description": "Without an SMTP host, mail goes through the installation's "
+                "AUTHSERVER_EMAIL_BACKEND (the console by default).",
+            },
+        ),
     ]
 
     def get_readonly_fields(self, request, obj=None):

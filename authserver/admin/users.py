@@ -7,10 +7,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from accounts import permissions
+from accounts import otp, permissions, required_actions
 from accounts.backends import reset_failures
 from accounts.console_audit import record, snapshot
-from accounts.models import MASTER_REALM, User
+from accounts.models import MASTER_REALM, OTPDevice, User
 from authserver.admin.base import RealmScopedAdmin, RealmScopedForm
 
 
@@ -96,6 +96,23 @@ class UserAddForm(RealmScopedForm):
 class UserChangeForm(RealmScopedForm):
     """A user's details and role mappings; the password can only be replaced, never read."""
 
+    required_actions = forms.MultipleChoiceField(
+        label="Required user actions",
+        required=False,
+        choices=[
+            (action, required_actions.LABELS[action])
+            for action in required_actions.ALL
+            if action != required_actions.UPDATE_PASSWORD
+        ],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Done by the user at the next login (a temporary password is below).",
+    )
+    remove_authenticators = forms.BooleanField(
+        label="Remove authenticators",
+        required=False,
+        help_text="Removes the user's OTP authenticators and recovery codes (a lost phone).",
+    )
+
     new_password = forms.CharField(
         label="Set temporary password",
         required=False,
@@ -133,16 +150,30 @@ class UserChangeForm(RealmScopedForm):
             except ValidationError as error:
                 self.add_error("new_password", error)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "required_actions" in self.fields:
+            self.initial["required_actions"] = self.instance.required_actions
+
     def save(self, commit=True):
         user = super().save(commit=False)
         password = self.cleaned_data.get("new_password")
         if password:
             user.set_password(password)
             user.password_temporary = True
+        if "required_actions" in self.cleaned_data:
+            user.required_actions = required_actions.stored(self.cleaned_data["required_actions"])
         if commit:
             user.save()
             self.save_m2m()
         return user
+
+    def _save_m2m(self):
+        # The console saves the user, then calls this: the devices go once the user is saved.
+        super()._save_m2m()
+        if self.cleaned_data.get("remove_authenticators"):
+            for device in OTPDevice.objects.filter(user=self.instance):
+                otp.remove_device(device)
 
 
 @admin.register(User)
@@ -178,6 +209,7 @@ class UserAdmin(RealmScopedAdmin):
     actions = ["unlock_users"]
     readonly_fields = [
         "password_status",
+        "authenticators",
         "sso_sessions",
         "consents",
         "failed_logins",
@@ -199,6 +231,9 @@ class UserAdmin(RealmScopedAdmin):
                     "password_status",
                     "new_password",
                     "password_temporary",
+                    "authenticators",
+                    "remove_authenticators",
+                    "required_actions",
                     "failed_logins",
                     "last_failed_login",
                 ]
@@ -308,6 +343,32 @@ class UserAdmin(RealmScopedAdmin):
             return ""
         url = reverse("admin:authserver_consent_changelist") + f"?user__id__exact={obj.pk}"
         return format_html('<a href="{}">Consents this user has granted — see and revoke</a>', url)
+
+    @admin.display(description="OTP authenticators")
+    def authenticators(self, obj):
+        if obj is None or obj.pk is None:
+            return ""
+        devices = otp.confirmed_devices(obj)
+        if not devices:
+            return "none"
+        rows = format_html_join(
+            "",
+            "<li>{} ({}, enrolled {}, last used {})</li>",
+            (
+                (
+                    d.name,
+                    d.get_kind_display(),
+                    d.created.strftime("%Y-%m-%d"),
+                    d.last_used.strftime("%Y-%m-%d %H:%M") if d.last_used else "never",
+                )
+                for d in devices
+            ),
+        )
+        return format_html(
+            '<ul class="console-list">{}</ul>{} recovery code(s) left',
+            rows,
+            otp.recovery_codes_left(obj),
+        )
 
     @admin.display(description="password")
     def password_status(self, obj):

@@ -16,6 +16,15 @@ from authserver.adminapi.routes import ROUTES
 
 _PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
 _NAMES = {"type": "array", "items": {"type": "string"}}
+_REQUIRED_ACTION = {
+    "enum": [
+        "TERMS_AND_CONDITIONS",
+        "UPDATE_PASSWORD",
+        "CONFIGURE_TOTP",
+        "UPDATE_PROFILE",
+        "VERIFY_EMAIL",
+    ]
+}
 _BY_CLIENT = {"type": "object", "additionalProperties": _NAMES}
 _ID = {"type": "string", "readOnly": True}
 
@@ -35,6 +44,22 @@ SCHEMAS = {
             "failureFactor": {"type": "integer", "minimum": 0},
             "passwordPolicy": {"type": "string"},
             "defaultSignatureAlgorithm": {"enum": ["RS256", "ES256"]},
+            "otpPolicyType": {"enum": ["totp", "hotp"]},
+            "otpPolicyAlgorithm": {"enum": ["HmacSHA1", "HmacSHA256", "HmacSHA512"]},
+            "otpPolicyDigits": {"enum": [6, 8]},
+            "otpPolicyPeriod": {"type": "integer", "minimum": 1, "maximum": 600},
+            "otpPolicyLookAheadWindow": {"type": "integer", "minimum": 0, "maximum": 20},
+            "otpPolicyInitialCounter": {"type": "integer", "minimum": 0},
+            "otpRequired": {"type": "boolean"},
+            "registrationAllowed": {"type": "boolean"},
+            "registrationEmailAsUsername": {"type": "boolean"},
+            "resetPasswordAllowed": {"type": "boolean"},
+            "verifyEmail": {"type": "boolean"},
+            "smtpServer": {
+                "type": "object",
+                "description": "Keycloak's smtpServer; the password shows as **********",
+                "additionalProperties": {"type": "string"},
+            },
         },
     },
     "Client": {
@@ -144,8 +169,11 @@ SCHEMAS = {
             },
             "serviceAccountClientId": {"type": "string", "readOnly": True},
             "createdTimestamp": {"type": "integer", "readOnly": True},
+            "totp": {"type": "boolean", "readOnly": True},
+            "requiredActions": {"type": "array", "items": _REQUIRED_ACTION},
         },
     },
+    "RequiredActions": {"type": "array", "items": _REQUIRED_ACTION},
     "Credential": {
         "type": "object",
         "required": ["type"],

@@ -80,7 +80,6 @@ def _with_ids(entry: dict, pk: int, path: str, ids: dict) -> dict:
 
 
 def user(user: User, paths: dict[int, str] | None = None) -> dict:
-    found = exporter.export_user(user, paths)
-    del found["credentials"]
+    found = exporter.export_user(user, paths, with_credentials=False)
     found["createdTimestamp"] = int(user.date_joined.timestamp() * 1000)
     return found

@@ -483,6 +483,20 @@ ROUTES: list[Route] = [
             )
         },
     ),
+    Route(
+        f"{REALM}/users/<str:user_id>/execute-actions-email",
+        "admin-user-execute-actions-email",
+        {
+            "PUT": Operation(
+                users.execute_actions_email,
+                "Set required actions and mail the user a link to do them",
+                MANAGE_USERS,
+                "RequiredActions",
+                None,
+                204,
+            )
+        },
+    ),
     *_role_mappings("users", "user_id"),
     Route(
         f"{REALM}/users/<str:user_id>/groups",

@@ -11,8 +11,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from accounts import permissions
-from accounts.models import User
+from accounts import email_views, permissions, required_actions
+from accounts.models import ActionToken, User
 from accounts.realms import for_realm
 from authserver.adminapi import mappings
 from authserver.adminapi import representations as rep
@@ -52,7 +52,7 @@ def _path(user: User) -> str:
 
 
 def list_users(context: Context) -> Result:
-    users = _matching(context).prefetch_related("roles__client", "realm_groups")
+    users = _matching(context).prefetch_related("roles__client", "realm_groups", "otpdevice_set")
     paths = exporter.realm_group_paths(context.realm)
     found = page(users.select_related("service_account_client").order_by("username"), context.query)
     return ok([rep.user(user, paths) for user in found])
@@ -135,6 +135,8 @@ def reset_password(context: Context, user_id: str) -> Result:
     """Keycloak's PUT .../reset-password with a credential {type, value, temporary}."""
     user = changeable(context, user_id)
     body = object_body(context)
+    if body.get("type", "password") != "password":
+        raise invalid_field("type", 'only a "password" is set here')
     try:
         spec = reader.read_user({"username": user.username, "credentials": [body]})
     except RealmFileError as error:
@@ -164,8 +166,15 @@ def _save(context: Context, user: User, spec: UserSpec, *, creating: bool = Fals
     user.first_name = spec.first_name
     user.last_name = spec.last_name
     user.is_active = spec.enabled
+    if spec.otp:
+        raise invalid_field("credentials", "authenticators (otp) are enrolled by their user")
+    user.required_actions = required_actions.stored(spec.required_actions)
     if spec.password is not None:
         _set_password(user, spec.password, path=f"{_CREDENTIAL}.value")
+    else:
+        user.password_temporary = (
+            required_actions.UPDATE_PASSWORD in spec.required_actions and user.has_usable_password()
+        )
     checked(user).save()
     if creating:
         # Beside the realm's default roles, which a new user was given on saving.
@@ -185,3 +194,24 @@ def _set_password(user: User, password: PasswordSpec, *, path: str) -> None:
             raise invalid_field(path, " ".join(error.messages)) from None
         user.set_password(password.plain)
     user.password_temporary = password.temporary
+
+
+def execute_actions_email(context: Context, user_id: str) -> Result:
+    """Keycloak's PUT .../execute-actions-email with a list of required actions: they are set
+    on the user, and a link to do them (without the password) is mailed to the user."""
+    user = changeable(context, user_id)
+    body = context.body
+    if not isinstance(body, list) or not all(isinstance(each, str) for each in body):
+        raise invalid_field("(body)", "expected a list of required actions")
+    unknown = [each for each in body if each not in required_actions.ALL]
+    if unknown:
+        raise invalid_field("(body)", f"unknown required action {quote(unknown[0])}")
+    if not user.email:
+        raise invalid_field("email", "the user has no e-mail address")
+    if required_actions.UPDATE_PASSWORD in body:
+        user.password_temporary = True
+    user.required_actions = required_actions.stored([*user.required_actions, *body])
+    user.save(update_fields=["password_temporary", "required_actions"])
+    email_views.send_link(context.request, user, ActionToken.Kind.EXECUTE_ACTIONS, email=user.email)
+    context.record("ACTION", RESOURCE, f"{_path(user)}/execute-actions-email")
+    return NO_CONTENT

@@ -18,7 +18,7 @@ from accounts.models import Realm, UserSession
 from accounts.realms import for_realm
 from accounts.redirects import MAX_NEXT_LENGTH
 from authserver.models import Client
-from authserver.protocol import consent, id_token_hint
+from authserver.protocol import authentication_context, consent, id_token_hint
 from authserver.protocol import params as form_params
 from authserver.protocol.errors import (
     ConsentRequired,
@@ -192,6 +192,8 @@ class Interaction:
     login_hint: str
     # The subject of the id_token_hint: the user the client expects to be logged in.
     hinted_subject: str | None = None
+    # acr_values asked for a second factor (authentication_context).
+    second_factor: bool = False
 
 
 def check(params: Params) -> Interaction:
@@ -203,6 +205,7 @@ def check(params: Params) -> Interaction:
         prompt=frozenset((_only(params, "prompt") or "").split()),
         max_age=int(max_age) if max_age is not None else None,
         login_hint=_only(params, "login_hint") or "",
+        second_factor=authentication_context.asks_second_factor(_only(params, "acr_values")),
     )
 
 
@@ -242,6 +245,7 @@ def must_authenticate(session: UserSession | None, interaction: Interaction, now
         session is None
         or "login" in interaction.prompt
         or is_too_old(session, interaction.max_age, now)
+        or (interaction.second_factor and not authentication_context.is_multi_factor(session))
         or interaction.hinted_subject not in (None, str(session.user.subject))
     )
 

@@ -50,6 +50,7 @@ CLAIMS = (
     "auth_time",
     "nonce",
     "acr",
+    "amr",
     "azp",
     "sid",
     "preferred_username",
@@ -157,6 +158,7 @@ def metadata(realm: Realm) -> dict:
         "frontchannel_logout_supported": False,
         "backchannel_logout_supported": False,
         "prompt_values_supported": list(PROMPT_VALUES),
+        "acr_values_supported": ["1", "2", "mfa"],
     } | _registration(realm)
 
 

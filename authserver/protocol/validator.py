@@ -20,6 +20,7 @@ from accounts.models import UserSession
 from authserver.models import AccessToken, Client, Grant, IDToken, RefreshToken
 from authserver.observability import context, receivers
 from authserver.protocol import (
+    authentication_context,
     authorization,
     client_assertion,
     consent,
@@ -456,7 +457,7 @@ class RealmValidator(OAuth2Validator):
             jti=str(uuid.uuid4()),
             azp=request.client.client_id,
             typ="ID",
-            acr="1",
+            **authentication_context.claims(session),
         )
         body.pop("scope", None)
         return body, expires

@@ -7,6 +7,7 @@ passwords leave only as the hashes that are stored, never in clear.
 
 import json
 
+from accounts import required_actions
 from accounts.models import ClientScope, Group, Realm, Role, User
 from accounts.realms import for_realm
 from authserver.models import (
@@ -15,8 +16,10 @@ from authserver.models import (
     DIRECT_ACCESS_ATTRIBUTE,
     Client,
 )
-from authserver.realmfile import credentials
+from authserver.realmfile import credentials, otp_credentials
 from authserver.realmfile.schema import PKCE_ATTRIBUTE, POST_LOGOUT_ATTRIBUTE
+
+_MASKED = "**********"
 
 
 def dumps(document: dict) -> str:
@@ -58,6 +61,20 @@ def export_realm_settings(realm: Realm) -> dict:
         "failureFactor": realm.failure_factor,
         "passwordPolicy": realm.password_policy,
         "defaultSignatureAlgorithm": realm.default_signature_algorithm,
+        "otpPolicyType": realm.otp_policy_type,
+        "otpPolicyAlgorithm": realm.otp_policy_algorithm,
+        "otpPolicyDigits": realm.otp_policy_digits,
+        "otpPolicyPeriod": realm.otp_policy_period,
+        "otpPolicyLookAheadWindow": realm.otp_policy_look_ahead_window,
+        "otpPolicyInitialCounter": realm.otp_policy_initial_counter,
+        "otpRequired": realm.otp_required,
+        "registrationAllowed": realm.registration_allowed,
+        "registrationEmailAsUsername": realm.registration_email_as_username,
+        "resetPasswordAllowed": realm.reset_password_allowed,
+        "verifyEmail": realm.verify_email,
+        # The password never leaves: Keycloak's mask says there is one.
+        "smtpServer": realm.smtp_server
+        | ({"password": _MASKED} if realm.smtp_password_sealed else {}),
     }
 
 
@@ -81,10 +98,17 @@ def realm_groups(realm: Realm) -> list[Group]:
     return list(for_realm(Group, realm).prefetch_related("roles__client"))
 
 
-def export_user(user: User, paths: dict[int, str] | None = None) -> dict:
-    """One user; credentials as stored hashes (``hashedValue``). ``paths`` (the realm's group
-    paths, ``realm_group_paths``) spares a query when exporting many users of one realm."""
-    return _user(user, realm_group_paths(user.realm) if paths is None else paths)
+def export_user(
+    user: User, paths: dict[int, str] | None = None, *, with_credentials: bool = True
+) -> dict:
+    """One user; credentials as stored hashes (``hashedValue``) and OTP secrets as Keycloak
+    exports them, or without ``with_credentials`` none at all. ``paths`` (the realm's group paths,
+    ``realm_group_paths``) spares a query when exporting many users of one realm."""
+    return _user(
+        user,
+        realm_group_paths(user.realm) if paths is None else paths,
+        with_credentials=with_credentials,
+    )
 
 
 def realm_group_paths(realm) -> dict[int, str]:
@@ -236,13 +260,23 @@ def _users(realm: Realm, paths: dict[int, str]) -> list[dict]:
     users = (
         for_realm(User, realm)
         .select_related("service_account_client")
-        .prefetch_related("roles__client", "realm_groups")
+        .prefetch_related("roles__client", "realm_groups", "otpdevice_set")
     )
     return [_user(user, paths) for user in sorted(users, key=lambda user: user.username)]
 
 
-def _user(user: User, paths: dict[int, str]) -> dict:
+def _credentials(user: User, devices: list) -> list[dict]:
+    password = (
+        [{"type": "password", "hashedValue": user.password, "temporary": user.password_temporary}]
+        if user.password and user.has_usable_password()
+        else []
+    )
+    return password + [otp_credentials.export(device) for device in devices]
+
+
+def _user(user: User, paths: dict[int, str], *, with_credentials: bool = True) -> dict:
     realm_roles, client_roles = _role_mappings(user.roles.all())
+    devices = [device for device in user.otpdevice_set.all() if device.confirmed]
     entry = {
         "id": str(user.subject),
         "username": user.username,
@@ -251,21 +285,14 @@ def _user(user: User, paths: dict[int, str]) -> dict:
         "emailVerified": user.email_verified,
         "firstName": user.first_name,
         "lastName": user.last_name,
-        "credentials": (
-            [
-                {
-                    "type": "password",
-                    "hashedValue": user.password,
-                    "temporary": user.password_temporary,
-                }
-            ]
-            if user.password and user.has_usable_password()
-            else []
-        ),
+        "totp": bool(devices),
+        "requiredActions": required_actions.of(user),
         "realmRoles": realm_roles,
         "clientRoles": client_roles,
         "groups": sorted(paths[group.pk] for group in user.realm_groups.all()),
     }
+    if with_credentials:
+        entry["credentials"] = _credentials(user, devices)
     client = getattr(user, "service_account_client", None)
     if client is not None:
         entry["serviceAccountClientId"] = client.client_id

@@ -9,6 +9,7 @@ before it is written; a failure is reported at the JSON path it came from.
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, transaction
 
+from accounts import required_actions, sealed
 from accounts.models import MASTER_REALM, ClientScope, Group, Realm, Role, User
 from accounts.realms import for_realm
 from authserver.models import (
@@ -17,7 +18,7 @@ from authserver.models import (
     CLIENT_SECRET_AUTHENTICATOR,
     Client,
 )
-from authserver.realmfile import credentials, keycloak
+from authserver.realmfile import credentials, keycloak, otp_credentials
 from authserver.realmfile.errors import RealmExistsError, RealmFileError, member, quote
 from authserver.realmfile.schema import (
     POST_LOGOUT_ATTRIBUTE,
@@ -34,6 +35,12 @@ _REALM_KEYS = {
     "display_name": "displayName",
     "password_policy": "passwordPolicy",
     "default_signature_algorithm": "defaultSignatureAlgorithm",
+    "otp_policy_type": "otpPolicyType",
+    "otp_policy_algorithm": "otpPolicyAlgorithm",
+    "otp_policy_digits": "otpPolicyDigits",
+    "otp_policy_period": "otpPolicyPeriod",
+    "otp_policy_look_ahead_window": "otpPolicyLookAheadWindow",
+    "otp_policy_initial_counter": "otpPolicyInitialCounter",
 }
 _SCOPE_KEYS = {"name": "name", "description": "description", "protocol": "protocol"}
 _CLIENT_KEYS = {
@@ -128,7 +135,23 @@ def realm_fields(spec: RealmSpec) -> dict:
         "failure_factor": spec.failure_factor,
         "password_policy": spec.password_policy,
         "default_signature_algorithm": spec.default_signature_algorithm,
-    }
+        "otp_policy_type": spec.otp_policy_type,
+        "otp_policy_algorithm": spec.otp_policy_algorithm,
+        "otp_policy_digits": spec.otp_policy_digits,
+        "otp_policy_period": spec.otp_policy_period,
+        "otp_policy_look_ahead_window": spec.otp_policy_look_ahead_window,
+        "otp_policy_initial_counter": spec.otp_policy_initial_counter,
+        "otp_required": spec.otp_required,
+        "registration_allowed": spec.registration_allowed,
+        "registration_email_as_username": spec.registration_email_as_username,
+        "reset_password_allowed": spec.reset_password_allowed,
+        "verify_email": spec.verify_email,
+        "smtp_server": spec.smtp_server,
+    } | (
+        {"smtp_password_sealed": sealed.seal(spec.smtp_password) if spec.smtp_password else ""}
+        if spec.smtp_password is not None
+        else {}
+    )
 
 
 def _write_realm(spec: RealmSpec) -> Realm:
@@ -286,6 +309,7 @@ def _write_user(
         first_name=spec.first_name,
         last_name=spec.last_name,
         is_active=spec.enabled,
+        required_actions=required_actions.stored(spec.required_actions),
     )
     password = spec.password
     if password is None:
@@ -306,6 +330,8 @@ def _write_user(
     _checked(user, spec.path, _USER_KEYS).save()
     user.roles.set(_mapped_roles(roles, spec.realm_roles, spec.client_roles))
     user.realm_groups.set([groups[path] for path in spec.groups])
+    for otp in spec.otp:
+        otp_credentials.device(user, otp).save()
     if spec.service_account_client_id is not None:
         client = clients[spec.service_account_client_id]
         # An update, not a save: saving would run the secret field's hashing again.

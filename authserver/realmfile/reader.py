@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.validators import AllowedURIValidator
 
-from accounts import password_policy
+from accounts import password_policy, required_actions
 from accounts.models import REALM_NAME, ClientScope, Realm
 from accounts.signals import default_roles_name
 from authserver.models import (
@@ -25,7 +25,7 @@ from authserver.models import (
     CLIENT_SECRET_AUTHENTICATOR,
     DIRECT_ACCESS_ATTRIBUTE,
 )
-from authserver.realmfile import credentials, keycloak
+from authserver.realmfile import credentials, keycloak, otp_credentials
 from authserver.realmfile.errors import RealmFileError, item, member, quote
 from authserver.realmfile.schema import (
     PKCE_ATTRIBUTE,
@@ -33,6 +33,7 @@ from authserver.realmfile.schema import (
     ClientScopeSpec,
     ClientSpec,
     GroupSpec,
+    OTPSpec,
     PasswordSpec,
     RealmSpec,
     RoleSpec,
@@ -44,8 +45,8 @@ from authserver.redirect_uris import problem as redirect_uri_problem
 _MAX_COUNT = 2**31 - 1
 # Keycloak's partial export replaces every client secret with this placeholder.
 _MASKED_SECRET = "**********"
-# The one Keycloak required action with a meaning here: the password is temporary.
-UPDATE_PASSWORD = "UPDATE_PASSWORD"
+# The required action that is a flag of the password: it is temporary.
+UPDATE_PASSWORD = required_actions.UPDATE_PASSWORD
 
 
 @dataclass(frozen=True)
@@ -342,7 +343,69 @@ def _realm_settings(root: _Object) -> RealmSpec:
         failure_factor=root.count("failureFactor", default=_default("failure_factor")),
         password_policy=_password_policy(root),
         default_signature_algorithm=_signature_algorithm(root),
+        **_otp_policy(root),
+        registration_allowed=root.flag(
+            "registrationAllowed", default=_default("registration_allowed")
+        ),
+        registration_email_as_username=root.flag(
+            "registrationEmailAsUsername", default=_default("registration_email_as_username")
+        ),
+        reset_password_allowed=root.flag(
+            "resetPasswordAllowed", default=_default("reset_password_allowed")
+        ),
+        verify_email=root.flag("verifyEmail", default=_default("verify_email")),
+        **_smtp_server(root),
     )
+
+
+# Keycloak's smtpServer: every value a string ("true"/"false" for the flags).
+_SMTP_KEYS = (
+    "host",
+    "port",
+    "from",
+    "fromDisplayName",
+    "replyTo",
+    "envelopeFrom",
+    "ssl",
+    "starttls",
+    "auth",
+    "user",
+)
+
+
+def _smtp_server(root: _Object) -> dict:
+    """The settings, and the password apart: None when absent or masked (unchanged)."""
+    with root.child("smtpServer") as smtp:
+        server = {}
+        for key in _SMTP_KEYS:
+            value = smtp.text(key, default=None)
+            if value:
+                server[key] = value
+        if "port" in server and not (server["port"].isdigit() and 0 < int(server["port"]) < 65536):
+            raise RealmFileError(smtp.at("port"), "must be a port number")
+        password = smtp.text("password", default=None)
+    if password == _MASKED_SECRET:
+        password = None
+    return {"smtp_server": server, "smtp_password": password}
+
+
+def _otp_policy(root: _Object) -> dict:
+    """Keycloak's otpPolicy* fields (checked against the model's choices on writing)."""
+    return {
+        "otp_policy_type": root.text("otpPolicyType", default=_default("otp_policy_type")),
+        "otp_policy_algorithm": root.text(
+            "otpPolicyAlgorithm", default=_default("otp_policy_algorithm")
+        ),
+        "otp_policy_digits": root.count("otpPolicyDigits", default=_default("otp_policy_digits")),
+        "otp_policy_period": root.count("otpPolicyPeriod", default=_default("otp_policy_period")),
+        "otp_policy_look_ahead_window": root.count(
+            "otpPolicyLookAheadWindow", default=_default("otp_policy_look_ahead_window")
+        ),
+        "otp_policy_initial_counter": root.count(
+            "otpPolicyInitialCounter", default=_default("otp_policy_initial_counter")
+        ),
+        "otp_required": root.flag("otpRequired", default=_default("otp_required")),
+    }
 
 
 def _password_policy(root: _Object) -> str:
@@ -746,6 +809,12 @@ def _users(root: _Object) -> tuple[UserSpec, ...]:
 
 
 def _user(user: _Object) -> UserSpec:
+    # Keycloak's "totp" says whether the user has an otp credential: the credentials say it.
+    user.flag("totp", default=False)
+    password, otp = _credentials(user)
+    actions = _required_actions(user)
+    if password is not None and UPDATE_PASSWORD in actions:
+        password = replace(password, temporary=True)
     return UserSpec(
         path=user.path,
         username=user.text("username", required=True),
@@ -755,7 +824,9 @@ def _user(user: _Object) -> UserSpec:
         first_name=user.text("firstName"),
         last_name=user.text("lastName"),
         enabled=user.flag("enabled", default=True),
-        password=_with_required_actions(_password(user), user),
+        password=password,
+        required_actions=actions,
+        otp=otp,
         realm_roles=user.names("realmRoles"),
         client_roles=_by_client(user.mapping("clientRoles"), user.at("clientRoles")),
         groups=tuple(name if name.startswith("/") else f"/{name}" for name in user.names("groups")),
@@ -773,33 +844,54 @@ def _subject(user: _Object) -> uuid.UUID | None:
         raise RealmFileError(user.at("id"), f"expected a UUID, not {quote(value)}") from None
 
 
-def _password(user: _Object) -> PasswordSpec | None:
-    found = None
+def _credentials(user: _Object) -> tuple[PasswordSpec | None, tuple[OTPSpec, ...]]:
+    password, otp = None, []
     for credential in user.children("credentials"):
         with credential:
             kind = credential.text("type", required=True)
+            if kind == "otp":
+                otp.append(_otp_credential(credential))
+                continue
             if kind != "password":
                 raise RealmFileError(
                     credential.at("type"),
-                    f'only "password" credentials are supported, not {quote(kind)}',
+                    f'only "password" and "otp" credentials are supported, not {quote(kind)}',
                 )
-            if found is not None:
+            if password is not None:
                 raise RealmFileError(credential.path, "a user has at most one password")
-            found = _password_credential(credential)
-    return found
+            password = _password_credential(credential)
+    return password, tuple(otp)
 
 
-def _with_required_actions(password: PasswordSpec | None, user: _Object) -> PasswordSpec | None:
+def _otp_credential(credential: _Object) -> OTPSpec:
+    secret_data = credential.text("secretData", required=True)
+    credential_data = credential.text("credentialData", required=True)
+    # Milliseconds since 1970: beyond the 32-bit counts of ``count``.
+    created = credential._take("createdDate", int, "a whole number")
+    try:
+        return otp_credentials.read(
+            secret_data,
+            credential_data,
+            label=credential.text("userLabel"),
+            created_ms=created or None,
+        )
+    except credentials.CredentialError as error:
+        raise RealmFileError(credential.at(error.field), str(error)) from None
+
+
+def _required_actions(user: _Object) -> tuple[str, ...]:
     """Keycloak's ``requiredActions``: UPDATE_PASSWORD makes the password temporary (the user
-    chooses a new one at the next login), as Keycloak's exports say it; the other actions
-    (VERIFY_EMAIL, CONFIGURE_TOTP, ...) are not done here and are reported as ignored."""
+    chooses a new one at the next login), as Keycloak's exports say it; CONFIGURE_TOTP,
+    VERIFY_EMAIL, UPDATE_PROFILE and TERMS_AND_CONDITIONS are kept; others are reported as
+    ignored."""
     path = user.at("requiredActions")
+    kept = []
     for index, action in enumerate(user.names("requiredActions")):
-        if action != UPDATE_PASSWORD:
+        if action in required_actions.ALL:
+            kept.append(action)
+        else:
             user.ignore(item(path, index))
-        elif password is not None:
-            password = replace(password, temporary=True)
-    return password
+    return tuple(kept)
 
 
 def _password_credential(credential: _Object) -> PasswordSpec:

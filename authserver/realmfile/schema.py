@@ -16,6 +16,10 @@ How the file maps onto the models:
   (``secretData`` and ``credentialData``). Passwords are never checked against the realm's
   password policy on import, as in Keycloak;
 - a user's ``id`` is the token subject (``sub``), so relying parties know the user after a move;
+- a user's ``otp`` credentials carry Keycloak's ``secretData`` and ``credentialData``; the
+  secret is sealed on import (accounts.sealed) and unsealed on export, as Keycloak exports it;
+- the realm's ``otpPolicy*`` fields are Keycloak's; ``otpRequired`` is this server's own (in
+  Keycloak a browser flow with a required OTP form says it);
 - built-in client scopes (``ClientScope.BUILT_IN``) exist in every realm without being declared.
 """
 
@@ -95,6 +99,21 @@ class PasswordSpec:
 
 
 @dataclass(frozen=True)
+class OTPSpec:
+    """Keycloak's ``otp`` credential: the secret as Keycloak keeps it (the HMAC key's text),
+    and the policy it was enrolled under."""
+
+    secret: str
+    kind: str = "totp"
+    algorithm: str = "HmacSHA1"
+    digits: int = 6
+    period: int = 30
+    counter: int = 0
+    label: str = ""
+    created_ms: int | None = None
+
+
+@dataclass(frozen=True)
 class UserSpec:
     path: str
     username: str
@@ -112,6 +131,9 @@ class UserSpec:
     # Keycloak group paths, each with its leading slash: "/parent/child".
     groups: tuple[str, ...] = ()
     service_account_client_id: str | None = None
+    # Keycloak's required actions; UPDATE_PASSWORD is also in ``password.temporary``.
+    required_actions: tuple[str, ...] = ()
+    otp: tuple[OTPSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,6 +151,21 @@ class RealmSpec:
     failure_factor: int
     password_policy: str
     default_signature_algorithm: str
+    otp_policy_type: str = "totp"
+    otp_policy_algorithm: str = "HmacSHA1"
+    otp_policy_digits: int = 6
+    otp_policy_period: int = 30
+    otp_policy_look_ahead_window: int = 1
+    otp_policy_initial_counter: int = 0
+    otp_required: bool = False
+    registration_allowed: bool = False
+    registration_email_as_username: bool = False
+    reset_password_allowed: bool = False
+    verify_email: bool = False
+    # Keycloak's smtpServer without its password; the password in clear, None when the file
+    # gave none or Keycloak's mask (an update then keeps the current one).
+    smtp_server: dict = field(default_factory=dict)
+    smtp_password: str | None = None
     realm_roles: tuple[RoleSpec, ...] = ()
     # The realm role every new user is given (Keycloak's defaultRole), by name.
     default_role: str | None = None

@@ -30,5 +30,5 @@ def consents(request):
     return render(
         request,
         "authserver/consents.html",
-        {"realm": realm, "user": user, "consents": granted},
+        {"realm": realm, "user": user, "consents": granted, "section": "applications"},
     )

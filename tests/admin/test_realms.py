@@ -1,6 +1,7 @@
 import pytest
 
-from accounts.models import Realm
+from accounts import sealed
+from accounts.models import Event, Realm
 from tests.admin.helpers import form_data
 from tests.factories import make_realm
 
@@ -18,6 +19,13 @@ def _realm_data(**fields):
         "default_signature_algorithm": "RS256",
         "password_policy": "length(10) and digits(1)",
         "failure_factor": 30,
+        "otp_policy_type": "totp",
+        "otp_policy_algorithm": "HmacSHA1",
+        "otp_policy_digits": 6,
+        "otp_policy_period": 30,
+        "otp_policy_look_ahead_window": 1,
+        "otp_policy_initial_counter": 0,
+        "smtp_server": "{}",
         **fields,
     }
 
@@ -31,6 +39,38 @@ def test_it_creates_a_realm_with_its_settings(console):
     assert (realm.display_name, realm.password_policy) == ("Acme Corp", "length(10) and digits(1)")
     assert realm.brute_force_protected and realm.failure_factor == 5
     assert realm.client_scopes.filter(name="openid").exists()
+
+
+def test_it_edits_the_otp_policy(console):
+    response = console.post(
+        "/admin/accounts/realm/add/",
+        _realm_data(otp_required="on", otp_policy_algorithm="HmacSHA256", otp_policy_digits=8),
+    )
+    assert response.status_code == 302
+    realm = Realm.objects.get(name="acme")
+    assert realm.otp_required and realm.otp_policy_digits == 8
+    assert realm.otp_policy_algorithm == "HmacSHA256"
+    refused = console.post(
+        "/admin/accounts/realm/add/", _realm_data(name="other", otp_policy_digits=7)
+    )
+    assert refused.status_code == 200
+    assert "otp_policy_digits" in refused.context["adminform"].form.errors
+
+
+def test_it_seals_the_smtp_password_and_never_shows_it(console):
+    server = '{"host": "smtp.example.com", "port": "587", "password": "in-the-json"}'
+    response = console.post(
+        "/admin/accounts/realm/add/",
+        _realm_data(smtp_server=server, smtp_password="smtp-Secret-1", verify_email="on"),
+    )
+    assert response.status_code == 302
+    realm = Realm.objects.get(name="acme")
+    assert realm.verify_email and realm.smtp_server == {"host": "smtp.example.com", "port": "587"}
+    assert sealed.unseal(realm.smtp_password_sealed) == "smtp-Secret-1"
+    page = console.get(f"/admin/accounts/realm/{realm.pk}/change/").content.decode()
+    assert "smtp-Secret-1" not in page and realm.smtp_password_sealed not in page
+    event = Event.objects.get(resource_type="REALM", type="CREATE")
+    assert realm.smtp_password_sealed not in str(event.after)
 
 
 @pytest.mark.parametrize("policy", ["length(ten)", "noSuchPolicy(3)", "length(8) and )("])

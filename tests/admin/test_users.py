@@ -1,6 +1,8 @@
 import pytest
 
-from accounts.models import User
+from accounts import otp
+from accounts.models import OTPDevice, User
+from tests.accounts.otp_helpers import enrol
 from tests.admin.helpers import form_data
 from tests.factories import PASSWORD, make_realm, make_user
 
@@ -51,6 +53,29 @@ def test_it_checks_a_temporary_password_against_the_realm_policy(console, passwo
     assert "new_password" in answer.context["adminform"].form.errors
     user.refresh_from_db()
     assert user.check_password(PASSWORD) and not user.password_temporary
+
+
+def test_it_sets_required_actions_and_removes_authenticators(console):
+    user = make_user(make_realm(), "alice")
+    device, _ = enrol(user, name="Old phone")
+    otp.new_recovery_codes(user)
+    url, response = _change_page(console, user)
+    body = response.content.decode()
+    assert "Old phone" in body and "10 recovery code(s) left" in body
+    assert otp.secret_of(device) not in body
+    answer = console.post(
+        url,
+        form_data(
+            response,
+            required_actions=["CONFIGURE_TOTP", "VERIFY_EMAIL"],
+            remove_authenticators="on",
+        ),
+    )
+    assert answer.status_code == 302
+    user.refresh_from_db()
+    assert user.required_actions == ["CONFIGURE_TOTP", "VERIFY_EMAIL"]
+    assert not OTPDevice.objects.filter(user=user).exists()
+    assert otp.recovery_codes_left(user) == 0
 
 
 def test_it_leaves_the_password_alone_when_none_is_given(console):

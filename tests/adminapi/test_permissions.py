@@ -21,6 +21,7 @@ BODIES = {
     "Group": {"name": "new-group"},
     "ClientScope": {"name": "new-scope"},
     "Credential": {"type": "password", "value": "Another-Pass-1"},
+    "RequiredActions": ["VERIFY_EMAIL"],
     "RealmFile": {"realm": "new-realm"},
     "InitialAccessCreate": {"count": 1, "expiration": 60},
     "RegistrationPolicy": {"enabled": True},
@@ -52,7 +53,7 @@ def objects(realm):
     make_role(realm, "reader")
     make_role(realm, "other")  # what a composite route's body names
     make_role(realm, "editor", client=client)
-    user = make_user(realm, "bob")
+    user = make_user(realm, "bob", email="bob@example.com")
     group = make_group(realm, "staff")
     make_scope(realm, "orders:read")
     initial, _ = access_tokens.issue_initial(realm, count=1, lifetime=60)

@@ -131,9 +131,9 @@ def test_it_lists_users_in_a_number_of_queries_that_does_not_grow_with_them(
         make_user(realm, f"member{n}").realm_groups.add(group)
 
     # The caller's token and realm, the clients the realm lets call the admin API, the page of
-    # users with their service-account client, their roles and groups (prefetched), the realm's
-    # group paths; it was three more per user.
-    with django_assert_max_num_queries(13):
+    # users with their service-account client, their roles, groups and authenticators
+    # (prefetched), the realm's group paths; it was three more per user.
+    with django_assert_max_num_queries(14):
         listed = call(client, "GET", url(realm, "users"), manager).json()
     assert len([user for user in listed if user["groups"] == ["/staff"]]) == 12
 

@@ -16,7 +16,7 @@ from jwcrypto import jwk, jwt
 from accounts.models import User, UserSession
 from tests.e2e import npm
 from tests.e2e.conftest import PASSWORD
-from tests.factories import make_client, make_realm
+from tests.factories import make_client, make_realm, make_scope
 
 pytestmark = pytest.mark.browser
 
@@ -129,6 +129,8 @@ def shop_with_spa(app: App, server_url: str) -> tuple:
         allowed_origins=app.origin,
     )
     client.default_client_scopes.add(*realm.client_scopes.filter(name__in=["profile", "email"]))
+    # Keycloak's tokens are for its account service too (loadUserProfile reads it).
+    client.default_client_scopes.add(make_scope(realm, "account-audience", audience="account"))
     user = User.objects.create_user(
         "alice", PASSWORD, realm=realm, email="alice@example.com", email_verified=True
     )
@@ -171,6 +173,9 @@ def test_it_logs_in_refreshes_and_logs_out_with_keycloak_js(browser, issuer_serv
     info = page.evaluate("keycloak.loadUserInfo()")
     assert info["sub"] == str(user.subject)
     assert info["preferred_username"] == "alice"
+    profile = page.evaluate("keycloak.loadUserProfile()")
+    assert profile["id"] == str(user.subject)
+    assert (profile["username"], profile["email"]) == ("alice", "alice@example.com")
 
     # The check-login iframe is asked first; "unchanged" keeps the tokens, so the refresh runs.
     assert page.evaluate("keycloak.updateToken(-1)") is True

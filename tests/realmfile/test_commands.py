@@ -42,12 +42,12 @@ def test_it_imports_from_standard_input():
 
 def test_it_warns_once_about_unknown_fields(tmp_path):
     document = small(id="x1", attributes={})
-    document["users"][0]["totp"] = False
+    document["users"][0]["notBefore"] = 0
     _, stderr = run("import_realm", write(tmp_path, document))
     assert stderr == (
         "warning: ignored 3 unknown field(s), by kind:\n"
         "  (realm): id, attributes\n"
-        "  users[]: totp\n"
+        "  users[]: notBefore\n"
     )
     assert Realm.objects.filter(name="small").exists()
 

@@ -484,8 +484,9 @@ MALFORMED = {
         "string",
     ),
     "other-credential-type": (
-        _set("users", 0, "credentials", 0, "type", "otp"),
-        'users[0].credentials[0].type: only "password" credentials are supported, not "otp"',
+        _set("users", 0, "credentials", 0, "type", "webauthn"),
+        'users[0].credentials[0].type: only "password" and "otp" credentials are supported, '
+        'not "webauthn"',
     ),
     # Found only while writing, after the realm, its clients and roles are in: rolled back.
     "invalid-email": (
@@ -531,7 +532,7 @@ def test_keycloaks_update_password_action_makes_the_password_temporary(client):
     document = small()
     alice = document["users"][0]
     alice["credentials"] = [{"type": "password", "value": "Initial-Pass-42"}]
-    alice["requiredActions"] = ["VERIFY_EMAIL", "UPDATE_PASSWORD"]
+    alice["requiredActions"] = ["update_user_locale", "UPDATE_PASSWORD"]
     assert reader.read(document).ignored == ("users[0].requiredActions[0]",)
     realm = load(document)
     response = client.post(

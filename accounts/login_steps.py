@@ -1,0 +1,132 @@
+"""A login between the password and the session: the second factor, then the required actions.
+
+The state lives in the Django session (whose key is cycled when a login begins), for a few
+minutes: which user, where to go after, and what the user has shown so far (RFC 8176 ``amr``
+values). Nothing here answers HTTP; the views of accounts.step_views do.
+"""
+
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
+
+from django.utils import timezone
+
+from accounts import otp, passkeys, required_actions
+from accounts.models import Realm, User
+
+_KEY = "accounts.login"
+# Time enough to find a phone and scan a code.
+_SECONDS = 600
+PASSWORD = "pwd"
+OTP = "otp"
+# RFC 8176 "hwk": a key held by an authenticator (a passkey).
+HARDWARE_KEY = "hwk"
+SECOND_FACTORS = frozenset({OTP, HARDWARE_KEY})
+# acr_values (OIDC Core §3.1.2.1) that ask for a second factor: Keycloak's level "2", or "mfa".
+TWO_FACTOR_ACR_VALUES = frozenset({"2", "mfa"})
+
+# The page (a URL name of the accounts app) of each step.
+SECOND_FACTOR = "login-otp"
+PASSKEY = "login-passkey"
+_ACTION_PAGES = {
+    required_actions.TERMS_AND_CONDITIONS: "login-terms",
+    required_actions.UPDATE_PASSWORD: "update-password",
+    required_actions.CONFIGURE_TOTP: "login-configure-totp",
+    required_actions.UPDATE_PROFILE: "login-update-profile",
+    required_actions.VERIFY_EMAIL: "login-verify-email",
+}
+
+
+@dataclass
+class Pending:
+    user: User
+    next_url: str
+    amr: list[str] = field(default_factory=list)
+    # An enrolment under way (CONFIGURE_TOTP): the unconfirmed device's id.
+    enrolling: int | None = None
+    # The authorization request asked for a second factor (step-up).
+    second_factor: bool = False
+    # VERIFY_EMAIL: the link was mailed during this login.
+    verification_sent: bool = False
+    # Begun by a mailed link (execute-actions-email), not a password: the required actions
+    # run, and no session follows.
+    by_mail: bool = False
+
+
+def asks_second_factor(next_url: str) -> bool:
+    """Whether the authorization request the login returns to asks for a second factor. The
+    authorization endpoint checks the session's factors again, so this only makes the login
+    ask for the code (or an enrolment), never lets one be skipped."""
+    values = parse_qs(urlsplit(next_url).query).get("acr_values", [""])[0].split()
+    return not TWO_FACTOR_ACR_VALUES.isdisjoint(values)
+
+
+def begin(request, user: User, next_url: str, *, by_mail: bool = False) -> None:
+    """The password was right (or, ``by_mail``, a mailed link was followed): start the rest
+    of the login under a new session key."""
+    request.session.cycle_key()
+    request.session[_KEY] = {
+        "user": user.pk,
+        "realm": user.realm_id,
+        "next": next_url,
+        "at": timezone.now().timestamp(),
+        "by_mail": by_mail,
+        "amr": [] if by_mail else [PASSWORD],
+        "enrolling": None,
+        "second_factor": asks_second_factor(next_url),
+    }
+
+
+def current(request, realm: Realm) -> Pending | None:
+    state = request.session.get(_KEY)
+    if not state or state.get("realm") != realm.pk:
+        return None
+    if timezone.now().timestamp() - state["at"] > _SECONDS:
+        return None
+    user = (
+        User.objects.select_related("realm")
+        .filter(pk=state["user"], realm=realm, is_active=True)
+        .first()
+    )
+    if user is None:
+        return None
+    return Pending(
+        user,
+        state["next"],
+        list(state["amr"]),
+        state.get("enrolling"),
+        state.get("second_factor", False),
+        state.get("verification_sent", False),
+        state.get("by_mail", False),
+    )
+
+
+def save(request, pending: Pending) -> None:
+    state = request.session[_KEY]
+    state.update(
+        amr=pending.amr,
+        enrolling=pending.enrolling,
+        verification_sent=pending.verification_sent,
+    )
+    request.session[_KEY] = state
+
+
+def finish(request) -> None:
+    request.session.pop(_KEY, None)
+    request.session.cycle_key()
+
+
+def next_page(pending: Pending) -> str | None:
+    """The URL name of the next step, or None when the login may complete."""
+    user = pending.user
+    if SECOND_FACTORS.isdisjoint(pending.amr) and not pending.by_mail:
+        if otp.has_device(user):
+            return SECOND_FACTOR
+        if passkeys.has_passkey(user):
+            return PASSKEY
+        if pending.second_factor:
+            return _ACTION_PAGES[required_actions.CONFIGURE_TOTP]
+    for action in required_actions.due(user):
+        page = _ACTION_PAGES.get(action)
+        if page is not None:
+            return page
+    return None

@@ -1,0 +1,63 @@
+"""GET /realms/NAME/account with ``Accept: application/json`` and a bearer token: the user's
+profile in the shape of Keycloak's account REST API, which keycloak-js's ``loadUserProfile``
+reads. Anything else at that address is the account console's page (accounts.account_views).
+
+The token must name Keycloak's ``account`` client among its audiences (in Keycloak its default
+roles give every user's token that audience; here a client scope's audience mapper does).
+"""
+
+from django.views.decorators.cache import never_cache
+
+from accounts import account_views
+from authserver.protocol import bearer
+from authserver.protocol.errors import InsufficientScope, OAuthError
+from authserver.views import responses
+from authserver.views.cors import cors
+
+ACCOUNT_AUDIENCE = "account"
+
+
+def account(request, *args, **kwargs):
+    if request.method == "OPTIONS" or _asks_for_json(request):
+        return _profile(request)
+    return account_views.profile(request, *args, **kwargs)
+
+
+def _asks_for_json(request) -> bool:
+    return (
+        request.method == "GET"
+        and "application/json" in request.headers.get("Accept", "")
+        and request.headers.get("Authorization", "").lower().startswith("bearer ")
+    )
+
+
+@never_cache
+@cors(methods=("GET",), credentials=True)
+def _profile(request):
+    realm = request.realm
+    try:
+        token = bearer.token_from(
+            authorization=request.headers.get("Authorization"), form_values=[]
+        )
+        if token is None:
+            return responses.bearer_challenge(realm.name)
+        holder = bearer.authenticate(realm, token)
+        request.cors_client = holder.client
+        audiences = holder.claims.get("aud")
+        audiences = [audiences] if isinstance(audiences, str) else audiences or []
+        if ACCOUNT_AUDIENCE not in audiences or holder.user is None:
+            raise InsufficientScope("the token is not meant for the account service")
+    except OAuthError as error:
+        return responses.bearer_challenge(realm.name, error)
+    user = holder.user
+    return responses.json_no_store(
+        {
+            "id": str(user.subject),
+            "username": user.username,
+            "email": user.email,
+            "firstName": user.first_name,
+            "lastName": user.last_name,
+            "emailVerified": user.email_verified,
+            "attributes": {},
+        }
+    )
