@@ -145,3 +145,38 @@ def test_it_moves_what_a_fallback_reads_under_the_configured_key(settings, monke
     assert store.signing_key(realm)["kid"] == kid
     again = _run(monkeypatch=monkeypatch, new=None)
     assert "0 signing key(s) re-encrypted" in again and "1 already were" in again
+
+
+def test_it_moves_the_sealed_secrets_with_the_keys(settings, monkeypatch):
+    from accounts import otp, sealed
+    from accounts.models import Realm
+    from tests.factories import make_user
+
+    realm = make_realm()
+    Realm.objects.filter(pk=realm.pk).update(smtp_password_sealed=sealed.seal("smtp-pass"))
+    device = otp.start_enrolment(make_user(realm, "alice"))
+    seed = otp.secret_of(device)
+    output = _run(monkeypatch=monkeypatch)
+    assert "2 sealed secret(s)" in output
+    # Once the new key is configured alone, the authenticator and the SMTP password still open.
+    settings.AUTHSERVER_KEY_ENCRYPTION_KEY = NEW
+    settings.AUTHSERVER_KEY_ENCRYPTION_KEY_FALLBACKS = []
+    device.refresh_from_db()
+    assert otp.secret_of(device) == seed
+    realm.refresh_from_db()
+    assert sealed.unseal(realm.smtp_password_sealed) == "smtp-pass"
+
+
+def test_it_changes_nothing_when_a_sealed_secret_cannot_be_read(settings, monkeypatch):
+    from accounts import sealed
+    from accounts.models import Realm
+
+    realm = make_realm()
+    stranger = sealed.seal("smtp-pass", key_secret=secrets.token_urlsafe(48))
+    Realm.objects.filter(pk=realm.pk).update(smtp_password_sealed=stranger)
+    keys_before = {key.kid: key.private_jwk_encrypted for key in SigningKey.objects.all()}
+    with pytest.raises(CommandError):
+        _run(monkeypatch=monkeypatch)
+    assert {key.kid: key.private_jwk_encrypted for key in SigningKey.objects.all()} == keys_before
+    realm.refresh_from_db()
+    assert realm.smtp_password_sealed == stranger

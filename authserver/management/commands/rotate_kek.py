@@ -45,7 +45,8 @@ class Command(BaseCommand):
             raise CommandError(f"{error}; nothing was changed") from None
         self.stdout.write(
             f"{outcome.reencrypted} signing key(s) re-encrypted under the key with fingerprint "
-            f"{crypto.fingerprint(target)}; {outcome.already} already were"
+            f"{crypto.fingerprint(target)}; {outcome.already} already were; "
+            f"{outcome.resealed} sealed secret(s) (authenticators, SMTP passwords) moved with them"
         )
         if new:
             self.stdout.write(
