@@ -309,6 +309,7 @@ class Consent(models.Model):
         return set(self.scopes.split())
 
 
+from authserver.backchannel.models import LogoutDelivery  # noqa: E402,F401
 from authserver.keys.models import SigningKey  # noqa: E402,F401
 from authserver.par.models import PushedRequest  # noqa: E402,F401
 from authserver.registration.models import (  # noqa: E402,F401

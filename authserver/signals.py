@@ -5,7 +5,14 @@ from django.utils import timezone
 from accounts.models import Realm
 from accounts.signals import session_ended
 from authserver.adminapi import realm_management
+from authserver.backchannel import delivery, outbox
 from authserver.models import AccessToken, RefreshToken
+
+
+@receiver(session_ended, dispatch_uid="authserver.backchannel_logout")
+def tell_clients_of_the_logout(sender, session, **kwargs):
+    """Back-Channel Logout 1.0: queued in the logout's transaction, sent after it."""
+    delivery.soon(outbox.enqueue(session))
 
 
 @receiver(session_ended, dispatch_uid="authserver.revoke_session_tokens")

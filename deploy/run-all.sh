@@ -58,7 +58,11 @@ cat <<BANNER
 
 BANNER
 
-# In the background too, so that a TERM or INT to this script stops all three at once.
+# Back-channel logout retries (the first try is made by the server itself, after the logout).
+"$BIN/python" manage.py deliver_logouts &
+pids+=("$!")
+
+# In the background too, so that a TERM or INT to this script stops all of them at once.
 serve "$AUTHSERVER_BIND" authserver.wsgi:application &
 authserver=$!
 pids+=("$authserver")

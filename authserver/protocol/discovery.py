@@ -156,7 +156,8 @@ def metadata(realm: Realm) -> dict:
         "request_uri_parameter_supported": False,
         "claims_parameter_supported": False,
         "frontchannel_logout_supported": False,
-        "backchannel_logout_supported": False,
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
         "prompt_values_supported": list(PROMPT_VALUES),
         "acr_values_supported": ["1", "2", "mfa"],
     } | _registration(realm)

@@ -1,0 +1,61 @@
+"""Which clients hear of an ended session, and the logout tokens they are sent (Back-Channel
+Logout 1.0 §2.4, §2.5). Keycloak's client attributes say where and how:
+``backchannel.logout.url`` and ``backchannel.logout.session.required`` (``sid`` in the token,
+on unless ``false``)."""
+
+import time
+import uuid
+
+from django.utils import timezone
+
+from accounts.models import UserSession
+from authserver.backchannel.models import LogoutDelivery
+from authserver.models import Client, RefreshToken
+from authserver.protocol import jwt
+
+URL_ATTRIBUTE = "backchannel.logout.url"
+SESSION_REQUIRED_ATTRIBUTE = "backchannel.logout.session.required"
+EVENT = "http://schemas.openid.net/event/backchannel-logout"
+# §2.4: RECOMMENDED to be short; the client checks it when it arrives.
+TOKEN_LIFETIME = 120
+TOKEN_TYPE = "logout+jwt"
+
+
+def logout_url(client: Client) -> str:
+    return str(client.attributes.get(URL_ATTRIBUTE, "") or "")
+
+
+def enqueue(session: UserSession) -> list[LogoutDelivery]:
+    """One delivery per client that was issued tokens in ``session`` and has a back-channel
+    logout URI; written in the logout's transaction, sent after it (delivery.py)."""
+    client_ids = RefreshToken.objects.filter(session=session).values("application_id")
+    clients = Client.objects.filter(pk__in=client_ids, enabled=True)
+    now = timezone.now()
+    return LogoutDelivery.objects.bulk_create(
+        LogoutDelivery(
+            client=client,
+            sid=str(session.sid),
+            subject=str(session.user.subject),
+            next_attempt=now,
+        )
+        for client in clients
+        if logout_url(client)
+    )
+
+
+def logout_token(delivery: LogoutDelivery) -> str:
+    """§2.4: iss, aud, iat, exp, jti, events, and sub and sid; never a nonce."""
+    client = delivery.client
+    now = int(time.time())
+    claims = {
+        "iss": client.realm.issuer,
+        "aud": client.client_id,
+        "iat": now,
+        "exp": now + TOKEN_LIFETIME,
+        "jti": str(uuid.uuid4()),
+        "events": {EVENT: {}},
+        "sub": delivery.subject,
+    }
+    if str(client.attributes.get(SESSION_REQUIRED_ATTRIBUTE, "true")).lower() != "false":
+        claims["sid"] = delivery.sid
+    return jwt.sign(client.realm, claims, typ=TOKEN_TYPE)
