@@ -18,6 +18,7 @@ from tests.protocol.helpers import (
     refresh,
     run_together,
     tokens_for,
+    userinfo_status,
     verify,
 )
 
@@ -83,6 +84,22 @@ def test_it_refuses_a_replayed_refresh_token_and_revokes_the_family(client):
     # The replay revoked the token the legitimate client holds as well.
     assert_invalid_grant(refresh(client, realm, second["refresh_token"]))
     assert not RefreshToken.objects.filter(user=user, revoked__isnull=True).exists()
+
+
+def test_it_ends_the_access_tokens_of_a_replayed_family(client):
+    realm = make_realm()
+    user = make_user(realm)
+    make_web_client(realm)
+    first = tokens_for(client, realm, user, scope="openid")
+    second = refresh(client, realm, first["refresh_token"]).json()
+    third = refresh(client, realm, second["refresh_token"]).json()
+    assert userinfo_status(client, realm, third["access_token"]) == 200
+
+    assert_invalid_grant(refresh(client, realm, first["refresh_token"]))
+
+    for issued in (first, second, third):
+        assert userinfo_status(client, realm, issued["access_token"]) == 401
+    assert_invalid_grant(refresh(client, realm, third["refresh_token"]))
 
 
 def test_it_keeps_other_grants_of_the_user_when_revoking_a_family(client):
@@ -196,6 +213,21 @@ def test_it_stops_refreshing_after_logout(client):
     assert UserSession.objects.get(user=user).ended is not None
 
     assert_invalid_grant(refresh(client, realm, body["refresh_token"]))
+
+
+def test_it_ends_the_refreshed_access_token_at_logout_but_not_an_offline_one(client):
+    realm = make_realm()
+    user = make_user(realm)
+    web_client_with_offline_access(realm)
+    online = tokens_for(client, realm, user, scope="openid")
+    online = refresh(client, realm, online["refresh_token"]).json()
+    offline = tokens_for(client, realm, user, scope="openid offline_access")
+    offline = refresh(client, realm, offline["refresh_token"]).json()
+
+    assert client.post(f"/realms/{realm.name}/logout").status_code == 302
+
+    assert userinfo_status(client, realm, online["access_token"]) == 401
+    assert userinfo_status(client, realm, offline["access_token"]) == 200
 
 
 def test_it_stops_refreshing_when_the_session_idles_out(client):
