@@ -39,6 +39,7 @@ CODE_EXCHANGE_QUERIES = 5
 # not here, a moment after the code exchange.
 REFRESH_QUERIES = 2
 
+
 def _machine(realm):
     client = make_machine_client(realm)
     orders = scope_with_audience(realm, "orders:read", "orders")
