@@ -450,6 +450,14 @@ def scenarios(prepared: dict) -> list[dict]:
             "values": "refresh",
         },
         {
+            # Every chain on one SSO session: what a user's many clients do to that session.
+            "name": "refresh_token_one_session",
+            "path": oidc(RS, "token"),
+            "script": "chain.lua",
+            "env": {"body": "grant_type=refresh_token&refresh_token={}", "authorization": WEB_AUTH},
+            "values": "refresh_one_session",
+        },
+        {
             "name": "authorization_code",
             "path": oidc(RS, "token"),
             "script": "codes.lua",
@@ -555,7 +563,10 @@ def main() -> None:
     for level in levels:
         code_files[level] = VAR / f"codes-c{level}.txt"
         server.script("codes", str(code_budget), str(code_files[level]))
-    server.script("codes", str(2 * sum(levels) + 10), str(VAR / "codes-prepare.txt"))
+    # The refresh chains: each of its own SSO session, and as many again sharing one.
+    chains = 2 * sum(levels)
+    server.script("codes", str(chains + 10), str(VAR / "codes-prepare.txt"), "each")
+    server.script("codes", str(chains), str(VAR / "codes-one-session.txt"))
 
     first_request = server.start()
     try:
@@ -567,7 +578,15 @@ def main() -> None:
             "cookie": cookie,
             "login_body": login_body,
         }
-        refresh_tokens = [grant["refresh_token"] for grant in issued[1:]]
+        chains = {
+            "refresh": [grant["refresh_token"] for grant in issued[1:]],
+            "refresh_one_session": [
+                grant["refresh_token"]
+                for grant in exchange_codes(
+                    server, (VAR / "codes-one-session.txt").read_text().split()
+                )
+            ],
+        }
         results = []
         print_header()
         for scenario in scenarios(prepared):
@@ -577,12 +596,12 @@ def main() -> None:
                 env = dict(scenario["env"])
                 if scenario.get("values") == "codes":
                     env["values"] = code_files[level]
-                elif scenario.get("values") == "refresh":
+                elif scenario.get("values") in chains:
                     # Two chains per connection: a chain broken by an error does not starve it.
-                    chains = refresh_tokens[: 2 * level]
-                    refresh_tokens = refresh_tokens[2 * level :]
-                    values = VAR / f"refresh-c{level}.txt"
-                    values.write_text("\n".join(chains) + "\n")
+                    pool = chains[scenario["values"]]
+                    spent, chains[scenario["values"]] = pool[: 2 * level], pool[2 * level :]
+                    values = VAR / f"{scenario['values']}-c{level}.txt"
+                    values.write_text("\n".join(spent) + "\n")
                     env["values"] = values
                 server_cpu, database_before = server_cpu_seconds(server), database_cpu(db)
                 measured = wrk(
