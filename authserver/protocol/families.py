@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import Realm, UserSession
 from authserver.models import Client, RefreshToken
+from authserver.protocol import rows
 
 # Only we sign, so a signed jti with this prefix is ours to trust (as stateless.JTI_PREFIX).
 ACCESS_JTI_PREFIX = "fa:"
@@ -69,23 +70,27 @@ def _uuid(value: str) -> uuid.UUID | None:
         return None
 
 
+_CURRENT = rows.JoinedSelect(
+    RefreshToken, ("user", "session"), "a.token_checksum = %s AND a.revoked IS NULL"
+)
+_ROTATE = (
+    "UPDATE {table} SET token_checksum = %s, jti = %s, expires = %s, updated = %s"
+    " WHERE id = %s AND token_checksum = %s AND revoked IS NULL"
+)
+
+
 def current(checksum: str) -> RefreshToken | None:
     """The unrevoked row whose current refresh token has this SHA-256, with user and session."""
-    return (
-        RefreshToken.objects.select_related("user", "session")
-        .filter(token_checksum=checksum, revoked__isnull=True)
-        .first()
-    )
+    return _CURRENT.one([checksum])
 
 
 def rotate(record: RefreshToken, *, checksum: str, jti: str, expires) -> bool:
     """Make ``checksum`` the family's current refresh token, if ``record``'s token still is (of
     two concurrent refreshes with one token, exactly one wins)."""
-    return bool(
-        RefreshToken.objects.filter(
-            pk=record.pk, token_checksum=record.token_checksum, revoked__isnull=True
-        ).update(token_checksum=checksum, jti=jti, expires=expires, updated=timezone.now())
-    )
+    now = rows.value(RefreshToken, "updated", timezone.now())
+    expires = rows.value(RefreshToken, "expires", expires)
+    sql = _ROTATE.format(table=rows.table(RefreshToken))
+    return bool(rows.execute(sql, [checksum, jti, expires, now, record.pk, record.token_checksum]))
 
 
 def touch(session: UserSession, now) -> None:
@@ -98,21 +103,16 @@ def touch(session: UserSession, now) -> None:
     session.last_seen = now
 
 
+_LIVE = rows.JoinedSelect(
+    RefreshToken,
+    ("user", "session"),
+    "a.token_family = %s AND a.application_id = %s AND a.revoked IS NULL",
+)
+
+
 def live(realm: Realm, client: Client, family: uuid.UUID) -> RefreshToken | None:
     """The unrevoked row of ``client``'s family, with user and session; None once it ended."""
-    record = (
-        RefreshToken.objects.select_related("user", "session")
-        .only(
-            "id",
-            "application_id",
-            "token_family",
-            "offline",
-            "user",
-            "session",
-        )
-        .filter(token_family=family, revoked__isnull=True, application_id=client.pk)
-        .first()
-    )
+    record = _LIVE.one([rows.value(RefreshToken, "token_family", family), client.pk])
     if record is not None:
         record.application = client
         if record.session is not None:

@@ -26,6 +26,7 @@ from authserver.protocol import (
     families,
     jwt,
     origins,
+    rows,
     scopes,
     stateless,
     throttling,
@@ -68,6 +69,14 @@ def _max_age(request) -> int | None:
     """The request's max_age, already checked to be digits by the authorization endpoint."""
     value = getattr(request, "max_age", None)
     return int(value) if isinstance(value, str) and value.isdecimal() else None
+
+
+# The code with its user and session, if its client is of the realm.
+_CLIENTS_OF_REALM = f"SELECT id FROM {rows.table(Client)} WHERE realm_id = %s"  # noqa: S608
+_CODE = rows.JoinedSelect(
+    Grant, ("user", "session"), f"a.code = %s AND a.application_id IN ({_CLIENTS_OF_REALM})"
+)
+_CLAIM = "UPDATE {table} SET used_at = %s WHERE id = %s AND used_at IS NULL"
 
 
 class RealmValidator(OAuth2Validator):
@@ -228,11 +237,7 @@ class RealmValidator(OAuth2Validator):
             found = request._codes = {}
         if code not in found:
             realm = _realm(request)
-            grant = (
-                Grant.objects.select_related("session", "user")
-                .filter(code=digest(code), application__realm=realm)
-                .first()
-            )
+            grant = _CODE.one([digest(code), realm.pk])
             if grant is not None and grant.session is not None:
                 grant.session.realm = realm  # the code's session is of its realm
             found[code] = grant
@@ -269,8 +274,9 @@ class RealmValidator(OAuth2Validator):
             log.info("invalid_grant: code_verifier for a code issued without code_challenge")
             return False
         # Claim the code atomically: of two concurrent exchanges exactly one wins.
-        claimed = Grant.objects.filter(pk=grant.pk, used_at__isnull=True).update(
-            used_at=timezone.now()
+        claimed = rows.execute(
+            _CLAIM.format(table=rows.table(Grant)),
+            [rows.value(Grant, "used_at", timezone.now()), grant.pk],
         )
         if not claimed:
             log.warning("invalid_grant: code replayed for client %s; revoking", client.client_id)
