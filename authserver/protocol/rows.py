@@ -93,6 +93,26 @@ def _converters(field, vendor: str):
     )
 
 
+def insert(instance, using: str = "default") -> None:
+    """INSERT ``instance``'s row, its fields prepared as ``save`` prepares them (``auto_now``
+    included); its primary key is left unread."""
+    connection = connections[using]
+    sql, fields = _insert_statement(type(instance))
+    params = [
+        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
+    ]
+    execute(sql, params, using)
+
+
+@cache
+def _insert_statement(model):
+    quote = connections["default"].ops.quote_name
+    fields = [field for field in model._meta.concrete_fields if field is not model._meta.auto_field]
+    columns = ", ".join(quote(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    return f"INSERT INTO {table(model)} ({columns}) VALUES ({placeholders})", fields  # noqa: S608
+
+
 def execute(sql: str, params, using: str = "default") -> int:
     """Run one statement; the number of rows it changed."""
     with connections[using].cursor() as cursor:
