@@ -133,7 +133,7 @@ def refresh_token(request) -> str:
     }
     if session is not None:
         body["sid"] = str(session.sid)
-    return jwt.sign(realm, body)
+    return jwt.sign_refresh(realm, body)
 
 
 def refresh_expires_in(request) -> int:

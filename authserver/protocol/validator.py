@@ -587,7 +587,7 @@ def _revoke_replayed(realm, client: Client, token: str) -> None:
     )
     if family is None:
         try:
-            claims = jwt.verify(realm, token, check_expiry=False)
+            claims = jwt.verify_refresh(realm, token)
         except jwt.BadToken:
             return
         if claims.get("typ") not in REFRESH_TYPES or claims.get("azp") != client.client_id:
