@@ -107,6 +107,7 @@ _LIVE = rows.JoinedSelect(
     RefreshToken,
     ("user", "session"),
     "a.token_family = %s AND a.application_id = %s AND a.revoked IS NULL",
+    only=("application", "token_family", "offline", "user", "session"),
 )
 
 

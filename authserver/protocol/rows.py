@@ -15,14 +15,17 @@ _ALIASES = "abcdefgh"
 
 
 class JoinedSelect:
-    """``SELECT`` of ``model`` and the rows its foreign keys ``related`` point to (LEFT JOINed,
-    so a null key gives None), filtered by ``where``, which names the tables ``a`` (the model)
-    and ``b``, ``c``... (the related, in order); at most one row."""
+    """``SELECT`` of ``model`` (its fields ``only``, or all) and the rows its foreign keys
+    ``related`` point to (LEFT JOINed, so a null key gives None), filtered by ``where``, which
+    names the tables ``a`` (the model) and ``b``, ``c``... (the related, in order); at most one
+    row."""
 
-    def __init__(self, model, related: tuple[str, ...], where: str):
+    def __init__(self, model, related: tuple[str, ...], where: str, *, only=None):
         self.model = model
         self.related = related
         self.where = where
+        # The model's fields to read (the related rows are read whole); None for all.
+        self.only = only
 
     def one(self, params, using: str = "default"):
         connection = connections[using]
@@ -33,16 +36,15 @@ class JoinedSelect:
         if row is None:
             return None
         instances = []
-        for model, fields, start in parts:
-            values = row[start : start + len(fields)]
+        for model, attnames, start, converters in parts:
+            values = list(row[start : start + len(attnames)])
             if values[0] is None:
                 instances.append(None)  # LEFT JOIN without a match: its key was null
                 continue
-            values = [
-                _converted(field, value, connection)
-                for field, value in zip(fields, values, strict=True)
-            ]
-            instances.append(model.from_db(using, [field.attname for field in fields], values))
+            for index, expression, functions in converters:
+                for function in functions:
+                    values[index] = function(values[index], expression, connection)
+            instances.append(model.from_db(using, attnames, values))
         record = instances[0]
         for name, instance in zip(self.related, instances[1:], strict=True):
             self.model._meta.get_field(name).set_cached_value(record, instance)
@@ -58,8 +60,11 @@ def _compiled(select: JoinedSelect, vendor: str):
     columns, parts, start = [], [], 0
     for alias, model in zip(_ALIASES[: len(models)], models, strict=True):
         fields = list(model._meta.concrete_fields)
+        if model is select.model and select.only is not None:
+            fields = [field for field in fields if field.primary_key or field.name in select.only]
         columns += [f"{alias}.{quote(field.column)}" for field in fields]
-        parts.append((model, fields, start))
+        attnames = [field.attname for field in fields]
+        parts.append((model, attnames, start, _converters(fields, vendor)))
         start += len(fields)
     joins = "".join(
         f" LEFT JOIN {quote(model._meta.db_table)} {alias}"
@@ -77,20 +82,21 @@ def _compiled(select: JoinedSelect, vendor: str):
     return sql, parts
 
 
-def _converted(field, value, connection):
-    expression, converters = _converters(field, connection.vendor)
-    for converter in converters:
-        value = converter(value, expression, connection)
-    return value
-
-
-@cache
-def _converters(field, vendor: str):
+def _converters(fields, vendor: str) -> list:
+    """For each field the database's value needs converting for (a UUID or a datetime from
+    SQLite, JSON): its position, its column expression and the converters, as the ORM's
+    compiler applies them."""
     connection = connections["default"]
-    expression = field.get_col(field.model._meta.db_table)
-    return expression, tuple(connection.ops.get_db_converters(expression)) + tuple(
-        field.get_db_converters(connection)
-    )
+    found = []
+    for index, field in enumerate(fields):
+        expression = field.get_col(field.model._meta.db_table)
+        functions = [
+            *connection.ops.get_db_converters(expression),
+            *field.get_db_converters(connection),
+        ]
+        if functions:
+            found.append((index, expression, functions))
+    return found
 
 
 def insert(instance, using: str = "default") -> None:
