@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -144,6 +145,80 @@ class Server:
                 self.process.wait(timeout=25)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+
+class Peer(Server):
+    """node ``oidc-provider`` 9 (bench/peer/provider.mjs), one process with its store in memory,
+    installed from npm under a temporary folder for the run and removed after it."""
+
+    app = "oidc-provider"
+    ready_path = "/.well-known/openid-configuration"
+    version = os.environ.get("BENCH_PEER_VERSION", "9")
+
+    def __init__(self, port: int):
+        super().__init__(port)
+        self.folder = Path(tempfile.mkdtemp(prefix="bench-peer-"))
+        self.installed = None
+        self.env = {
+            **os.environ,
+            "PEER_PORT": str(port),
+            "PEER_ISSUER": self.base,
+            "SERVICE_CLIENT": fixtures.SERVICE_CLIENT,
+            "SERVICE_SECRET": fixtures.SERVICE_SECRET,
+            "WEB_CLIENT": fixtures.WEB_CLIENT,
+            "WEB_SECRET": fixtures.WEB_SECRET,
+            "REDIRECT_URI": fixtures.REDIRECT_URI,
+            "CODE_CHALLENGE": fixtures.s256(fixtures.VERIFIER),
+            "CODE_SCOPE": fixtures.CODE_SCOPE,
+        }
+
+    @staticmethod
+    def unavailable() -> str | None:
+        missing = [tool for tool in ("node", "npm") if not shutil.which(tool)]
+        return f"{' and '.join(missing)} not installed" if missing else None
+
+    def start(self) -> float:
+        install = ["npm", "install", "--no-audit", "--no-fund", f"oidc-provider@{self.version}"]
+        subprocess.run(install, cwd=self.folder, check=True, capture_output=True)
+        package = self.folder / "node_modules" / "oidc-provider" / "package.json"
+        self.installed = json.loads(package.read_text())["version"]
+        shutil.copy(BENCH / "peer" / "provider.mjs", self.folder)
+        if _port_open(self.port):
+            sys.exit(f"port {self.port} is taken; set BENCH_PEER_PORT")
+        log = open(VAR / "peer.log", "ab")  # noqa: SIM115 - closed with the process
+        self.started_at = time.perf_counter()
+        self.process = subprocess.Popen(
+            ["node", "provider.mjs"],
+            cwd=self.folder,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        while time.perf_counter() < self.started_at + 30:
+            if self.process.poll() is not None:
+                sys.exit(f"oidc-provider exited ({self.process.returncode}); see {VAR}/peer.log")
+            try:
+                if self.request("GET", self.ready_path)[0] == 200:
+                    return time.perf_counter() - self.started_at
+            except OSError:
+                pass
+            time.sleep(0.05)
+        sys.exit("oidc-provider did not answer within 30 s")
+
+    def codes(self, count: int, out: Path) -> None:
+        """``count`` codes of the peer's bench-web, written to ``out`` by the peer itself."""
+        query = urlencode({"count": count, "path": str(out)})
+        status, body = self.request("GET", f"/bench/codes?{query}")
+        if status != 200:
+            sys.exit(f"the peer minted no codes: {status} {body!r}")
+
+    def workers(self) -> list[int]:
+        return [self.process.pid]  # one process: its own CPU time
+
+    def stop(self) -> None:
+        super().stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class OrdersService(Server):
@@ -291,12 +366,12 @@ def ensure_wrk() -> None:
 
 
 # --- fixtures minted through the running server -------------------------------------------------
-def exchange_codes(server: Server, codes: list[str]) -> list[dict]:
+def exchange_codes(server: Server, codes: list[str], path: str = oidc(RS, "token")) -> list[dict]:
     """Spend codes at the token endpoint, as a client would: their access and refresh tokens."""
     issued = []
     for code in codes:
         status, body = server.post_form(
-            oidc(RS, "token"),
+            path,
             {
                 "grant_type": "authorization_code",
                 "code": code,
@@ -425,6 +500,7 @@ def scenarios(prepared: dict) -> list[dict]:
         {
             "name": "client_credentials_rs256",
             "path": oidc(RS, "token"),
+            "peer": True,
             "script": "fixed.lua",
             "env": {
                 "method": "POST",
@@ -448,6 +524,15 @@ def scenarios(prepared: dict) -> list[dict]:
             "script": "chain.lua",
             "env": {"body": "grant_type=refresh_token&refresh_token={}", "authorization": WEB_AUTH},
             "values": "refresh",
+            "peer": True,
+        },
+        {
+            # Every chain on one SSO session: what a user's many clients do to that session.
+            "name": "refresh_token_one_session",
+            "path": oidc(RS, "token"),
+            "script": "chain.lua",
+            "env": {"body": "grant_type=refresh_token&refresh_token={}", "authorization": WEB_AUTH},
+            "values": "refresh_one_session",
         },
         {
             "name": "authorization_code",
@@ -455,6 +540,7 @@ def scenarios(prepared: dict) -> list[dict]:
             "script": "codes.lua",
             "env": {"body": CODE_BODY + "&code={}", "authorization": WEB_AUTH},
             "values": "codes",
+            "peer": True,
         },
         {
             "name": "introspection",
@@ -490,6 +576,39 @@ def scenarios(prepared: dict) -> list[dict]:
     ]
 
 
+def _chain_file(chains: dict, name: str, level: int) -> Path:
+    """The first refresh tokens of a level's chains, taken from ``chains[name]``: two chains per
+    connection, so that a chain broken by an error does not starve it."""
+    pool = chains[name]
+    spent, chains[name] = pool[: 2 * level], pool[2 * level :]
+    values = VAR / f"{name}-c{level}.txt"
+    values.write_text("\n".join(spent) + "\n")
+    return values
+
+
+def measure(target: Server, db: str | None, name: str, scenario: dict, level, options, env):
+    """One wrk run against ``target``, with the CPU its processes (and PostgreSQL's backends
+    of ``db``) spent per request."""
+    server_cpu = server_cpu_seconds(target)
+    database_before = database_cpu(db) if db else {}
+    measured = wrk(
+        target,
+        scenario["path"],
+        script=scenario["script"],
+        concurrency=level,
+        duration=options.duration,
+        **env,
+    )
+    # CPU per request holds still when other work shares the machine; req/s do not.
+    requests = max(measured["requests"], 1)
+    measured["server_cpu_ms"] = round(
+        (server_cpu_seconds(target) - server_cpu) * 1000 / requests, 3
+    )
+    database = database_cpu_seconds(database_before, database_cpu(db)) if db else 0.0
+    measured["database_cpu_ms"] = round(database * 1000 / requests, 3)
+    return {"name": name, "concurrency": level, **measured}
+
+
 def machine() -> dict:
     cpu = next(
         (
@@ -505,7 +624,7 @@ def machine() -> dict:
 
 def print_header() -> None:
     header = (
-        f"{'scenario':<26}{'c':>4}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+        f"{'scenario':<34}{'c':>4}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
         f"{'cpu ms/req':>12}{'db cpu ms':>11}"
     )
     print(header)
@@ -513,10 +632,15 @@ def print_header() -> None:
 
 
 def print_row(row: dict) -> None:
+    ratio = (
+        f"  ours/peer: req/s {row['ratio']:.2f}, CPU per request {row['cpu_ratio']:.2f}"
+        if "ratio" in row
+        else ""
+    )
     print(
-        f"{row['name']:<26}{row['concurrency']:>4}{row['rps']:>10.0f}"
+        f"{row['name']:<34}{row['concurrency']:>4}{row['rps']:>10.0f}"
         f"{row['p50_ms']:>9.2f}{row['p99_ms']:>9.2f}{row['errors']:>8}"
-        f"{row['server_cpu_ms']:>12.2f}{row['database_cpu_ms']:>11.2f}",
+        f"{row['server_cpu_ms']:>12.2f}{row['database_cpu_ms']:>11.2f}{ratio}",
         flush=True,
     )
 
@@ -534,6 +658,15 @@ def main() -> None:
     parser.add_argument("--only", default=os.environ.get("BENCH_ONLY", ""))
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 8100)))
     parser.add_argument("--label", default=os.environ.get("BENCH_LABEL", ""))
+    parser.add_argument(
+        "--peer",
+        action=argparse.BooleanOptionalAction,
+        default=os.environ.get("BENCH_PEER", "1") != "0",
+        help="also drive node oidc-provider (installed from npm under a temporary folder)",
+    )
+    parser.add_argument(
+        "--peer-port", type=int, default=int(os.environ.get("BENCH_PEER_PORT", 8190))
+    )
     options = parser.parse_args()
     levels = [int(level) for level in options.concurrency.split(",")]
     only = {name for name in options.only.split(",") if name}
@@ -555,9 +688,14 @@ def main() -> None:
     for level in levels:
         code_files[level] = VAR / f"codes-c{level}.txt"
         server.script("codes", str(code_budget), str(code_files[level]))
-    server.script("codes", str(2 * sum(levels) + 10), str(VAR / "codes-prepare.txt"))
+    # The refresh chains: each of its own SSO session, and as many again sharing one.
+    chains = 2 * sum(levels)
+    server.script("codes", str(chains + 10), str(VAR / "codes-prepare.txt"), "each")
+    server.script("codes", str(chains), str(VAR / "codes-one-session.txt"))
 
     first_request = server.start()
+    peer = None
+    skipped = {}
     try:
         prepare_codes = (VAR / "codes-prepare.txt").read_text().split()
         issued = exchange_codes(server, prepare_codes)
@@ -567,44 +705,70 @@ def main() -> None:
             "cookie": cookie,
             "login_body": login_body,
         }
-        refresh_tokens = [grant["refresh_token"] for grant in issued[1:]]
+        chains = {
+            "refresh": [grant["refresh_token"] for grant in issued[1:]],
+            "refresh_one_session": [
+                grant["refresh_token"]
+                for grant in exchange_codes(
+                    server, (VAR / "codes-one-session.txt").read_text().split()
+                )
+            ],
+        }
+        selected = [
+            scenario for scenario in scenarios(prepared) if not only or scenario["name"] in only
+        ]
+        peer_chains, peer_codes = [], {}
+        if options.peer and any(scenario.get("peer") for scenario in selected):
+            skipped_peer = Peer.unavailable()
+            if skipped_peer:
+                skipped["oidc-provider"] = skipped_peer
+            else:
+                peer = Peer(options.peer_port)
+                peer.start()
+                peer.codes(2 * sum(levels), VAR / "peer-codes-prepare.txt")
+                peer_chains = [
+                    grant["refresh_token"]
+                    for grant in exchange_codes(
+                        peer, (VAR / "peer-codes-prepare.txt").read_text().split(), "/token"
+                    )
+                ]
+                for level in levels:
+                    peer_codes[level] = VAR / f"peer-codes-c{level}.txt"
+                    peer.codes(code_budget, peer_codes[level])
         results = []
         print_header()
-        for scenario in scenarios(prepared):
-            if only and scenario["name"] not in only:
-                continue
+        for scenario in selected:
             for level in levels:
                 env = dict(scenario["env"])
                 if scenario.get("values") == "codes":
                     env["values"] = code_files[level]
-                elif scenario.get("values") == "refresh":
-                    # Two chains per connection: a chain broken by an error does not starve it.
-                    chains = refresh_tokens[: 2 * level]
-                    refresh_tokens = refresh_tokens[2 * level :]
-                    values = VAR / f"refresh-c{level}.txt"
-                    values.write_text("\n".join(chains) + "\n")
-                    env["values"] = values
-                server_cpu, database_before = server_cpu_seconds(server), database_cpu(db)
-                measured = wrk(
-                    server,
-                    scenario["path"],
-                    script=scenario["script"],
-                    concurrency=level,
-                    duration=options.duration,
-                    **env,
-                )
-                # CPU per request holds still when other work shares the machine; req/s do not.
-                requests = max(measured["requests"], 1)
-                measured["server_cpu_ms"] = round(
-                    (server_cpu_seconds(server) - server_cpu) * 1000 / requests, 3
-                )
-                measured["database_cpu_ms"] = round(
-                    database_cpu_seconds(database_before, database_cpu(db)) * 1000 / requests, 3
-                )
-                row = {"name": scenario["name"], "concurrency": level, **measured}
+                elif scenario.get("values") in chains:
+                    env["values"] = _chain_file(chains, scenario["values"], level)
+                row = measure(server, db, scenario["name"], scenario, level, options, env)
                 results.append(row)
                 print_row(row)
-        skipped = {}
+                if peer is None or not scenario.get("peer"):
+                    continue
+                # Right after ours, so that both meet the same weather on a shared machine.
+                if scenario.get("values") == "codes":
+                    env["values"] = peer_codes[level]
+                elif scenario.get("values") in chains:
+                    env["values"] = _chain_file({"peer": peer_chains}, "peer", level)
+                    peer_chains = peer_chains[2 * level :]
+                peer_row = measure(
+                    peer,
+                    None,
+                    f"peer:{scenario['name']}",
+                    {**scenario, "path": "/token"},
+                    level,
+                    options,
+                    env,
+                )
+                peer_row["ratio"] = round(row["rps"] / max(peer_row["rps"], 1), 3)
+                ours = row["server_cpu_ms"] + row["database_cpu_ms"]
+                peer_row["cpu_ratio"] = round(peer_row["server_cpu_ms"] / max(ours, 0.001), 3)
+                results.append(peer_row)
+                print_row(peer_row)
         if not only or "orders_api" in only:
             rows, why_not = orders_api(server, options, levels)
             results += rows
@@ -617,6 +781,8 @@ def main() -> None:
         workers = {pid: memory_mb(pid) for pid in server.workers()}
     finally:
         server.stop()
+        if peer is not None:
+            peer.stop()
 
     report = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -627,6 +793,7 @@ def main() -> None:
         "gunicorn_workers": len(workers),
         "duration_seconds": options.duration,
         "results": results,
+        "peer": f"oidc-provider {peer.installed}" if peer is not None else None,
         "skipped": skipped,
         "validations": validation,
         "first_request_seconds": round(first_request, 3),

@@ -4,10 +4,13 @@ Run with the server's environment (same DATABASE_URL, AUTHSERVER_VAR_DIR, AUTHSE
 
     python bench/setup_realm.py realms                 # import (or replace) the bench realms
     python bench/setup_realm.py codes N OUT            # N single-use codes of bench-web, one a line
+    python bench/setup_realm.py codes N OUT each       # the same, each code of its own SSO session
 
 Codes are written as the authorization endpoint writes them (a Grant row holding the SHA-256 of
 the code, bound to the client, user, SSO session, redirect URI and PKCE challenge), with a
-lifetime long enough to outlast the run instead of the usual 60 seconds.
+lifetime long enough to outlast the run instead of the usual 60 seconds. The codes of one call
+share one SSO session unless ``each`` is given: the refresh chains of a run each start from a
+code of their own session, as the clients of many users would.
 """
 
 import base64
@@ -125,7 +128,9 @@ def import_realms() -> None:
             os.unlink(handle.name)
 
 
-def mint_codes(count: int, out: Path, realm_name: str = "bench-rs256") -> None:
+def mint_codes(
+    count: int, out: Path, realm_name: str = "bench-rs256", *, session_each: bool = False
+) -> None:
     from django.utils import timezone
 
     from accounts.models import Realm, User, UserSession
@@ -136,12 +141,15 @@ def mint_codes(count: int, out: Path, realm_name: str = "bench-rs256") -> None:
     client = Client.objects.get(realm=realm, client_id=WEB_CLIENT)
     user = User.objects.get(realm=realm, username=USERNAME)
     now = timezone.now()
-    session = UserSession.objects.create(
-        realm=realm,
-        user=user,
-        key_hash=digest(secrets.token_urlsafe(32)),
-        started=now,
-        last_seen=now,
+    sessions = UserSession.objects.bulk_create(
+        UserSession(
+            realm=realm,
+            user=user,
+            key_hash=digest(secrets.token_urlsafe(32)),
+            started=now,
+            last_seen=now,
+        )
+        for _ in range(count if session_each else 1)
     )
     challenge = s256(VERIFIER)
     codes = [secrets.token_urlsafe(32) for _ in range(count)]
@@ -156,9 +164,9 @@ def mint_codes(count: int, out: Path, realm_name: str = "bench-rs256") -> None:
                 scope=CODE_SCOPE,
                 code_challenge=challenge,
                 code_challenge_method="S256",
-                session=session,
+                session=sessions[index % len(sessions)],
             )
-            for code in codes
+            for index, code in enumerate(codes)
         ),
         batch_size=2000,
     )
@@ -173,7 +181,7 @@ def main(argv: list[str]) -> None:
     if command == "realms":
         import_realms()
     elif command == "codes":
-        mint_codes(int(argv[1]), Path(argv[2]))
+        mint_codes(int(argv[1]), Path(argv[2]), session_each=argv[3:4] == ["each"])
     else:
         sys.exit(__doc__)
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Realm, User, UserSession
 from authserver.models import AccessToken, Client
-from authserver.protocol import directory, jwt, stateless
+from authserver.protocol import directory, families, jwt, stateless
 from authserver.protocol.errors import InvalidRequest, InvalidToken
 from authserver.protocol.validator import digest
 
@@ -71,6 +71,9 @@ def authenticate(realm: Realm, token: str) -> Bearer:
         raise InvalidToken(INVALID, detail=f"access token refused: {error}") from None
     if stateless.is_stateless(claims):
         return _stateless(realm, claims)
+    family = families.family_of_access(claims)
+    if family is not None:
+        return _of_family(realm, claims, family)
     record = _record(realm, claims, token)
     for check in _CHECKS:
         reason = check(record)
@@ -90,6 +93,25 @@ def _stateless(realm: Realm, claims: dict) -> Bearer:
     if reason:
         raise InvalidToken(INVALID, detail=f"access token refused: {reason}")
     return Bearer(claims=claims, client=client, user=client.service_account)
+
+
+def _of_family(realm: Realm, claims: dict, family) -> Bearer:
+    """A token of a family (protocol/families.py): live while its family is."""
+    client = directory.client(realm, str(claims.get("client_id", "")))
+    record = families.live(realm, client, family) if client is not None else None
+    # Our own clock issued it: no leeway on its expiry, as for a stored token.
+    reason = "expired" if claims["exp"] <= timezone.now().timestamp() else None
+    for check in _FAMILY_CHECKS:
+        reason = reason or check(record)
+    if reason:
+        raise InvalidToken(INVALID, detail=f"access token refused: {reason}")
+    return Bearer(
+        claims=claims,
+        client=client,
+        user=record.user,
+        session=record.session,
+        token_family=family,
+    )
 
 
 # Of the row, what the checks and callers read: the rest of its columns would only cost the
@@ -151,5 +173,12 @@ def _session_live(record: AccessToken) -> str | None:
     return None
 
 
+def _family_session_live(record) -> str | None:
+    """An offline family outlives its session (Keycloak's offline session); others end with
+    it (sessions are ended, never deleted: a family without one never had one)."""
+    return None if record.offline else _session_live(record)
+
+
 # The order in which a token is refused, each check naming its reason.
 _CHECKS = (_on_record, _unexpired, _client_enabled, _user_enabled, _session_live)
+_FAMILY_CHECKS = (_on_record, _user_enabled, _family_session_live)

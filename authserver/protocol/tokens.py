@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime
 
 from accounts.models import ClientScope, User, UserSession
-from authserver.protocol import audiences, claims, directory, jwt, stateless
+from authserver.protocol import audiences, claims, directory, families, jwt, stateless
 from authserver.protocol.backend import REALM
 from authserver.protocol.scopes import audiences_of, client_scopes
 
@@ -53,7 +53,7 @@ def access_token(request, refresh_token=False) -> str:
     user = subject_of(request)
     session = getattr(request, "sso_session", None)
     now = int(time.time())
-    jti = stateless.new_jti(request.grant_type)
+    jti = _access_jti(request)
     request.access_token_jti = jti
     scopes = list(request.scopes or [])
     # oauthlib has set expires_in (lifetimes.py) before calling us; the record expires with it.
@@ -89,6 +89,14 @@ def access_token(request, refresh_token=False) -> str:
     return jwt.sign(realm, body, typ=jwt.ACCESS_TOKEN_TYPE)
 
 
+def _access_jti(request) -> str:
+    if request.grant_type not in families.GRANTS:
+        return stateless.new_jti(request.grant_type)
+    if getattr(request, "token_family", None) is None:
+        request.token_family = uuid.uuid4()  # a family starts here (the password grant)
+    return families.access_jti(request.token_family)
+
+
 def refresh_token(request) -> str:
     realm, client = request.headers[REALM], request.client
     session = getattr(request, "sso_session", None)
@@ -102,7 +110,13 @@ def refresh_token(request) -> str:
         idle_end = now + realm.sso_session_idle_timeout
         max_end = int(session.started.timestamp()) + realm.sso_session_max_lifespan
         expires = min(idle_end, max_end)
-    jti = str(uuid.uuid4())
+    family = getattr(request, "token_family", None)
+    previous = getattr(request, "refresh_token_instance", None)
+    jti = (
+        families.refresh_jti(family, previous.jti if previous is not None else None)
+        if family is not None
+        else str(uuid.uuid4())
+    )
     request.refresh_token_jti = jti
     request.refresh_token_offline = offline
     request.refresh_token_expires = datetime.fromtimestamp(expires, tz=UTC)
@@ -119,7 +133,7 @@ def refresh_token(request) -> str:
     }
     if session is not None:
         body["sid"] = str(session.sid)
-    return jwt.sign(realm, body)
+    return jwt.sign_refresh(realm, body)
 
 
 def refresh_expires_in(request) -> int:

@@ -16,8 +16,7 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors as oauthlib_errors
 
-from accounts.models import UserSession
-from authserver.models import AccessToken, Client, Grant, IDToken, RefreshToken
+from authserver.models import AccessToken, Client, Grant, RefreshToken
 from authserver.observability import context, receivers
 from authserver.protocol import (
     authentication_context,
@@ -26,8 +25,10 @@ from authserver.protocol import (
     consent,
     credentials,
     directory,
+    families,
     jwt,
     origins,
+    rows,
     scopes,
     stateless,
     throttling,
@@ -41,6 +42,7 @@ from authserver.protocol.grants import password
 log = logging.getLogger(__name__)
 
 MAX_CLIENT_ID_LENGTH = 255
+REFRESH_TYPES = frozenset({"Refresh", "Offline"})
 
 
 def digest(value: str) -> str:
@@ -69,6 +71,14 @@ def _max_age(request) -> int | None:
     """The request's max_age, already checked to be digits by the authorization endpoint."""
     value = getattr(request, "max_age", None)
     return int(value) if isinstance(value, str) and value.isdecimal() else None
+
+
+# The code with its user and session, if its client is of the realm.
+_CLIENTS_OF_REALM = f"SELECT id FROM {rows.table(Client)} WHERE realm_id = %s"  # noqa: S608
+_CODE = rows.JoinedSelect(
+    Grant, ("user", "session"), f"a.code = %s AND a.application_id IN ({_CLIENTS_OF_REALM})"
+)
+_CLAIM = "UPDATE {table} SET used_at = %s WHERE id = %s AND used_at IS NULL"
 
 
 class RealmValidator(OAuth2Validator):
@@ -217,23 +227,28 @@ class RealmValidator(OAuth2Validator):
         )
 
     # --- authorization codes: stored as SHA-256, single use -----------------------------------
-    def _grant(self, code, client, request=None):
-        """The code's record; oauthlib asks for it up to six times per exchange, so it is read
-        once per request (its claim, in validate_code, is an UPDATE of its own)."""
-        key = (code, client.pk if client is not None else None)
-        found = getattr(request, "_grants", None)
-        if found is not None and key in found:
-            return found[key]
-        grant = (
-            Grant.objects.select_related("session", "user")
-            .filter(code=digest(code), application=client)
-            .first()
-        )
-        if grant is not None and grant.session is not None and request is not None:
-            grant.session.realm = _realm(request)  # the code's session is of its realm
-        if request is not None:
-            request._grants = {**(found or {}), key: grant}
+    def _grant(self, code, client, request):
+        """The code's record if it is ``client``'s; oauthlib asks for it up to six times per
+        exchange, so it is read once per request (its claim, in validate_code, is an UPDATE of
+        its own)."""
+        grant = self._code_in_realm(code, request)
+        if grant is None or client is None or grant.application_id != client.pk:
+            return None
         return grant
+
+    def _code_in_realm(self, code, request):
+        """The code's record in the request's realm, with its user and session, whichever client
+        it is bound to (the client may not be authenticated yet)."""
+        found = getattr(request, "_codes", None)
+        if found is None:
+            found = request._codes = {}
+        if code not in found:
+            realm = _realm(request)
+            grant = _CODE.one([digest(code), realm.pk])
+            if grant is not None and grant.session is not None:
+                grant.session.realm = realm  # the code's session is of its realm
+            found[code] = grant
+        return found[code]
 
     def _create_authorization_code(self, request, code, expires=None):
         """DOT's row with its SHA-256 and the SSO session, in one INSERT. PKCE is S256 only
@@ -266,8 +281,9 @@ class RealmValidator(OAuth2Validator):
             log.info("invalid_grant: code_verifier for a code issued without code_challenge")
             return False
         # Claim the code atomically: of two concurrent exchanges exactly one wins.
-        claimed = Grant.objects.filter(pk=grant.pk, used_at__isnull=True).update(
-            used_at=timezone.now()
+        claimed = rows.execute(
+            _CLAIM.format(table=rows.table(Grant)),
+            [rows.value(Grant, "used_at", timezone.now()), grant.pk],
         )
         if not claimed:
             log.warning("invalid_grant: code replayed for client %s; revoking", client.client_id)
@@ -312,12 +328,8 @@ class RealmValidator(OAuth2Validator):
     def get_authorization_code_scopes(self, client_id, code, redirect_uri, request):
         """Asked before the client is authenticated, to choose the OpenID grant: looked up in
         the realm only; validate_code binds the code to the client afterwards."""
-        scope = (
-            Grant.objects.filter(code=digest(code), application__realm=_realm(request))
-            .values_list("scope", flat=True)
-            .first()
-        )
-        return scope.split() if scope else []
+        grant = self._code_in_realm(code, request)
+        return grant.scope.split() if grant is not None and grant.scope else []
 
     def get_authorization_code_nonce(self, client_id, code, redirect_uri, request):
         grant = self._grant(code, request.client, request)
@@ -332,17 +344,64 @@ class RealmValidator(OAuth2Validator):
             return
         if not hasattr(request, "token_family"):
             request.token_family = uuid.uuid4()
-        # Inside the token view's transaction already; a savepoint (two more round trips) only
-        # where a refusal is raised in here, so that it undoes no more than this block.
-        with transaction.atomic(savepoint=request.grant_type == "refresh_token"):
-            if request.grant_type == "refresh_token":
-                self._claim_refresh_token(request)
+        if request.grant_type in families.GRANTS:
+            self._check_and_set_request_resource(request)
+            self._save_family(token, request)
+        else:
             self._save_bearer_token(token, request, *args, **kwargs)
         token["refresh_expires_in"] = tokens.refresh_expires_in(request)
         token["not-before-policy"] = 0
         session = getattr(request, "sso_session", None)
         if session is not None:
             token["session_state"] = str(session.sid)
+
+    def _save_family(self, token, request):
+        """The family's one row (protocol/families.py): rotated in place by a refresh,
+        written by the grant that starts the family. Its access token is not stored."""
+        value = token.get("refresh_token")
+        if not value:
+            return
+        if request.grant_type == "refresh_token":
+            rotated = families.rotate(
+                request.refresh_token_instance,
+                checksum=digest(value),
+                jti=request.refresh_token_jti,
+                expires=request.refresh_token_expires,
+            )
+            if not rotated:
+                log.info("invalid_grant: the refresh token was spent by a concurrent request")
+                raise oauthlib_errors.InvalidGrantError(request=request)
+            return
+        self._create_refresh_token(request, value, None, None)
+
+    def _check_and_set_request_resource(self, request):
+        """django-oauth-toolkit's RFC 8707 checks, with the code's resources taken from the
+        record this request has read already (it would read the code again, by the value we
+        never store)."""
+        if request.grant_type != "authorization_code":
+            return super()._check_and_set_request_resource(request)
+        request.grant_type = None  # the normalisation and URI checks only
+        try:
+            super()._check_and_set_request_resource(request)
+        finally:
+            request.grant_type = "authorization_code"
+        grant = self._grant(request.code, request.client, request)
+        granted = (grant.resource or []) if grant is not None else []
+        if request.resource and granted:
+            for resource in request.resource:
+                if resource not in granted:
+                    raise oauthlib_errors.CustomOAuth2Error(
+                        error="invalid_target",
+                        description=(
+                            f"The requested resource '{resource}' is not allowed. Token request "
+                            "cannot escalate resource permissions beyond the original "
+                            "authorization grant"
+                        ),
+                        request=request,
+                    )
+        elif granted:
+            self._validate_resource_uris(request, granted)
+            request.resource = granted
 
     def _create_access_token(self, expires, request, token, source_refresh_token=None):
         # DOT's row, with our columns, in one INSERT. DOT would look the ID token up by
@@ -385,53 +444,46 @@ class RealmValidator(OAuth2Validator):
             expires=getattr(request, "refresh_token_expires", None),
         )
         self._set_token_value(refresh, refresh_token_code)
-        refresh.save()
+        rows.insert(refresh)  # the ORM's save would cost more than the INSERT
         return refresh
 
     # --- refresh tokens -----------------------------------------------------------------------
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
+        """The family's current refresh token (protocol/families.py); any other token of ours
+        is a replay, which revokes its family (RFC 9700 §4.14.2)."""
         if jwt.unverified_claims(refresh_token) is None:
             log.info("invalid_grant: refresh token rejected: not a compact JWS")
             return False
-        # DOT finds the token's record by its SHA-256, refuses a used refresh token and, with
-        # REFRESH_TOKEN_REUSE_PROTECTION, revokes its family (RefreshToken.revoke_family, which
-        # ours extends to the family's access tokens).
-        if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
-            if _reused(refresh_token):
-                receivers.refresh_token_reused(realm=_realm(request).name, client=client.client_id)
+        realm = _realm(request)
+        record = families.current(digest(refresh_token))
+        if record is None:
+            _revoke_replayed(realm, client, refresh_token)
+        if record is None or record.application_id != client.pk:
+            log.info("invalid_grant: refresh token revoked, unknown or another client's")
             return False
         try:
             # Valid by its record, not by a key that may have been purged since it signed.
-            claims = jwt.recorded_claims(_realm(request), refresh_token)
+            claims = jwt.recorded_claims(realm, refresh_token)
         except jwt.BadToken as error:
             log.info("invalid_grant: refresh token rejected: %s", error)
             return False
-        record = request.refresh_token_instance
+        record.application = client
         if record.session_id is not None:
-            record.session.realm = _realm(request)  # the session is of the token's realm
+            record.session.realm = realm  # the session is of the token's realm
         now = timezone.now()
         reason = refresh_refusal(record, now)
         if reason:
             log.info("invalid_grant: refresh token refused: %s", reason)
             return False
         if not record.offline:
-            session = record.session
-            # As Keycloak's: a client refreshing its tokens keeps the user's session from idling
-            # out (its max lifespan still ends it).
-            UserSession.objects.filter(pk=session.pk).update(last_seen=now)
-            session.last_seen = now
-            request.sso_session = session
-        request.token_family = record.token_family
+            families.touch(record.session, now)
+            request.sso_session = record.session
+        request.user = record.user
+        request.refresh_token = refresh_token
+        request.refresh_token_instance = record
+        request.token_family = record.token_family or uuid.uuid4()
         request.refresh_token_scopes = str(claims.get("scope", "")).split()
         return True
-
-    def _claim_refresh_token(self, request):
-        """Of two concurrent refreshes with one token, exactly one wins: the row is locked and
-        must still be unrevoked once the lock is ours."""
-        record = RefreshToken.objects.select_for_update().get(pk=request.refresh_token_instance.pk)
-        if record.revoked is not None:
-            raise oauthlib_errors.InvalidGrantError(request=request)
-        request.refresh_token_instance = record
 
     def get_original_scopes(self, refresh_token, request, *args, **kwargs):
         """RFC 6749 §6: the scope the refresh token was issued with (its signed ``scope``), not
@@ -463,17 +515,13 @@ class RealmValidator(OAuth2Validator):
         return body, expires
 
     def finalize_id_token(self, id_token, token, token_handler, request):
-        body, expires = self.get_id_token_dictionary(token, token_handler, request)
+        body, _ = self.get_id_token_dictionary(token, token_handler, request)
         id_token.update(body)
         if "nonce" not in id_token and request.nonce:
             id_token["nonce"] = request.nonce
-        request.id_token = IDToken.objects.create(
-            user=request.user,
-            scope=" ".join(request.scopes or []),
-            expires=expires,
-            jti=id_token["jti"],
-            application=request.client,
-        )
+        # Not stored: nothing looks an ID token up (an id_token_hint is checked by its
+        # signature, protocol/id_token_hint.py).
+        request.id_token = None
         return jwt.sign(_realm(request), id_token)
 
     # --- origins (CORS at the token endpoint) -------------------------------------------------
@@ -514,24 +562,45 @@ class RealmValidator(OAuth2Validator):
                     RefreshToken.revoke_family(found.token_family)
 
 
-def _reused(refresh_token: str) -> bool:
-    """Whether a refused refresh token is one that was rotated or revoked (DOT has revoked its
-    family); read only on the way to a refusal."""
-    return RefreshToken.objects.filter(
-        token_checksum=digest(refresh_token), revoked__isnull=False
-    ).exists()
-
-
 def _exchanged(found, token: str) -> bool:
     """Whether ``found``, the record of ``token``, was issued by a token exchange."""
     return isinstance(found, AccessToken) and "act" in (jwt.unverified_claims(token) or {})
 
 
 def _revoke_stateless(realm, client: Client, token: str) -> None:
-    """A token with no row of its own: stateless, if our signature and its jti say so."""
+    """A token with no row of its own: stateless, or of a family, if our signature and its jti
+    say so. A family's access token ends its family, as a stored one did."""
     try:
         claims = jwt.verify(realm, token, typ=jwt.ACCESS_TOKEN_TYPE, check_expiry=False)
     except jwt.BadToken:
         return
     if stateless.is_stateless(claims):
         stateless.revoke(realm, client, claims)
+        return
+    family = families.family_of_access(claims)
+    if family is not None and claims.get("client_id") == client.client_id:
+        log.info("revocation: an access token of %s, with its family", client.client_id)
+        RefreshToken.revoke_family(family)
+
+
+def _revoke_replayed(realm, client: Client, token: str) -> None:
+    """A refresh token that is not its family's current one: a replay if it is ours and this
+    client's, and then its family ends (RFC 9700 §4.14.2). A row revoked by rotation before
+    families were kept in place names its family; a newer token names it in its signed jti."""
+    family = (
+        RefreshToken.objects.filter(token_checksum=digest(token), application=client)
+        .values_list("token_family", flat=True)
+        .first()
+    )
+    if family is None:
+        try:
+            claims = jwt.verify_refresh(realm, token)
+        except jwt.BadToken:
+            return
+        if claims.get("typ") not in REFRESH_TYPES or claims.get("azp") != client.client_id:
+            return
+        family = families.family_of_refresh(claims)
+    if family is not None:
+        log.warning("invalid_grant: refresh token replayed for %s; revoking", client.client_id)
+        receivers.refresh_token_reused(realm=realm.name, client=client.client_id)
+        RefreshToken.revoke_family(family)

@@ -4,7 +4,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.views.decorators.csrf import csrf_exempt
 
-from authserver.protocol import origins, params, stateless
+from authserver.protocol import families, origins, params, stateless
 from authserver.protocol.errors import InvalidRequest
 from authserver.views import responses
 from authserver.views.cors import cors
@@ -28,8 +28,10 @@ def token(request):
         return responses.oauth_error(InvalidRequest("the request body is too large"))
     if "Origin" in request.headers:  # a browser's request: whose origins may read the answer
         request.cors_client = origins.named_client(request.realm, request.POST.get("client_id"))
-    if request.POST.get("grant_type") in stateless.GRANTS:
-        # Nothing to write, so no transaction (its BEGIN would open a connection for nothing).
+    grant_type = request.POST.get("grant_type")
+    if grant_type in stateless.GRANTS or grant_type in families.WITHOUT_TRANSACTION:
+        # Nothing to write, or one conditional UPDATE: no transaction (its BEGIN and COMMIT
+        # would be two more round trips).
         _, headers, body, status = core().create_token_response(request)
     else:
         with transaction.atomic():

@@ -20,6 +20,7 @@ from tests.protocol.helpers import (
     make_web_client,
     post_form,
     refresh,
+    refresh_claims,
     tokens_for,
     verify,
 )
@@ -81,8 +82,9 @@ def test_it_refreshes_an_offline_token_after_its_signing_key_is_retired_and_purg
     app = make_web_client(realm, scopes=("profile",))
     app.optional_client_scopes.add(ClientScope.objects.get(realm=realm, name="offline_access"))
     with time_machine.travel(timezone.now(), tick=False) as traveller:
-        offline = tokens_for(client, realm, user, scope="openid offline_access")["refresh_token"]
-        old_kid = kid_of(offline)
+        issued = tokens_for(client, realm, user, scope="openid offline_access")
+        offline = issued["refresh_token"]
+        old_kid = kid_of(issued["access_token"])
         call_command("rotate_keys", realm.name, stdout=io.StringIO())
         # A week later: the retired key's tokens of a session have all expired, and it goes.
         traveller.shift(timedelta(days=7))
@@ -101,9 +103,9 @@ def test_it_refreshes_an_offline_token_after_its_signing_key_is_retired_and_purg
     assert introspected["typ"] == "Offline"
     assert response.status_code == 200, response.content
     renewed = response.json()
-    assert kid_of(renewed["refresh_token"]) != old_kid
+    assert kid_of(renewed["access_token"]) != old_kid
     # What it issues now verifies against the JWKS as published today.
-    assert verify(client, realm, renewed["refresh_token"])["typ"] == "Offline"
+    assert refresh_claims(renewed["refresh_token"])["typ"] == "Offline"
     assert verify(client, realm, renewed["access_token"])["sub"] == str(user.subject)
 
 

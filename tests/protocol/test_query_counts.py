@@ -29,13 +29,15 @@ pytestmark = pytest.mark.django_db
 # None: the client, its scopes and the service account's roles come from this process's
 # directory (protocol/directory.py), and the token is not stored (protocol/stateless.py).
 CLIENT_CREDENTIALS_QUERIES = 0
-# The code's scope (to choose the OpenID grant), the code with its user and session, its claim,
-# the ID token, the code again (django-oauth-toolkit's RFC 8707 resource check), the access and
-# refresh token rows; the client, its scopes and the user's roles come from the directory.
-CODE_EXCHANGE_QUERIES = 9
-# Most of these are django-oauth-toolkit's rotation (lock, revoke the old pair, delete the old
-# access token) after our own claim of the row; the rest as for a code.
-REFRESH_QUERIES = 22
+# The code with its user and session (read once, in the realm, to choose the OpenID grant and
+# then for every check), its claim, and the family's row (protocol/families.py), inside a
+# transaction; the client, its scopes and the user's roles come from the directory. Neither
+# the access token nor the ID token is stored.
+CODE_EXCHANGE_QUERIES = 5
+# The family's row with its user and session, and its rotation: one conditional UPDATE, no
+# transaction. The session's last_seen is written at most every 30 s (families.touch), so
+# not here, a moment after the code exchange.
+REFRESH_QUERIES = 2
 
 
 def _machine(realm):

@@ -16,8 +16,10 @@ from tests.protocol.helpers import (
     make_web_client,
     postgres_only,
     refresh,
+    refresh_claims,
     run_together,
     tokens_for,
+    userinfo_status,
     verify,
 )
 
@@ -48,7 +50,7 @@ def test_it_rotates_the_refresh_token_on_every_use(client):
     assert second["expires_in"] == realm.access_token_lifespan
     assert second["refresh_expires_in"] > 0
     assert set(second["scope"].split()) == {"openid", "profile"}
-    old, new = (verify(client, realm, body["refresh_token"]) for body in (first, second))
+    old, new = (refresh_claims(body["refresh_token"]) for body in (first, second))
     assert new["typ"] == "Refresh"
     assert new["jti"] != old["jti"]
     assert new["sid"] == old["sid"]
@@ -83,6 +85,36 @@ def test_it_refuses_a_replayed_refresh_token_and_revokes_the_family(client):
     # The replay revoked the token the legitimate client holds as well.
     assert_invalid_grant(refresh(client, realm, second["refresh_token"]))
     assert not RefreshToken.objects.filter(user=user, revoked__isnull=True).exists()
+
+
+def test_it_ends_the_access_tokens_of_a_replayed_family(client):
+    realm = make_realm()
+    user = make_user(realm)
+    make_web_client(realm)
+    first = tokens_for(client, realm, user, scope="openid")
+    second = refresh(client, realm, first["refresh_token"]).json()
+    third = refresh(client, realm, second["refresh_token"]).json()
+    assert userinfo_status(client, realm, third["access_token"]) == 200
+
+    assert_invalid_grant(refresh(client, realm, first["refresh_token"]))
+
+    for issued in (first, second, third):
+        assert userinfo_status(client, realm, issued["access_token"]) == 401
+    assert_invalid_grant(refresh(client, realm, third["refresh_token"]))
+
+
+def test_it_leaves_the_family_alone_for_a_token_it_did_not_sign(client):
+    realm = make_realm()
+    user = make_user(realm)
+    make_web_client(realm)
+    first = tokens_for(client, realm, user)
+    second = refresh(client, realm, first["refresh_token"]).json()
+    header, payload, _ = first["refresh_token"].split(".")
+    forged = f"{header}.{payload}.{'A' * 43}"  # the replayed token's claims, not our signature
+
+    assert_invalid_grant(refresh(client, realm, forged))
+
+    assert refresh(client, realm, second["refresh_token"]).status_code == 200
 
 
 def test_it_keeps_other_grants_of_the_user_when_revoking_a_family(client):
@@ -161,7 +193,7 @@ def test_it_narrows_the_scope_of_the_access_token(client):
         "email",
     }
     # The refresh token keeps its original scope: a later refresh may ask for it all again.
-    assert set(verify(client, realm, narrowed["refresh_token"])["scope"].split()) == {
+    assert set(refresh_claims(narrowed["refresh_token"])["scope"].split()) == {
         "openid",
         "profile",
         "email",
@@ -196,6 +228,21 @@ def test_it_stops_refreshing_after_logout(client):
     assert UserSession.objects.get(user=user).ended is not None
 
     assert_invalid_grant(refresh(client, realm, body["refresh_token"]))
+
+
+def test_it_ends_the_refreshed_access_token_at_logout_but_not_an_offline_one(client):
+    realm = make_realm()
+    user = make_user(realm)
+    web_client_with_offline_access(realm)
+    online = tokens_for(client, realm, user, scope="openid")
+    online = refresh(client, realm, online["refresh_token"]).json()
+    offline = tokens_for(client, realm, user, scope="openid offline_access")
+    offline = refresh(client, realm, offline["refresh_token"]).json()
+
+    assert client.post(f"/realms/{realm.name}/logout").status_code == 302
+
+    assert userinfo_status(client, realm, online["access_token"]) == 401
+    assert userinfo_status(client, realm, offline["access_token"]) == 200
 
 
 def test_it_stops_refreshing_when_the_session_idles_out(client):
@@ -242,7 +289,7 @@ def test_it_issues_an_offline_token_that_survives_logout(client):
     user = make_user(realm)
     web_client_with_offline_access(realm)
     body = tokens_for(client, realm, user, scope="openid offline_access")
-    assert verify(client, realm, body["refresh_token"])["typ"] == "Offline"
+    assert refresh_claims(body["refresh_token"])["typ"] == "Offline"
 
     assert client.post(f"/realms/{realm.name}/logout").status_code == 302
     assert UserSession.objects.get(user=user).ended is not None
@@ -250,7 +297,7 @@ def test_it_issues_an_offline_token_that_survives_logout(client):
 
     assert response.status_code == 200, response.content
     renewed = response.json()
-    assert verify(client, realm, renewed["refresh_token"])["typ"] == "Offline"
+    assert refresh_claims(renewed["refresh_token"])["typ"] == "Offline"
     assert "offline_access" in renewed["scope"].split()
 
 
@@ -275,7 +322,7 @@ def test_it_keeps_an_offline_token_offline_when_the_access_token_is_narrowed(cli
     narrowed = refresh(client, realm, body["refresh_token"], scope="openid").json()
 
     assert narrowed["scope"] == "openid"
-    assert verify(client, realm, narrowed["refresh_token"])["typ"] == "Offline"
+    assert refresh_claims(narrowed["refresh_token"])["typ"] == "Offline"
     assert refresh(client, realm, narrowed["refresh_token"]).status_code == 200
 
 
@@ -284,7 +331,7 @@ def test_it_issues_no_offline_token_unless_asked(client):
     user = make_user(realm)
     web_client_with_offline_access(realm)
     body = tokens_for(client, realm, user, scope="openid")
-    assert verify(client, realm, body["refresh_token"])["typ"] == "Refresh"
+    assert refresh_claims(body["refresh_token"])["typ"] == "Refresh"
 
 
 # --- concurrency ------------------------------------------------------------------------------

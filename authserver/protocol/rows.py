@@ -1,0 +1,137 @@
+"""Rows of the token endpoint's hot path, read with SQL built once per process.
+
+A refresh or a code exchange reads one row with its user and session. Built by the ORM per
+request, that SELECT cost more CPU than PostgreSQL's own work on it (compiling the joins and the
+column list each time); here the statement is put together once from the models' metadata, and
+the rows are turned into model instances as the ORM would (``Model.from_db`` and the database's
+converters), with the related instances already attached.
+"""
+
+from functools import cache
+
+from django.db import connections
+
+_ALIASES = "abcdefgh"
+
+
+class JoinedSelect:
+    """``SELECT`` of ``model`` (its fields ``only``, or all) and the rows its foreign keys
+    ``related`` point to (LEFT JOINed, so a null key gives None), filtered by ``where``, which
+    names the tables ``a`` (the model) and ``b``, ``c``... (the related, in order); at most one
+    row."""
+
+    def __init__(self, model, related: tuple[str, ...], where: str, *, only=None):
+        self.model = model
+        self.related = related
+        self.where = where
+        # The model's fields to read (the related rows are read whole); None for all.
+        self.only = only
+
+    def one(self, params, using: str = "default"):
+        connection = connections[using]
+        sql, parts = _compiled(self, connection.vendor)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        instances = []
+        for model, attnames, start, converters in parts:
+            values = list(row[start : start + len(attnames)])
+            if values[0] is None:
+                instances.append(None)  # LEFT JOIN without a match: its key was null
+                continue
+            for index, expression, functions in converters:
+                for function in functions:
+                    values[index] = function(values[index], expression, connection)
+            instances.append(model.from_db(using, attnames, values))
+        record = instances[0]
+        for name, instance in zip(self.related, instances[1:], strict=True):
+            self.model._meta.get_field(name).set_cached_value(record, instance)
+        return record
+
+
+@cache
+def _compiled(select: JoinedSelect, vendor: str):
+    quote = connections["default"].ops.quote_name
+    models = [select.model] + [
+        select.model._meta.get_field(name).related_model for name in select.related
+    ]
+    columns, parts, start = [], [], 0
+    for alias, model in zip(_ALIASES[: len(models)], models, strict=True):
+        fields = list(model._meta.concrete_fields)
+        if model is select.model and select.only is not None:
+            fields = [field for field in fields if field.primary_key or field.name in select.only]
+        columns += [f"{alias}.{quote(field.column)}" for field in fields]
+        attnames = [field.attname for field in fields]
+        parts.append((model, attnames, start, _converters(fields, vendor)))
+        start += len(fields)
+    joins = "".join(
+        f" LEFT JOIN {quote(model._meta.db_table)} {alias}"
+        f" ON {alias}.{quote(model._meta.pk.column)}"
+        f" = a.{quote(select.model._meta.get_field(name).column)}"
+        for alias, name, model in zip(
+            _ALIASES[1 : len(models)], select.related, models[1:], strict=True
+        )
+    )
+    # Names from the models' metadata and a constant condition; the values are parameters.
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {quote(select.model._meta.db_table)} a{joins}"  # noqa: S608
+        f" WHERE {select.where} LIMIT 1"
+    )
+    return sql, parts
+
+
+def _converters(fields, vendor: str) -> list:
+    """For each field the database's value needs converting for (a UUID or a datetime from
+    SQLite, JSON): its position, its column expression and the converters, as the ORM's
+    compiler applies them."""
+    connection = connections["default"]
+    found = []
+    for index, field in enumerate(fields):
+        expression = field.get_col(field.model._meta.db_table)
+        functions = [
+            *connection.ops.get_db_converters(expression),
+            *field.get_db_converters(connection),
+        ]
+        if functions:
+            found.append((index, expression, functions))
+    return found
+
+
+def insert(instance, using: str = "default") -> None:
+    """INSERT ``instance``'s row, its fields prepared as ``save`` prepares them (``auto_now``
+    included); its primary key is left unread."""
+    connection = connections[using]
+    sql, fields = _insert_statement(type(instance))
+    params = [
+        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
+    ]
+    execute(sql, params, using)
+
+
+@cache
+def _insert_statement(model):
+    quote = connections["default"].ops.quote_name
+    fields = [field for field in model._meta.concrete_fields if field is not model._meta.auto_field]
+    columns = ", ".join(quote(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    return f"INSERT INTO {table(model)} ({columns}) VALUES ({placeholders})", fields  # noqa: S608
+
+
+def execute(sql: str, params, using: str = "default") -> int:
+    """Run one statement; the number of rows it changed."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def value(model, name: str, python_value, using: str = "default"):
+    """``python_value`` as the database takes it for ``model``'s field ``name`` (a UUID is text
+    on SQLite, an aware datetime naive UTC there)."""
+    field = model._meta.get_field(name)
+    return field.get_db_prep_value(python_value, connections[using], prepared=False)
+
+
+def table(model) -> str:
+    return connections["default"].ops.quote_name(model._meta.db_table)
