@@ -310,6 +310,7 @@ class Consent(models.Model):
 
 
 from authserver.backchannel.models import LogoutDelivery  # noqa: E402,F401
+from authserver.device.models import DeviceAuthorization  # noqa: E402,F401
 from authserver.keys.models import SigningKey  # noqa: E402,F401
 from authserver.par.models import PushedRequest  # noqa: E402,F401
 from authserver.registration.models import (  # noqa: E402,F401

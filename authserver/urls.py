@@ -6,6 +6,7 @@ from authserver.views import (
     authorize,
     client_registration,
     consents,
+    device,
     health,
     introspect,
     jwks,
@@ -55,6 +56,12 @@ urlpatterns = [
         name="userinfo",
     ),
     path("realms/<str:realm_name>/protocol/openid-connect/revoke", revoke.revoke, name="revoke"),
+    path(
+        "realms/<str:realm_name>/protocol/openid-connect/auth/device",
+        device.authorize_device,
+        name="device-authorization",
+    ),
+    path("realms/<str:realm_name>/device", device.verify, name="device-verification"),
     path(
         "realms/<str:realm_name>/protocol/openid-connect/ext/par/request",
         par.push,

@@ -17,7 +17,7 @@ from accounts.process_cache import ProcessCache
 from accounts.realms import for_realm
 from authserver.keys import store
 from authserver.keys.models import SigningKey
-from authserver.protocol import client_assertion, request_objects, token_exchange
+from authserver.protocol import client_assertion, device, request_objects, token_exchange
 from authserver.protocol.authorization import RESPONSE_MODES
 from authserver.registration.models import RegistrationPolicy
 
@@ -30,6 +30,7 @@ GRANT_TYPES = (
     "refresh_token",
     "client_credentials",
     token_exchange.GRANT_TYPE,  # RFC 8693
+    device.GRANT_TYPE,  # RFC 8628
 )
 # RFC 7636 §4.2: "plain" is refused (server.py).
 CODE_CHALLENGE_METHODS = ("S256",)
@@ -79,6 +80,8 @@ def endpoints(realm: Realm) -> dict[str, str]:
         "revocation_endpoint": f"{base}/revoke",
         # RFC 9126 §5.
         "pushed_authorization_request_endpoint": f"{base}/ext/par/request",
+        # RFC 8628 §4, at Keycloak's path.
+        "device_authorization_endpoint": f"{base}/auth/device",
     }
 
 

@@ -26,7 +26,14 @@ from authserver.protocol import rows
 # Only we sign, so a signed jti with this prefix is ours to trust (as stateless.JTI_PREFIX).
 ACCESS_JTI_PREFIX = "fa:"
 # The grants whose tokens belong to a family row; token exchange keeps a row per token.
-GRANTS = frozenset({"authorization_code", "refresh_token", "password"})
+GRANTS = frozenset(
+    {
+        "authorization_code",
+        "refresh_token",
+        "password",
+        "urn:ietf:params:oauth:grant-type:device_code",
+    }
+)
 # A refresh writes its family's row with one conditional UPDATE, atomic by itself; a replay's
 # revocation has its own transaction.
 WITHOUT_TRANSACTION = frozenset({"refresh_token"})

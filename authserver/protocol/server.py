@@ -20,8 +20,9 @@ from oauthlib.openid.connect.core.grant_types.dispatchers import (
     AuthorizationTokenGrantDispatcher,
 )
 
-from authserver.protocol import lifetimes, token_exchange, tokens
+from authserver.protocol import device, lifetimes, token_exchange, tokens
 from authserver.protocol.grants import password
+from authserver.protocol.grants.device_code import OpenIDDeviceCodeGrant
 from authserver.protocol.grants.token_exchange import OpenIDTokenExchangeGrant
 
 # RFC 7636 §4.2: "plain" gives no protection against a stolen code; only S256 is accepted.
@@ -87,6 +88,7 @@ class Server(
                 "client_credentials": credentials,
                 token_exchange.GRANT_TYPE: exchange,
                 password.GRANT_TYPE: resource_owner,
+                device.GRANT_TYPE: OpenIDDeviceCodeGrant(request_validator),
             },
             default_token_type=self.bearer,
         )

@@ -24,6 +24,7 @@ from authserver.protocol import (
     client_assertion,
     consent,
     credentials,
+    device,
     directory,
     families,
     jwt,
@@ -163,17 +164,24 @@ class RealmValidator(OAuth2Validator):
     # --- grant and response types: a table, not an if-chain -----------------------------------
     _GRANT_ALLOWED = {
         "authorization_code": lambda client: client.standard_flow_enabled,
-        "refresh_token": lambda client: client.standard_flow_enabled or password.enabled(client),
+        "refresh_token": lambda client: (
+            client.standard_flow_enabled or password.enabled(client) or device.enabled(client)
+        ),
         "client_credentials": lambda client: (
             client.service_accounts_enabled and not client.is_public
         ),
         token_exchange.GRANT_TYPE: token_exchange.may_exchange,
         password.GRANT_TYPE: password.enabled,
+        device.GRANT_TYPE: device.enabled,
     }
 
     def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
         allowed = self._GRANT_ALLOWED.get(grant_type)
         return bool(allowed and allowed(client)) and not client.bearer_only
+
+    def validate_device_code(self, client_id, code, request, *args, **kwargs):
+        """RFC 8628 §3.4-3.5, for the clients that turn the device grant on (device.py)."""
+        return device.poll(request.client, code, request)
 
     def validate_user(self, username, password_, client, request, *args, **kwargs):
         """RFC 6749 §4.3.2, for the clients that turn the password grant on (grants/password)."""

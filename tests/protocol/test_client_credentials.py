@@ -102,8 +102,8 @@ def test_it_refuses_an_unknown_scope(client):
 def test_it_refuses_an_unsupported_grant_type(client):
     realm = make_realm()
     make_machine_client(realm)
-    device = "urn:ietf:params:oauth:grant-type:device_code"
-    response = request_token(client, realm, grant_type=device)
+    unsupported = "urn:ietf:params:oauth:grant-type:jwt-bearer"  # RFC 7523 §2.1: not offered
+    response = request_token(client, realm, grant_type=unsupported)
     assert response.status_code == 400
     assert response.json()["error"] == "unsupported_grant_type"
 

@@ -75,6 +75,7 @@ def test_it_says_exactly_what_is_supported(client):
         "refresh_token",
         "client_credentials",
         "urn:ietf:params:oauth:grant-type:token-exchange",
+        "urn:ietf:params:oauth:grant-type:device_code",
     ]
     assert document["response_types_supported"] == ["code"]
     assert document["response_modes_supported"] == ["query", "fragment", "form_post"]
