@@ -11,10 +11,10 @@ from django.views.decorators.csrf import csrf_exempt
 
 from accounts import ratelimit, sessions
 from accounts.addresses import client_ip
-from authserver.protocol import client_auth, consent, device
-from authserver.protocol.errors import InvalidClient, OAuthError
+from authserver.protocol import consent, device
+from authserver.protocol.errors import OAuthError
 from authserver.views import responses
-from authserver.views.forms import checked_form
+from authserver.views.forms import from_client
 
 # Wrong user codes a browser may type: ten at once, then one every ten seconds (§5.1).
 USER_CODE_RATE = (0.1, 10)
@@ -22,17 +22,11 @@ USER_CODE_RATE = (0.1, 10)
 
 @csrf_exempt
 def authorize_device(request):
-    if request.method != "POST":
-        return responses.method_not_allowed(["POST"])
-    authorization = request.headers.get("Authorization")
-    try:
-        form = checked_form(request)
-        client = client_auth.identify(request.realm, authorization=authorization, form=form)
-        started = device.start(request.realm, client, form.get("scope"))
-    except InvalidClient as error:
-        return responses.oauth_error(error, basic_auth_used=bool(authorization))
-    except OAuthError as error:
-        return responses.oauth_error(error)
+    return from_client(request, lambda client, form: _started(request, client, form))
+
+
+def _started(request, client, form):
+    started = device.start(request.realm, client, form.get("scope"))
     return JsonResponse(started.body, headers=responses.NO_STORE)
 
 

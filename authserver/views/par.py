@@ -5,10 +5,9 @@ browser carries to the authorization endpoint instead."""
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from authserver.protocol import client_auth, pushed_requests
-from authserver.protocol.errors import InvalidClient, OAuthError
+from authserver.protocol import pushed_requests
 from authserver.views import responses
-from authserver.views.forms import checked_form
+from authserver.views.forms import from_client
 
 # What authenticates the client is not part of the authorization request it pushes.
 _CREDENTIALS = ("client_secret", "client_assertion", "client_assertion_type")
@@ -16,17 +15,11 @@ _CREDENTIALS = ("client_secret", "client_assertion", "client_assertion_type")
 
 @csrf_exempt
 def push(request):
-    if request.method != "POST":
-        return responses.method_not_allowed(["POST"])
-    authorization = request.headers.get("Authorization")
-    try:
-        form = checked_form(request)
-        client = client_auth.identify(request.realm, authorization=authorization, form=form)
-        params = {name: [value] for name, value in form.items() if name not in _CREDENTIALS}
-        uri, lifetime = pushed_requests.push(request.realm, client, params)
-    except InvalidClient as error:
-        return responses.oauth_error(error, basic_auth_used=bool(authorization))
-    except OAuthError as error:
-        return responses.oauth_error(error)
+    return from_client(request, lambda client, form: _pushed(request, client, form))
+
+
+def _pushed(request, client, form):
+    params = {name: [value] for name, value in form.items() if name not in _CREDENTIALS}
+    uri, lifetime = pushed_requests.push(request.realm, client, params)
     body = {"request_uri": uri, "expires_in": lifetime}
     return JsonResponse(body, status=201, headers=responses.NO_STORE)
