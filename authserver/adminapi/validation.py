@@ -10,14 +10,12 @@
 Each refusal is a BadRequest naming the field by its JSON path.
 """
 
-import math
 import re
 import unicodedata
 
-from accounts.storable import storable
+from accounts.storable import json_problem
 from authserver.adminapi.errors import BadRequest, invalid_field
 
-MAX_SAFE_INTEGER = 2**53 - 1
 MAX_QUERY_INTEGER = 2**31 - 1
 MAX_NAME_LENGTH = 255
 _DIGITS = re.compile(r"[0-9]{1,10}")
@@ -25,26 +23,9 @@ _DIGITS = re.compile(r"[0-9]{1,10}")
 
 def checked_body(value: object, path: str = "") -> object:
     """``value`` (a parsed JSON body) if every string and number in it can be stored."""
-    if isinstance(value, str):
-        if not storable(value):
-            raise invalid_field(path, "must not hold a NUL character or a lone surrogate")
-    elif isinstance(value, bool):
-        pass
-    elif isinstance(value, int):
-        if abs(value) > MAX_SAFE_INTEGER:
-            raise invalid_field(path, f"must be between -{MAX_SAFE_INTEGER} and {MAX_SAFE_INTEGER}")
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise invalid_field(path, "must be a finite number")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            checked_body(item, f"{path}[{index}]")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            where = f"{path}.{key}" if path else key
-            if not storable(key):
-                raise invalid_field(path, "a key holds a NUL character or a lone surrogate")
-            checked_body(item, where)
+    problem = json_problem(value, path)
+    if problem:
+        raise invalid_field(*problem)
     return value
 
 

@@ -19,6 +19,8 @@ from authserver.keys import store
 from authserver.keys.models import SigningKey
 from authserver.protocol import client_assertion, device, request_objects, token_exchange
 from authserver.protocol.authorization import RESPONSE_MODES
+from authserver.registration import endpoint as registration_endpoint
+from authserver.registration import policy
 from authserver.registration.models import RegistrationPolicy
 
 # Verifiers may cache the documents this long; the signing algorithms change only with the keys,
@@ -168,9 +170,9 @@ def metadata(realm: Realm) -> dict:
 
 def _registration(realm: Realm) -> dict:
     """RFC 8414 §2's registration endpoint, where the realm lets clients register (RFC 7591)."""
-    if not RegistrationPolicy.objects.filter(realm=realm, enabled=True).exists():
+    if not policy.is_enabled(realm):
         return {}
-    return {"registration_endpoint": f"{realm.issuer}/clients-registrations/openid-connect"}
+    return {"registration_endpoint": registration_endpoint(realm)}
 
 
 def public_key(realm: Realm) -> str:

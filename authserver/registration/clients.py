@@ -20,7 +20,7 @@ from authserver.protocol.errors import InvalidToken
 from authserver.realmfile import credentials, reader
 from authserver.realmfile.errors import RealmFileError
 from authserver.realmfile.importer import write_client
-from authserver.registration import access_tokens, metadata, policy
+from authserver.registration import access_tokens, endpoint, metadata, policy
 from authserver.registration.metadata import InvalidClientMetadata, InvalidRedirectUri
 
 # What a client registered without ``scope`` gets, of the realm's client scopes.
@@ -176,11 +176,6 @@ def _answer(client, kept: dict, token: str, *, secret: str | None = None, new=Fa
     body["registration_access_token"] = token
     body["registration_client_uri"] = registration_uri(client)
     return Answer(body)
-
-
-def endpoint(realm: Realm) -> str:
-    """Keycloak's registration endpoint of the realm (RFC 7591 §3)."""
-    return f"{realm.issuer}/clients-registrations/openid-connect"
 
 
 def registration_uri(client: Client) -> str:

@@ -8,6 +8,7 @@ import json
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from accounts.storable import json_problem
 from authserver.protocol import bearer
 from authserver.protocol.errors import InvalidToken, OAuthError
 from authserver.registration import clients
@@ -59,9 +60,13 @@ def _body(request) -> object:
     if request.content_type != "application/json":
         raise InvalidClientMetadata("send the metadata as application/json")
     try:
-        return json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+        body = json.loads(request.body)
+    except (ValueError, RecursionError):
         raise InvalidClientMetadata("the body is not JSON") from None
+    problem = json_problem(body)
+    if problem:
+        raise InvalidClientMetadata(f"{problem[0] or '(body)'}: {problem[1]}")
+    return body
 
 
 def _json(body: dict, status: int) -> JsonResponse:

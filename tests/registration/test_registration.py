@@ -242,3 +242,23 @@ def test_a_registered_confidential_client_authenticates_with_basic_too(client, r
         HTTP_AUTHORIZATION=basic(body["client_id"], body["client_secret"]),
     )
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"client_uri": "https://a\\u0000", "grant_types": ["client_credentials"]}',
+        '{"contacts": ["x\\ud800"], "grant_types": ["client_credentials"]}',
+        '{"software_version": NaN, "grant_types": ["client_credentials"]}',
+    ],
+)
+def test_it_refuses_what_the_database_cannot_store(client, realm, body):
+    response = client.post(
+        f"/realms/{realm.name}/clients-registrations/openid-connect",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {initial_token(realm)}",
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["error"] == "invalid_client_metadata"
+    assert not Client.objects.filter(realm=realm).exclude(client_id="realm-management").exists()
