@@ -72,6 +72,19 @@ class InvalidToken(OAuthError):
     error, status = "invalid_token", 401
 
 
+class InvalidDPoPProof(OAuthError):
+    """RFC 9449 §5 (400 at the token endpoint), §7.1 (a resource answers it with 401)."""
+
+    error, status = "invalid_dpop_proof", 400
+
+
+class UseDPoPNonce(OAuthError):
+    """RFC 9449 §8 (400 at the token endpoint), §9 (401 at a resource): the proof must carry
+    the nonce of the answer's ``DPoP-Nonce`` header."""
+
+    error, status = "use_dpop_nonce", 400
+
+
 class InsufficientScope(OAuthError):
     error, status = "insufficient_scope", 403
 
