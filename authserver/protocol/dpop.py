@@ -250,15 +250,18 @@ def _nonce(realm: Realm, step: int, secret: str) -> str:
 
 
 def _check_nonce(realm: Realm, given, now: float) -> None:
+    fresh = nonce(realm, now)
     if not isinstance(given, str) or not given:
-        raise UseDPoPNonce("a DPoP nonce is required", detail="proof without nonce")
+        raise UseDPoPNonce("a DPoP nonce is required", detail="proof without nonce", nonce=fresh)
     step = int(now // NONCE_SECONDS)
     secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
     for secret in secrets:
         for each in (step, step - 1, step + 1):
             if constant_time_compare(given, _nonce(realm, each, secret)):
                 return
-    raise UseDPoPNonce("the DPoP nonce is stale or unknown", detail="proof with a bad nonce")
+    raise UseDPoPNonce(
+        "the DPoP nonce is stale or unknown", detail="proof with a bad nonce", nonce=fresh
+    )
 
 
 # --- the token endpoint (§5, §10) ----------------------------------------------------------------

@@ -80,9 +80,13 @@ class InvalidDPoPProof(OAuthError):
 
 class UseDPoPNonce(OAuthError):
     """RFC 9449 §8 (400 at the token endpoint), §9 (401 at a resource): the proof must carry
-    the nonce of the answer's ``DPoP-Nonce`` header."""
+    the nonce the answer gives in its ``DPoP-Nonce`` header."""
 
     error, status = "use_dpop_nonce", 400
+
+    def __init__(self, description: str = "", *, detail: str = "", nonce: str = ""):
+        super().__init__(description, detail=detail)
+        self.nonce = nonce
 
 
 class InsufficientScope(OAuthError):

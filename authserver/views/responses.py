@@ -67,18 +67,8 @@ def json_no_store(data: dict) -> JsonResponse:
     return response
 
 
-def bearer_challenge(realm_name: str, error: OAuthError | None = None) -> HttpResponse:
-    """RFC 6750 §3: 401 (or the error's status) with ``WWW-Authenticate: Bearer``; no error
-    code when the request carried no token at all (§3.1)."""
-    return resource_challenge(realm_name, error, scheme="Bearer", offer_dpop=False)
-
-
 def resource_challenge(
-    realm_name: str,
-    error: OAuthError | None = None,
-    *,
-    scheme: str = "Bearer",
-    offer_dpop: bool = True,
+    realm_name: str, error: OAuthError | None = None, *, scheme: str = "Bearer"
 ) -> HttpResponse:
     """The refusal of a resource that takes bearer (RFC 6750 §3) and DPoP-bound (RFC 9449
     §7.1) tokens: the challenge of the scheme the request used, with its error; a request
@@ -86,15 +76,15 @@ def resource_challenge(
     refused (``invalid_dpop_proof``, ``use_dpop_nonce``) is a 401 at a resource."""
     if error is None:
         response = HttpResponse(status=401)
-        challenges = [_challenge("Bearer", realm_name, [])]
-        if offer_dpop:
-            challenges.append(_challenge("DPoP", realm_name, []))
+        challenges = [_challenge("Bearer", realm_name, []), _challenge("DPoP", realm_name, [])]
         response["WWW-Authenticate"] = ", ".join(challenges)
     else:
         if error.detail:
             log.info("%s: %s", error.error, error.detail)
         status = 401 if isinstance(error, InvalidDPoPProof | UseDPoPNonce) else error.status
         response = JsonResponse(error.as_dict(), status=status)
+        if isinstance(error, UseDPoPNonce) and error.nonce:
+            response[dpop.NONCE_HEADER] = error.nonce
         attributes = [("error", error.error)]
         if error.description:
             attributes.append(("error_description", error.description))

@@ -460,3 +460,77 @@ def test_it_refuses_a_pushed_request_with_a_bad_proof(client):
     )
 
     assert_refused(response)
+
+
+# --- the device grant, token exchange ----------------------------------------------------------
+def test_it_binds_the_tokens_of_the_device_grant(client):
+    from authserver.device.models import DeviceAuthorization
+    from tests.protocol.helpers import login
+
+    realm = make_realm()
+    make_user(realm, "alice")
+    attributes = {"oauth2.device.authorization.grant.enabled": "true", **REQUIRED}
+    make_web_client(realm, "tv", scopes=("openid",), attributes=attributes)
+    headers = {"HTTP_AUTHORIZATION": basic("tv", SECRET)}
+    started = post_form(client, endpoint(realm, "auth/device"), {"scope": "openid"}, **headers)
+    body = started.json()
+    login(client, realm, "alice")
+    page = f"/realms/{realm.name}/device"
+    client.post(page, {"user_code": body["user_code"]})
+    client.post(page, {"user_code": body["user_code"], "decision": "allow"})
+    form = {"grant_type": "urn:ietf:params:oauth:grant-type:device_code"}
+    form["device_code"] = body["device_code"]
+    key = DPoPKey()
+
+    assert_refused(post_form(client, endpoint(realm, "token"), form, **headers))
+    DeviceAuthorization.objects.update(last_poll=None)
+    proof = key.proof(url(realm, "token"))
+    response = post_form(client, endpoint(realm, "token"), form, HTTP_DPOP=proof, **headers)
+
+    assert response.status_code == 200, response.content
+    assert response.json()["token_type"] == "DPoP"
+    assert verify(client, realm, response.json()["access_token"])["cnf"] == {"jkt": key.jkt}
+    # A confidential client's refresh token is not bound (§5).
+    assert "cnf" not in refresh_claims(response.json()["refresh_token"])
+
+
+def test_it_exchanges_a_bound_token_and_binds_the_new_one_to_the_exchangers_own_proof(client):
+    from tests.protocol.helpers import scope_with_audience
+
+    realm = make_realm()
+    user = make_user(realm, "alice")
+    app = make_web_client(realm, public=True)
+    app.default_client_scopes.add(scope_with_audience(realm, "orders:write", "orders"))
+    subject = exchange(client, realm, get_code(client, realm, user), DPoPKey()).json()
+    orders = make_machine_client(
+        realm,
+        "orders-service",
+        attributes={
+            "token.exchange.audiences": "payments",
+            "token.exchange.subject.audiences": "orders",
+            "token.exchange.scopes": "payments:write=orders:write",
+        },
+    )
+    orders.default_client_scopes.add(scope_with_audience(realm, "payments:write", "payments"))
+    form = {
+        "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+        "subject_token": subject["access_token"],
+        "subject_token_type": "urn:ietf:params:oauth:token-type:access_token",
+        "audience": "payments",
+    }
+    headers = {"HTTP_AUTHORIZATION": basic("orders-service", SECRET)}
+
+    # The service the bound token was sent to exchanges it without the user's key...
+    plain = post_form(client, endpoint(realm, "token"), form, **headers)
+    assert plain.status_code == 200, plain.content
+    assert plain.json()["token_type"] == "Bearer"
+    assert "cnf" not in verify(client, realm, plain.json()["access_token"])
+    # ...and with a proof of its own key gets a token bound to that key.
+    own = DPoPKey()
+    proof = own.proof(url(realm, "token"))
+    bound = post_form(client, endpoint(realm, "token"), form, HTTP_DPOP=proof, **headers)
+    assert bound.status_code == 200, bound.content
+    assert bound.json()["token_type"] == "DPoP"
+    claims = verify(client, realm, bound.json()["access_token"])
+    assert claims["cnf"] == {"jkt": own.jkt}
+    assert claims["sub"] == str(user.subject)
