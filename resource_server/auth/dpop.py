@@ -69,6 +69,12 @@ class ProofRequest:
     url: str
 
 
+# For a gateway in front of the service (resource_server/tokencheck): the token must be bound,
+# and its proof is left to the service, which knows the request's URL and keeps the replay
+# cache (a proof checked at both would be a replay at the second).
+CHECKED_BY_THE_SERVICE = ProofRequest(proof=None, method="", url="")
+
+
 class ProofChecker:
     """Checks proofs for one service; thread-safe, one per process.
 

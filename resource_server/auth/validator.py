@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from resource_server.auth.cache import TTLCache
-from resource_server.auth.dpop import ProofChecker, ProofRequest
+from resource_server.auth.dpop import CHECKED_BY_THE_SERVICE, ProofChecker, ProofRequest
 from resource_server.auth.errors import InvalidToken
 from resource_server.auth.introspection import Introspector
 from resource_server.auth.issuer import Issuer
@@ -244,7 +244,8 @@ def _check_binding(
         return
     if not isinstance(jkt, str):
         raise InvalidToken(_INVALID, detail="a token bound to no key presented with DPoP")
-    proofs.check(request, access_token=token, jkt=jkt)
+    if request is not CHECKED_BY_THE_SERVICE:
+        proofs.check(request, access_token=token, jkt=jkt)
 
 
 def _number(claims: dict, name: str) -> float | None:
