@@ -23,6 +23,8 @@ def oauth_error(error: OAuthError, *, basic_auth_used: bool = False) -> JsonResp
     response = JsonResponse(error.as_dict(), status=error.status)
     for name, value in NO_STORE.items():
         response[name] = value
+    if isinstance(error, UseDPoPNonce) and error.nonce:
+        response[dpop.NONCE_HEADER] = error.nonce  # RFC 9449 §8
     if isinstance(error, InvalidClient):
         scheme = "Basic" if basic_auth_used else "Bearer"
         response["WWW-Authenticate"] = f'{scheme} error="invalid_client"'

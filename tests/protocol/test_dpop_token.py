@@ -534,3 +534,26 @@ def test_it_exchanges_a_bound_token_and_binds_the_new_one_to_the_exchangers_own_
     claims = verify(client, realm, bound.json()["access_token"])
     assert claims["cnf"] == {"jkt": own.jkt}
     assert claims["sub"] == str(user.subject)
+
+
+# --- logout by refresh token ---------------------------------------------------------------------
+def test_it_ends_a_session_by_a_bound_refresh_token_only_with_a_proof_of_its_key(client):
+    realm = make_realm()
+    key = DPoPKey()
+    body = _code_flow(client, realm, public=True, key=key).json()
+    form = {"client_id": "app", "refresh_token": body["refresh_token"]}
+    logout_url = url(realm, "logout")
+
+    without = post_form(client, endpoint(realm, "logout"), form)
+    thief = post_form(
+        client, endpoint(realm, "logout"), form, HTTP_DPOP=DPoPKey().proof(logout_url)
+    )
+    assert_refused(without)
+    assert_refused(thief)
+    # The session lives on: the holder of the key still refreshes, and logs out with a proof.
+    renewed = refresh_with(client, realm, body["refresh_token"], key)
+    assert renewed.status_code == 200, renewed.content
+    form["refresh_token"] = renewed.json()["refresh_token"]
+    done = post_form(client, endpoint(realm, "logout"), form, HTTP_DPOP=key.proof(logout_url))
+    assert done.status_code == 204, done.content
+    assert_refused(refresh_with(client, realm, form["refresh_token"], key), "invalid_grant")
