@@ -92,12 +92,18 @@ class Proof:
 
 def required(client) -> bool:
     """Keycloak's ``dpop.bound.access.tokens``: the client's token requests need a proof."""
-    return str(client.attributes.get(REQUIRED_ATTRIBUTE, "false")).lower() == "true"
+    return _switched_on(client, REQUIRED_ATTRIBUTE)
 
 
 def nonce_required(client) -> bool:
     """The client's proofs must carry a nonce we gave (§8)."""
-    return str(client.attributes.get(NONCE_ATTRIBUTE, "false")).lower() == "true"
+    return _switched_on(client, NONCE_ATTRIBUTE)
+
+
+def _switched_on(client, attribute: str) -> bool:
+    # Asked of every token request: most clients have no such attribute at all.
+    value = client.attributes.get(attribute)
+    return value is not None and str(value).lower() == "true"
 
 
 def endpoint(realm: Realm, name: str) -> str:

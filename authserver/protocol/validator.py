@@ -295,9 +295,10 @@ class RealmValidator(OAuth2Validator):
             # RFC 9700 §2.1.1: a verifier for a code issued without a challenge is a downgrade.
             log.info("invalid_grant: code_verifier for a code issued without code_challenge")
             return False
-        # RFC 9449 §10: a code asked for with dpop_jkt goes only with a proof of that key; a
-        # refusal leaves it unspent, for the client that holds the key.
-        dpop.check_binding(grant.dpop_jkt, request, what="code")
+        if grant.dpop_jkt:
+            # RFC 9449 §10: a code asked for with dpop_jkt goes only with a proof of that key; a
+            # refusal leaves it unspent, for the client that holds the key.
+            dpop.check_binding(grant.dpop_jkt, request, what="code")
         # Claim the code atomically: of two concurrent exchanges exactly one wins.
         claimed = rows.execute(
             _CLAIM.format(table=rows.table(Grant)),
