@@ -103,11 +103,18 @@ def databases(name: str) -> dict:
 
 
 def caches(name: str) -> dict:
-    """Redis (``REDIS_URL``) when set: the rate limiter's buckets live there, shared by every
-    worker; else an in-process cache and no rate limiting."""
+    """Redis (``REDIS_URL``) when set: the rate limiter's buckets and the DPoP proofs' replay
+    cache live there, shared by every worker; else an in-process cache (each worker its own)
+    and no rate limiting."""
     url = env.string("REDIS_URL")
     if not url:
-        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        # Room for the DPoP proofs' jti (each kept about a minute) as for the rest.
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "OPTIONS": {"MAX_ENTRIES": 10_000},
+            }
+        }
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 

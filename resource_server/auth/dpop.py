@@ -100,7 +100,8 @@ class ProofChecker:
     def check(self, request: ProofRequest, *, access_token: str, jkt: str) -> None:
         """RFC 9449 §4.3 and §7.1: ``request``'s proof for ``access_token``, bound to ``jkt``."""
         header, claims, signing_input, signature = _parse(request.proof)
-        if header.get("typ") != PROOF_TYPE:
+        # A media type: compared without regard to case (RFC 7515 §4.1.9).
+        if str(header.get("typ", "")).lower() != PROOF_TYPE:
             raise InvalidDPoPProof(detail=f"typ {header.get('typ')!r}")
         if "crit" in header:
             raise InvalidDPoPProof(detail="crit header present")

@@ -280,3 +280,10 @@ def test_the_service_refuses_malformed_dpop_credentials(client, dpop_service, au
 
     assert response.status_code == 400
     assert response["WWW-Authenticate"].startswith('DPoP realm="orders", error="invalid_request"')
+
+
+def test_it_reads_the_proof_type_in_any_case(check, signing_key, clock, holder):
+    token = bound_token(signing_key, clock, holder)
+    proof = holder.proof(URL, "GET", access_token=token, header={"typ": "DPoP+JWT"})
+
+    check.validate(token, dpop=ProofRequest(proof, "GET", URL))

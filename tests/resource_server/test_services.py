@@ -52,7 +52,10 @@ def test_it_asks_for_a_token(demo):
     response = requests.get(f"{demo['orders'].url}/api/orders", timeout=10)
 
     assert response.status_code == 401
-    assert response.headers["WWW-Authenticate"] == 'Bearer realm="orders"'
+    assert response.headers["WWW-Authenticate"] == (
+        'Bearer realm="orders", DPoP realm="orders", '
+        'algs="ES256 ES384 ES512 PS256 PS384 PS512 RS256 RS384 RS512 EdDSA"'
+    )
 
 
 def test_it_creates_and_reads_orders_paid_on_behalf_of_the_user(demo):
