@@ -4,11 +4,12 @@ The values travel in the oauthlib request's headers under names no HTTP header c
 client's headers arrive in ``request.META`` as ``HTTP_*``), so a client cannot forge them.
 """
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from oauth2_provider.oauth2_backends import OAuthLibCore
 
 from accounts.addresses import client_ip
+from authserver.protocol import params
 
 REALM = "Authserver-Realm"
 SESSION = "Authserver-Session"
@@ -52,10 +53,15 @@ class RealmOAuthLibCore(OAuthLibCore):
         given = getattr(request, "authorization_params", None)
         if given is not None:
             pairs = [(name, value) for name, values in given.items() for value in values]
-            uri, body = f"{request.path}?{urlencode(pairs)}", ""
-        return uri, method, body, headers
+            body = ""
+        else:
+            pairs = parse_qsl(urlsplit(uri).query, keep_blank_values=True)
+        query = urlencode(params.protocol_pairs(pairs))
+        return f"{request.path}?{query}" if query else request.path, method, body, headers
 
     def extract_body(self, request):
         """RFC 6749 §3.1, §3.2: parameters sent without a value are treated as omitted (an empty
-        ``code`` is a missing one, not an unknown one)."""
-        return [(name, value) for name, value in super().extract_body(request) if value != ""]
+        ``code`` is a missing one, not an unknown one), and unrecognised ones are ignored
+        (params.PROTOCOL_PARAMETERS: none of them reaches oauthlib)."""
+        pairs = [(name, value) for name, value in super().extract_body(request) if value != ""]
+        return params.protocol_pairs(pairs)

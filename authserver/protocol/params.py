@@ -7,6 +7,45 @@ treated as omitted; request and response parameters MUST NOT be included more th
 from authserver.protocol.errors import InvalidRequest
 
 MAX_VALUE_LENGTH = 8192
+# The parameters the protocol reads, by the specification that defines them. oauthlib hands every
+# parameter it is given back as an attribute of its request, where the server also keeps values
+# of its own (a token's audience, its family, a rate-limit mark): a parameter the client names
+# after one of those would stand in for it whenever the server has not set it. Only these reach
+# oauthlib; the others are ignored, as RFC 6749 §3.1 and §3.2 ask of unrecognised parameters.
+PROTOCOL_PARAMETERS = frozenset(
+    {
+        # RFC 6749
+        "grant_type", "code", "redirect_uri", "client_id", "client_secret", "refresh_token",
+        "scope", "state", "response_type", "username", "password",
+        # RFC 7636 (PKCE)
+        "code_verifier", "code_challenge", "code_challenge_method",
+        # RFC 7521, RFC 7523 (client assertions)
+        "client_assertion", "client_assertion_type",
+        # RFC 7009, RFC 7662 (revocation, introspection)
+        "token", "token_type_hint",
+        # RFC 8628 (device grant)
+        "device_code",
+        # RFC 8693 (token exchange)
+        "subject_token", "subject_token_type", "actor_token", "actor_token_type",
+        "requested_token_type", "audience",
+        # RFC 8707 (resource indicators)
+        "resource",
+        # OpenID Connect Core §3.1.2.1, §5.5
+        "nonce", "response_mode", "display", "prompt", "max_age", "ui_locales", "claims_locales",
+        "id_token_hint", "login_hint", "acr_values", "claims",
+        # RFC 9101, RFC 9126 (request objects, pushed requests)
+        "request", "request_uri",
+        # RFC 9449 §10 (DPoP code binding)
+        "dpop_jkt",
+    }
+)  # fmt: skip
+
+
+def protocol_pairs(pairs):
+    """``pairs`` (name, value) without the parameters the protocol does not read."""
+    return [(name, value) for name, value in pairs if name in PROTOCOL_PARAMETERS]
+
+
 # RFC 8707 allows several resource indicators; every other parameter appears at most once.
 _REPEATABLE = {"resource"}
 
