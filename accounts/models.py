@@ -117,6 +117,11 @@ class Realm(models.Model):
     default_role = models.ForeignKey(
         "Role", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Keycloak's client policies and the realm's own client profiles, as its realm
+    # representation writes them ({"policies": [...]}, {"profiles": [...]}); what they require of
+    # a client is authserver.protocol.client_policies' to say.
+    client_policies = models.JSONField(default=dict, blank=True)
+    client_profiles = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -76,6 +76,7 @@ def _authorize(request, *, decision: bool | None):
         request_objects.check_required(
             target.client, by_value=by_value, by_reference=pushed_uri is not None
         )
+        authorization.check_policies(target.client, params)
         interaction = authorization.with_id_token_hint(
             authorization.check(params), realm, target.client, params
         )
