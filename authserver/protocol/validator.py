@@ -196,11 +196,6 @@ class RealmValidator(OAuth2Validator):
 
     def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
         allowed = self._GRANT_ALLOWED.get(grant_type)
-        if (
-            grant_type == password.GRANT_TYPE
-            and not client_policies.requirements(client).password_grant
-        ):
-            return False  # FAPI 2.0 §5.3.2.1 item 2
         return bool(allowed and allowed(client)) and not client.bearer_only
 
     def validate_device_code(self, client_id, code, request, *args, **kwargs):

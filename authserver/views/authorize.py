@@ -71,12 +71,12 @@ def _authorize(request, *, decision: bool | None):
         return responses.authorization_error_page(request, error)
     answer = _Answer(request, target, pushed_uri)
     try:
+        authorization.check_policies(target.client, params)
         if pushed_uri is None and pushed_requests.is_required(target.client):
             raise InvalidRequest("This client must push its authorization requests (PAR).")
         request_objects.check_required(
             target.client, by_value=by_value, by_reference=pushed_uri is not None
         )
-        authorization.check_policies(target.client, params)
         interaction = authorization.with_id_token_hint(
             authorization.check(params), realm, target.client, params
         )
