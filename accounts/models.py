@@ -40,6 +40,8 @@ class Realm(models.Model):
     class SignatureAlgorithm(models.TextChoices):
         RS256 = "RS256"
         ES256 = "ES256"
+        # RSASSA-PSS (RFC 7518 §3.5): what FAPI 2.0 asks of RSA signatures.
+        PS256 = "PS256"
 
     name = models.CharField(max_length=100, unique=True, validators=[REALM_NAME])
     enabled = models.BooleanField(default=True)

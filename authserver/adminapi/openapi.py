@@ -43,7 +43,7 @@ SCHEMAS = {
             "bruteForceProtected": {"type": "boolean"},
             "failureFactor": {"type": "integer", "minimum": 0},
             "passwordPolicy": {"type": "string"},
-            "defaultSignatureAlgorithm": {"enum": ["RS256", "ES256"]},
+            "defaultSignatureAlgorithm": {"enum": ["RS256", "ES256", "PS256"]},
             "otpPolicyType": {"enum": ["totp", "hotp"]},
             "otpPolicyAlgorithm": {"enum": ["HmacSHA1", "HmacSHA256", "HmacSHA512"]},
             "otpPolicyDigits": {"enum": [6, 8]},
