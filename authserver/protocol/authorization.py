@@ -192,6 +192,10 @@ def check_policies(client: Client, params: Params) -> None:
         return
     if required.confidential and client.is_public:
         raise UnauthorizedClient("Public clients are not allowed by the client policies.")
+    if required.https_redirects and not (_only(params, "redirect_uri") or "").startswith(
+        "https://"
+    ):
+        raise InvalidRequest("The client policies require an https redirect_uri.")
     if required.pkce_s256 and (
         _only(params, "code_challenge") is None or _only(params, "code_challenge_method") != "S256"
     ):

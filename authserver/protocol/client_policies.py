@@ -47,6 +47,8 @@ class Requirements:
     # Ways the client's access tokens must be bound (any one of them); None: bearer allowed.
     bindings: frozenset[str] | None = None
     password_grant: bool = True
+    # Redirect URIs are https (Keycloak's secure-client-uris; FAPI 2.0 §5.3.2.1).
+    https_redirects: bool = False
     # A client assertion's aud is the issuer, as a string, and nothing else (FAPI 2.0 §5.3.2.1).
     issuer_audience_only: bool = False
     # Signature algorithms of client assertions and of the realm's own tokens; None: any.
@@ -66,6 +68,7 @@ class Requirements:
             authenticators=_narrowest(self.authenticators, other.authenticators),
             bindings=_narrowest(self.bindings, other.bindings),
             password_grant=self.password_grant and other.password_grant,
+            https_redirects=self.https_redirects or other.https_redirects,
             issuer_audience_only=self.issuer_audience_only or other.issuer_audience_only,
             algorithms=_narrowest(self.algorithms, other.algorithms),
         )
@@ -88,6 +91,7 @@ _FAPI2 = Requirements(
     authenticators=frozenset({JWT_AUTHENTICATOR, X509_AUTHENTICATOR}),
     bindings=frozenset({DPOP, MTLS}),
     password_grant=False,
+    https_redirects=True,
     issuer_audience_only=True,
     algorithms=FAPI_ALGORITHMS,
 )
@@ -115,6 +119,7 @@ def _list(configuration: dict, *names: str) -> frozenset[str] | None:
 _EXECUTORS = {
     "pkce-enforcer": lambda config: Requirements(pkce_s256=True),
     "confidential-client": lambda config: Requirements(confidential=True),
+    "secure-client-uris": lambda config: Requirements(https_redirects=True),
     "secure-par-content": lambda config: Requirements(pushed_requests=True),
     "holder-of-key-enforcer": lambda config: Requirements(bindings=frozenset({MTLS})),
     "dpop-bind-enforcer": lambda config: Requirements(bindings=frozenset({DPOP})),
@@ -126,7 +131,7 @@ _EXECUTORS = {
     ),
 }
 # Executors that ask nothing of a request this server would otherwise allow.
-_NOTHING_MORE = frozenset({"secure-session", "secure-client-uris", "secure-response-type"})
+_NOTHING_MORE = frozenset({"secure-session", "secure-response-type"})
 
 
 @dataclass

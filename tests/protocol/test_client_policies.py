@@ -104,7 +104,7 @@ def exchange(http, realm, code, credentials: dict):
     return post_form(http, endpoint(realm, "token"), form | credentials)
 
 
-# --- the whole profile at once: what a FAPI 2.0 client does succeeds --------------------------------
+# --- the whole profile at once: what a FAPI 2.0 client does succeeds ---
 def test_it_lets_a_conforming_client_through_par_pkce_and_private_key_jwt(client):
     realm = fapi_realm()
     key = client_with_key(realm)
@@ -119,7 +119,7 @@ def test_it_lets_a_conforming_client_through_par_pkce_and_private_key_jwt(client
     assert claims["azp"] == "app"
 
 
-# --- one requirement at a time -----------------------------------------------------------------------
+# --- one requirement at a time ---
 def test_it_refuses_an_authorization_request_that_was_not_pushed(client):
     realm = fapi_realm()
     client_with_key(realm)
@@ -205,7 +205,7 @@ def test_it_refuses_the_password_grant(client):
     assert response.json()["error"] == "unauthorized_client"
 
 
-# --- which clients a policy selects ----------------------------------------------------------------
+# --- which clients a policy selects ---
 def test_it_applies_a_policy_only_to_the_clients_its_conditions_select(client):
     condition = {
         "condition": "client-attributes",
@@ -247,3 +247,12 @@ def test_it_applies_a_realm_profile_built_of_executors(client):
     assert answer["error"] == "invalid_request"
     pushed = push(client, realm, {"headers": {"HTTP_AUTHORIZATION": basic("app", SECRET)}})
     assert pushed.status_code == 201, pushed.content  # the secret is still allowed here
+
+
+def test_it_refuses_a_redirect_uri_that_is_not_https(client):
+    realm = fapi_realm()
+    plain = "http://127.0.0.1:9000/cb"
+    key = client_with_key(realm, redirect_uris=f"{REDIRECT_URI} {plain}")
+    pushed = push(client, realm, by_assertion(key, realm), redirect_uri=plain)
+    assert pushed.status_code == 400
+    assert pushed.json()["error"] == "invalid_request"
