@@ -218,6 +218,9 @@ class Grant(AbstractGrant):
     # Every token issued from this code, and from refreshes descending from it, shares the
     # family: a replayed code revokes the family (RFC 6749 §4.1.2).
     token_family = models.UUIDField(default=uuid.uuid4, editable=False)
+    # RFC 9449 §10: the thumbprint of the DPoP key the authorization request named
+    # (``dpop_jkt``); the code is exchanged only with a proof of that key.
+    dpop_jkt = models.CharField(max_length=64, blank=True, default="")
 
     class Meta(AbstractGrant.Meta):
         swappable = "OAUTH2_PROVIDER_GRANT_MODEL"

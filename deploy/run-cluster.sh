@@ -88,6 +88,8 @@ export RS_DATABASE_URL="${RS_DATABASE_URL:-$DATABASE_URL}"
 export RS_ISSUER="${RS_ISSUER:-$AUTHSERVER_URL/realms/$CLUSTER_REALM}"
 export RS_CLIENT_ID="${RS_CLIENT_ID:-orders-service}"
 export RS_CLIENT_SECRET="${RS_CLIENT_SECRET:-orders-service-secret}"
+# Clients call the services through the gateway: the URL their DPoP proofs name.
+export RS_PUBLIC_URL="${RS_PUBLIC_URL:-https://$GATEWAY_LISTEN}"
 for service in orders payments; do
   DJANGO_SETTINGS_MODULE="resource_server.$service.settings" "$BIN/python" -m django migrate --no-input -v 0
 done

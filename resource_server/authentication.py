@@ -1,4 +1,5 @@
-"""Who is calling: the bearer token of each request, validated, as ``request.principal``.
+"""Who is calling: the access token of each request, validated, as ``request.principal``: a
+bearer token (RFC 6750), or a DPoP-bound one with the proof of its key (RFC 9449 §7.1).
 
 Deny by default: a view answers a request without a valid token only if it is marked
 :func:`resource_server.authorization.public`. A token that is present but invalid is refused
@@ -10,7 +11,16 @@ one of them into the RFC 6750 response.
 import logging
 
 from resource_server import responses, wiring
-from resource_server.auth import BearerError, IssuerUnavailable, MissingToken, bearer_token
+from resource_server.auth import (
+    BearerError,
+    IssuerUnavailable,
+    MissingToken,
+    ProofRequest,
+    bearer_token,
+    dpop_token,
+    scheme_of,
+)
+from resource_server.auth.challenge import DPOP
 
 log = logging.getLogger(__name__)
 
@@ -21,10 +31,22 @@ class BearerAuthenticationMiddleware:
 
     def __call__(self, request):
         request.principal = None
+        authorization = request.headers.get("Authorization")
+        request.auth_scheme = scheme_of(authorization)
         try:
-            token = bearer_token(request.headers.get("Authorization"))
-            if token is not None:
-                request.principal = wiring.validator().validate(token)
+            if request.auth_scheme == DPOP:
+                # RFC 9449 §7.1: a DPoP-bound token, with the proof of its key for this request.
+                proof = ProofRequest(
+                    proof=request.headers.get("DPoP"),
+                    method=request.method,
+                    url=wiring.public_url(request),
+                )
+                token = dpop_token(authorization)
+                request.principal = wiring.validator().validate(token, dpop=proof)
+            else:
+                token = bearer_token(authorization)
+                if token is not None:
+                    request.principal = wiring.validator().validate(token)
         except BearerError as failure:
             return self._refuse(request, failure)
         except IssuerUnavailable as error:
@@ -55,4 +77,5 @@ class BearerAuthenticationMiddleware:
             principal.sub if principal else "-",
             principal.client if principal else "-",
         )
-        return responses.bearer_error(failure, realm=wiring.config().audience)
+        scheme = getattr(request, "auth_scheme", "Bearer")
+        return responses.bearer_error(failure, realm=wiring.config().audience, scheme=scheme)

@@ -37,6 +37,9 @@ class ServiceConfig:
     admin_allowlist: tuple = ()
     cors_origins: tuple[str, ...] = ()
     redis_url: str = ""
+    # Where clients call the service (scheme://host[:port]), which their DPoP proofs name;
+    # empty: the request's own scheme and Host.
+    public_url: str = ""
 
 
 def load(name: str, *, default_audience: str) -> ServiceConfig:
@@ -63,6 +66,7 @@ def load(name: str, *, default_audience: str) -> ServiceConfig:
         admin_allowlist=env.networks("RS_ADMIN_ALLOWLIST", "127.0.0.1, ::1"),
         cors_origins=tuple(_origin(each) for each in env.string_list("RS_CORS_ORIGINS")),
         redis_url=env.string("REDIS_URL"),
+        public_url=_public_url(env.string("RS_PUBLIC_URL")),
     )
     if config.introspect and not (config.client_id and config.client_secret):
         raise env.ConfigurationError("RS_INTROSPECT needs RS_CLIENT_ID and RS_CLIENT_SECRET")
@@ -99,11 +103,18 @@ def databases(name: str) -> dict:
 
 
 def caches(name: str) -> dict:
-    """Redis (``REDIS_URL``) when set: the rate limiter's buckets live there, shared by every
-    worker; else an in-process cache and no rate limiting."""
+    """Redis (``REDIS_URL``) when set: the rate limiter's buckets and the DPoP proofs' replay
+    cache live there, shared by every worker; else an in-process cache (each worker its own)
+    and no rate limiting."""
     url = env.string("REDIS_URL")
     if not url:
-        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        # Room for the DPoP proofs' jti (each kept about a minute) as for the rest.
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "OPTIONS": {"MAX_ENTRIES": 10_000},
+            }
+        }
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
@@ -141,9 +152,13 @@ def _client_settings(config: ServiceConfig):
     ]
 
 
-def _origin(value: str) -> str:
+def _public_url(value: str) -> str:
+    return _origin(value, "RS_PUBLIC_URL") if value else ""
+
+
+def _origin(value: str, variable: str = "RS_CORS_ORIGINS") -> str:
     """RFC 6454 §6.1: scheme://host[:port], no path; compared exactly with the Origin header."""
     parts = urlsplit(value.rstrip("/"))
     if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path:
-        raise env.ConfigurationError(f"RS_CORS_ORIGINS: {value!r} is not an origin")
+        raise env.ConfigurationError(f"{variable}: {value!r} is not an origin")
     return f"{parts.scheme}://{parts.netloc}".lower()

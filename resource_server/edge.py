@@ -30,7 +30,7 @@ class CorsMiddleware:
     cookies: no ``Access-Control-Allow-Credentials``."""
 
     ALLOW_METHODS = "GET, POST, DELETE, OPTIONS"
-    ALLOW_HEADERS = "Authorization, Content-Type"
+    ALLOW_HEADERS = "Authorization, Content-Type, DPoP"
     # Headers a browser script needs to read to recover: the challenge, when to retry.
     EXPOSE_HEADERS = "WWW-Authenticate, Retry-After, X-RateLimit-Remaining"
     MAX_AGE = "600"

@@ -26,13 +26,16 @@ def error(code: str, description: str, *, status: int, **headers) -> JsonRespons
     return json({"error": code, "error_description": description}, status=status, **headers)
 
 
-def bearer_error(failure: BearerError, *, realm: str) -> JsonResponse:
-    """RFC 6750 §3: the challenge in WWW-Authenticate, and the same error as JSON."""
+def bearer_error(failure: BearerError, *, realm: str, scheme: str = "Bearer") -> JsonResponse:
+    """RFC 6750 §3, RFC 9449 §7.1: the challenge in WWW-Authenticate, in the scheme the request
+    used (both offered when it sent no token), and the same error as JSON."""
     body = {"error": failure.code or "unauthorized"}
     if failure.description:
         body["error_description"] = failure.description
     response = json(body, status=failure.status)
-    response["WWW-Authenticate"] = www_authenticate(failure, realm=realm)
+    response["WWW-Authenticate"] = www_authenticate(
+        failure, realm=realm, scheme=scheme, offer_dpop=True
+    )
     return response
 
 

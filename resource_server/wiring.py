@@ -13,7 +13,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from resource_server import conf, tls
-from resource_server.auth import BearerValidator, Introspector, Issuer, TokenClient
+from resource_server.auth import BearerValidator, Introspector, Issuer, ProofChecker, TokenClient
 from resource_server.conf import ServiceConfig
 
 
@@ -44,7 +44,17 @@ def validator() -> BearerValidator:
         audience=current.audience,
         leeway_seconds=current.leeway_seconds,
         introspector=introspector,
+        # DPoP proofs (RFC 9449): each jti once, in Django's cache: Redis with REDIS_URL, so
+        # that every worker of the service sees it.
+        proofs=ProofChecker(replay_cache=cache),
     )
+
+
+def public_url(request) -> str:
+    """The URL the client called, as a DPoP proof names it (RFC 9449 §4.3): the service's
+    public origin (RS_PUBLIC_URL, behind a gateway) or the request's own, and its path."""
+    origin = config().public_url or f"{request.scheme}://{request.get_host()}"
+    return origin + request.path
 
 
 @functools.cache

@@ -26,6 +26,7 @@ from authserver.models import (
     RefreshToken,
     service_account_username,
 )
+from authserver.protocol import dpop
 
 for _model in (Client, AccessToken, RefreshToken, IDToken, Grant):
     if admin.site.is_registered(_model):
@@ -146,6 +147,19 @@ class ClientForm(RealmScopedForm):
         widget=admin.widgets.FilteredSelectMultiple("roles", is_stacked=False),
         help_text="Roles in the client-credentials tokens of this client.",
     )
+    dpop_bound_access_tokens = forms.BooleanField(
+        label="Require DPoP bound tokens",
+        required=False,
+        help_text="Every token request must carry a DPoP proof (RFC 9449); its tokens are bound "
+        "to the client's key. Off, a client may still send one. Keycloak's attribute "
+        f"{dpop.REQUIRED_ATTRIBUTE}.",
+    )
+    dpop_nonce_required = forms.BooleanField(
+        label="Require DPoP nonces",
+        required=False,
+        help_text="The client's DPoP proofs must carry a nonce the server gave "
+        f"(DPoP-Nonce); attribute {dpop.NONCE_ATTRIBUTE}.",
+    )
     regenerate_secret = forms.BooleanField(
         label="Regenerate secret",
         required=False,
@@ -188,6 +202,9 @@ class ClientForm(RealmScopedForm):
         if field is not None and current not in dict(field.choices):
             # Keep a value set elsewhere (a realm import) rather than silently replace it.
             field.choices = [*field.choices, (current, current)]
+        for name, attribute in _ATTRIBUTE_SWITCHES.items():
+            if name in self.fields:
+                self.fields[name].initial = _switched_on(self.instance, attribute)
         roles = self.fields.get("service_account_roles")
         if roles is not None and self.instance.realm_id is not None:
             roles.queryset = for_realm(Role, self.instance.realm).select_related("client")
@@ -213,6 +230,7 @@ class ClientForm(RealmScopedForm):
 
     def clean(self):
         data = super().clean()
+        self._switch_attributes(data)
         standard_flow = data.get("standard_flow_enabled", False)
         service_accounts = data.get("service_accounts_enabled", False)
         if service_accounts and data.get("client_type") == Client.CLIENT_PUBLIC:
@@ -238,6 +256,21 @@ class ClientForm(RealmScopedForm):
         self._check_service_account_name(data)
         return data
 
+    def _switch_attributes(self, data) -> None:
+        """The switches kept as Keycloak's client attributes: "true" when on, left out when
+        off; the other attributes as the Advanced field has them."""
+        if "attributes" not in data:
+            return
+        attributes = dict(data["attributes"] or {})
+        for name, attribute in _ATTRIBUTE_SWITCHES.items():
+            if name not in self.fields:
+                continue
+            if data.get(name):
+                attributes[attribute] = "true"
+            else:
+                attributes.pop(attribute, None)
+        data["attributes"] = attributes
+
     def _check_service_account_name(self, data) -> None:
         """A user who already has the service account's name is not taken over."""
         if not data.get("service_accounts_enabled") or self.instance.service_account_id:
@@ -252,6 +285,18 @@ class ClientForm(RealmScopedForm):
                 "service_accounts_enabled",
                 f"A user named {username} exists and is not this client's service account.",
             )
+
+
+# Form switches that are client attributes.
+_ATTRIBUTE_SWITCHES = {
+    "dpop_bound_access_tokens": dpop.REQUIRED_ATTRIBUTE,
+    "dpop_nonce_required": dpop.NONCE_ATTRIBUTE,
+}
+
+
+def _switched_on(client: Client, attribute: str) -> bool:
+    attributes = client.attributes if isinstance(client.attributes, dict) else {}
+    return str(attributes.get(attribute, "false")).lower() == "true"
 
 
 class ClientWithoutServiceAccountForm(ClientForm):
@@ -368,6 +413,8 @@ class ClientAdmin(RealmScopedAdmin):
                     "service_accounts_enabled",
                     "service_account",
                     "pkce_method",
+                    "dpop_bound_access_tokens",
+                    "dpop_nonce_required",
                 ]
             },
         ),

@@ -9,6 +9,7 @@ last 403 if the change moved an admin role the caller may not grant (accounts.pe
 import json
 import logging
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, JsonResponse
@@ -28,8 +29,8 @@ from authserver.adminapi.errors import (
     UnsupportedMediaType,
     invalid_field,
 )
-from authserver.protocol import bearer
-from authserver.protocol.errors import OAuthError
+from authserver.protocol import dpop, presentation
+from authserver.protocol.errors import InvalidDPoPProof, OAuthError, UseDPoPNonce
 from authserver.realmfile.errors import RealmFileError
 
 log = logging.getLogger("authserver.adminapi")
@@ -49,6 +50,10 @@ def view(route):
         response = _serve(request, route, kwargs)
         for name, value in _NO_STORE.items():
             response[name] = value
+        # RFC 9449 §9: a fresh nonce for the next proof of a caller that sent one.
+        realm = getattr(request, "dpop_realm", None)
+        if realm is not None and dpop.NONCE_HEADER not in response:
+            response[dpop.NONCE_HEADER] = dpop.nonce(realm)
         return response
 
     serve.route = route
@@ -71,15 +76,23 @@ def _serve(request, route, kwargs) -> HttpResponse:
         response = _error(BadRequest(f"use {allowed}"), status=405)
         response["Allow"] = allowed
         return response
+    authorization = request.headers.get("Authorization")
+    scheme = presentation.scheme_of(authorization)
     try:
-        token = bearer.token_from(
-            authorization=request.headers.get("Authorization"), form_values=[]
-        )
-        if token is None:
+        given = presentation.presented(authorization=authorization, form_values=[])
+        if given.token is None:
             return _challenge(None)
-        caller = permissions.authenticate(token)
+        caller = permissions.authenticate(
+            given,
+            proof=request.headers.get(dpop.HEADER),
+            method=request.method,
+            # The URL the client called, as its DPoP proof names it: the public one.
+            url=settings.AUTHSERVER_URL + request.path,
+        )
     except OAuthError as error:
-        return _challenge(error)
+        return _challenge(error, scheme=scheme)
+    if dpop.HEADER in request.headers:
+        request.dpop_realm = caller.realm
     try:
         realm = _realm(caller, kwargs.pop("realm", None))
         if (
@@ -173,9 +186,10 @@ def _error(error: AdminError, *, status: int | None = None) -> JsonResponse:
     return JsonResponse(error.as_dict(), status=status or error.status)
 
 
-def _challenge(error: OAuthError | None) -> HttpResponse:
+def _challenge(error: OAuthError | None, *, scheme: str = "Bearer") -> HttpResponse:
     """RFC 6750 §3: no error code when no token came at all; else invalid_token (401) or
-    invalid_request (400) with the public description only."""
+    invalid_request (400) with the public description only, in the scheme the request used
+    (RFC 9449 §7.1: a refused DPoP proof is a 401, and the challenge names the algorithms)."""
     attributes = [f'realm="{_CHALLENGE_REALM}"']
     if error is None:
         response = JsonResponse(
@@ -185,7 +199,12 @@ def _challenge(error: OAuthError | None) -> HttpResponse:
     else:
         if error.detail:
             log.info("%s: %s", error.error, error.detail)
-        response = JsonResponse(error.as_dict(), status=error.status)
+        status = 401 if isinstance(error, InvalidDPoPProof | UseDPoPNonce) else error.status
+        response = JsonResponse(error.as_dict(), status=status)
         attributes.append(f'error="{error.error}"')
-    response["WWW-Authenticate"] = "Bearer " + ", ".join(attributes)
+        if isinstance(error, UseDPoPNonce) and error.nonce:
+            response[dpop.NONCE_HEADER] = error.nonce
+    if scheme == presentation.DPOP:
+        attributes.append(f'algs="{" ".join(dpop.ALGORITHMS)}"')
+    response["WWW-Authenticate"] = f"{scheme} " + ", ".join(attributes)
     return response

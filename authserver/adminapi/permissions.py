@@ -22,7 +22,7 @@ from accounts import permissions
 from accounts.models import Realm, User
 from accounts.realms import cached_realm_or_404
 from authserver.adminapi import audience, realm_management
-from authserver.protocol import bearer, jwt
+from authserver.protocol import bearer, jwt, presentation
 from authserver.protocol.claims import effective_roles
 from authserver.protocol.errors import InvalidToken
 
@@ -58,13 +58,16 @@ class Caller:
         return self.authority.holds(realm.pk, role)
 
 
-def authenticate(token: str) -> Caller:
+def authenticate(
+    given: presentation.Presented, *, proof: str | None = None, method: str = "GET", url: str = ""
+) -> Caller:
     """The caller of an access token of one of our realms meant for the admin API
-    (audience.py); InvalidToken otherwise."""
-    realm = _issuing_realm(token)
+    (audience.py), as a bearer token or bound to a DPoP key with ``proof`` of it for ``method``
+    ``url`` (RFC 9449 §7.1); InvalidToken (or a DPoP refusal) otherwise."""
+    realm = _issuing_realm(given.token)
     if realm is None:
         raise InvalidToken(bearer.INVALID, detail="admin API: no enabled realm issued this token")
-    presented = bearer.authenticate(realm, token)
+    presented = presentation.holder(realm, given, proof=proof, method=method, url=url)
     audience.check(realm, presented)
     user = presented.user
     if user is None:

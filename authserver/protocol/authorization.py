@@ -46,6 +46,8 @@ MAX_NONCE_LENGTH = 255
 _CODE_CHALLENGE = re.compile(r"[A-Za-z0-9._~-]{43,128}", re.ASCII)
 # A year in seconds is long enough for any max_age a client means.
 _MAX_AGE = re.compile(r"[0-9]{1,9}", re.ASCII)
+# RFC 9449 §10 dpop_jkt: an RFC 7638 SHA-256 thumbprint, base64url without padding.
+_JKT = re.compile(r"[A-Za-z0-9_-]{43}", re.ASCII)
 
 
 def fatal(error: OAuthError) -> OAuthError:
@@ -170,6 +172,12 @@ def _code_challenge(params: Params) -> None:
         raise InvalidRequest("Invalid parameter: code_challenge")
 
 
+def _dpop_jkt(params: Params) -> None:
+    jkt = _only(params, "dpop_jkt")
+    if jkt is not None and not _JKT.fullmatch(jkt):
+        raise InvalidRequest("Invalid parameter: dpop_jkt")
+
+
 _CHECKS = (
     _not_repeated,
     _not_too_long,
@@ -181,6 +189,7 @@ _CHECKS = (
     _max_age,
     _nonce,
     _code_challenge,
+    _dpop_jkt,
 )
 
 

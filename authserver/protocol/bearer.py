@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Realm, User, UserSession
 from authserver.models import AccessToken, Client
-from authserver.protocol import directory, families, jwt, stateless
+from authserver.protocol import directory, dpop, families, jwt, stateless
 from authserver.protocol.errors import InvalidRequest, InvalidToken
 from authserver.protocol.validator import digest
 
@@ -64,7 +64,18 @@ def _from_header(authorization: str | None) -> str | None:
 
 
 def authenticate(realm: Realm, token: str) -> Bearer:
-    """The realm's live access token ``token``; InvalidToken otherwise (RFC 6750 §3.1)."""
+    """The realm's live access token ``token``, presented as a bearer token; InvalidToken
+    otherwise (RFC 6750 §3.1). A token bound to a DPoP key is no bearer token: it is good only
+    with a proof of that key (RFC 9449 §7.1, protocol/presentation.py)."""
+    holder = live(realm, token)
+    if "cnf" in holder.claims and dpop.bound_key(holder.claims) is not None:
+        raise InvalidToken(INVALID, detail="a DPoP-bound token presented as a bearer token")
+    return holder
+
+
+def live(realm: Realm, token: str) -> Bearer:
+    """The realm's live access token ``token``, however it is bound: for those who read a token
+    rather than act with it (introspection, a token exchange's subject token)."""
     try:
         claims = jwt.verify(realm, token, typ=jwt.ACCESS_TOKEN_TYPE)
     except jwt.BadToken as error:

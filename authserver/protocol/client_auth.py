@@ -11,6 +11,10 @@ from authserver.protocol.backend import REALM
 from authserver.protocol.errors import InvalidClient
 from authserver.protocol.validator import RealmValidator
 
+_CREDENTIALS = frozenset(
+    {"client_id", "client_secret", "client_assertion", "client_assertion_type"}
+)
+
 
 def authenticate(realm: Realm, *, authorization: str | None, form: dict[str, str]) -> Client:
     """The realm's confidential client that authenticated with this request's credentials
@@ -23,7 +27,8 @@ def authenticate(realm: Realm, *, authorization: str | None, form: dict[str, str
     request = Request(
         "",
         http_method="POST",
-        body=form,
+        # The credentials only: anything else (a grant_type) is not this request's to act on.
+        body={name: value for name, value in form.items() if name in _CREDENTIALS},
         headers={"HTTP_AUTHORIZATION": authorization or "", REALM: realm},
     )
     if not RealmValidator().authenticate_client(request) or request.client is None:

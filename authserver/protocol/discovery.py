@@ -17,7 +17,7 @@ from accounts.process_cache import ProcessCache
 from accounts.realms import for_realm
 from authserver.keys import store
 from authserver.keys.models import SigningKey
-from authserver.protocol import client_assertion, device, request_objects, token_exchange
+from authserver.protocol import client_assertion, device, dpop, request_objects, token_exchange
 from authserver.protocol.authorization import RESPONSE_MODES
 from authserver.registration import endpoint as registration_endpoint
 from authserver.registration import policy
@@ -165,6 +165,8 @@ def metadata(realm: Realm) -> dict:
         "backchannel_logout_session_supported": True,
         "prompt_values_supported": list(PROMPT_VALUES),
         "acr_values_supported": ["1", "2", "mfa"],
+        # RFC 9449 §5.1: any client may bind its tokens to a key (protocol/dpop.py).
+        "dpop_signing_alg_values_supported": list(dpop.ALGORITHMS),
     } | _registration(realm)
 
 

@@ -72,6 +72,23 @@ class InvalidToken(OAuthError):
     error, status = "invalid_token", 401
 
 
+class InvalidDPoPProof(OAuthError):
+    """RFC 9449 §5 (400 at the token endpoint), §7.1 (a resource answers it with 401)."""
+
+    error, status = "invalid_dpop_proof", 400
+
+
+class UseDPoPNonce(OAuthError):
+    """RFC 9449 §8 (400 at the token endpoint), §9 (401 at a resource): the proof must carry
+    the nonce the answer gives in its ``DPoP-Nonce`` header."""
+
+    error, status = "use_dpop_nonce", 400
+
+    def __init__(self, description: str = "", *, detail: str = "", nonce: str = ""):
+        super().__init__(description, detail=detail)
+        self.nonce = nonce
+
+
 class InsufficientScope(OAuthError):
     error, status = "insufficient_scope", 403
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Realm
 from authserver.models import Client, RefreshToken
-from authserver.protocol import bearer, jwt
+from authserver.protocol import bearer, dpop, jwt
 from authserver.protocol.errors import InvalidRequest, InvalidToken
 from authserver.protocol.validator import digest, refresh_refusal
 
@@ -39,7 +39,7 @@ def introspect(realm: Realm, client: Client, token: str | None, *, hint: str | N
 
 def _access_token(realm: Realm, client: Client, token: str) -> dict | None:
     try:
-        live = bearer.authenticate(realm, token)
+        live = bearer.live(realm, token)
     except InvalidToken as error:
         log.info("introspection by %s: %s", client.client_id, error.detail)
         return None
@@ -49,7 +49,8 @@ def _access_token(realm: Realm, client: Client, token: str) -> dict | None:
             **claims,
             "client_id": claims.get("client_id") or live.client.client_id,
             "username": claims.get("preferred_username"),
-            "token_type": "Bearer",
+            # RFC 9449 §6.2: a bound token says so, its cnf among its claims.
+            "token_type": dpop.TOKEN_TYPE if dpop.bound_key(claims) else "Bearer",
         }
     )
 

@@ -9,20 +9,25 @@ for has happened. Plain values in, typed errors out.
 
 import logging
 
+from django.utils.crypto import constant_time_compare
+
 from accounts import sessions
 from authserver.models import Client, RefreshToken
-from authserver.protocol import jwt
-from authserver.protocol.errors import InvalidGrant, InvalidRequest
+from authserver.protocol import dpop, jwt
+from authserver.protocol.errors import InvalidDPoPProof, InvalidGrant, InvalidRequest
 from authserver.protocol.validator import digest
 
 log = logging.getLogger(__name__)
 
 
-def logout(client: Client, refresh_token: str | None) -> None:
-    """End the session of ``refresh_token``, one of ``client``'s own (already authenticated)."""
+def logout(client: Client, refresh_token: str | None, *, proof: str | None = None) -> None:
+    """End the session of ``refresh_token``, one of ``client``'s own (already authenticated).
+    A refresh token bound to a DPoP key (a public client's, RFC 9449 §5) needs ``proof`` of it,
+    as a refresh does: a thief of the token cannot log its user out."""
     if not refresh_token:
         raise InvalidRequest("refresh_token is required")
     record = _record(client, refresh_token)
+    _check_binding(client, refresh_token, proof)
     if record.offline or record.session is None:
         if record.token_family is not None:
             RefreshToken.revoke_family(record.token_family)
@@ -52,3 +57,23 @@ def _record(client: Client, refresh_token: str) -> RefreshToken:
             detail=f"no refresh token of {client.client_id} with this value",
         )
     return record
+
+
+def _check_binding(client: Client, refresh_token: str, proof: str | None) -> None:
+    # The token's exact text is on record: its claims are the ones we signed.
+    bound = dpop.bound_key(jwt.unverified_claims(refresh_token) or {})
+    if bound is None:
+        return
+    realm = client.realm
+    checked = dpop.check_proof(
+        realm,
+        proof,
+        method="POST",
+        url=dpop.endpoint(realm, "logout"),
+        nonce_required=dpop.nonce_required(client),
+    )
+    if not constant_time_compare(bound, checked.jkt):
+        raise InvalidDPoPProof(
+            "the DPoP proof's key is not the one the refresh token is bound to",
+            detail="logout: refresh token bound to another key",
+        )

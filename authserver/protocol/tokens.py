@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime
 
 from accounts.models import ClientScope, User, UserSession
-from authserver.protocol import audiences, claims, directory, families, jwt, stateless
+from authserver.protocol import audiences, claims, directory, dpop, families, jwt, stateless
 from authserver.protocol.backend import REALM
 from authserver.protocol.scopes import audiences_of, client_scopes
 
@@ -86,6 +86,9 @@ def access_token(request, refresh_token=False) -> str:
     actor = getattr(request, "actor", None)
     if actor:
         body["act"] = actor  # RFC 8693 §4.1: who acts for the subject
+    confirmation = dpop.confirmation(request)
+    if confirmation:
+        body["cnf"] = confirmation  # RFC 9449 §6.1: bound to the key the request proved
     return jwt.sign(realm, body, typ=jwt.ACCESS_TOKEN_TYPE)
 
 
@@ -133,6 +136,9 @@ def refresh_token(request) -> str:
     }
     if session is not None:
         body["sid"] = str(session.sid)
+    confirmation = dpop.refresh_confirmation(request)
+    if confirmation:
+        body["cnf"] = confirmation  # RFC 9449 §5: a public client's refresh token is bound
     return jwt.sign_refresh(realm, body)
 
 

@@ -27,6 +27,7 @@ from authserver.protocol import (
     credentials,
     device,
     directory,
+    dpop,
     families,
     jwt,
     origins,
@@ -126,6 +127,8 @@ class RealmValidator(OAuth2Validator):
             # The token endpoint's limits, before the grant is looked at (so a code is not spent
             # by a refused request); introspection and revocation have no grant_type.
             throttling.check(request, authenticated=request.client if authenticated else None)
+            if authenticated:
+                dpop.check_token_request(request)
         if authenticated:
             context.bind(client=request.client.client_id)
         return authenticated
@@ -177,6 +180,8 @@ class RealmValidator(OAuth2Validator):
                 log.info("invalid_client: %s is public; its client policies refuse it", client)
                 return False
             context.bind(client=client.client_id)
+            if request.grant_type:
+                dpop.check_token_request(request)
             return True
         return False
 
@@ -301,6 +306,8 @@ class RealmValidator(OAuth2Validator):
             claims=json.dumps(request.claims or {}),
             resource=getattr(request, "resource", []),  # RFC 8707
             session=request.headers.get(SESSION),
+            # RFC 9449 §10, checked by the authorization endpoint (authorization.py).
+            dpop_jkt=getattr(request, "dpop_jkt", None) or "",
         )
 
     def validate_code(self, client_id, code, client, request, *args, **kwargs):
@@ -312,6 +319,10 @@ class RealmValidator(OAuth2Validator):
             # RFC 9700 §2.1.1: a verifier for a code issued without a challenge is a downgrade.
             log.info("invalid_grant: code_verifier for a code issued without code_challenge")
             return False
+        if grant.dpop_jkt:
+            # RFC 9449 §10: a code asked for with dpop_jkt goes only with a proof of that key; a
+            # refusal leaves it unspent, for the client that holds the key.
+            dpop.check_binding(grant.dpop_jkt, request, what="code")
         # Claim the code atomically: of two concurrent exchanges exactly one wins.
         claimed = rows.execute(
             _CLAIM.format(table=rows.table(Grant)),
@@ -499,6 +510,8 @@ class RealmValidator(OAuth2Validator):
         except jwt.BadToken as error:
             log.info("invalid_grant: refresh token rejected: %s", error)
             return False
+        if "cnf" in claims:  # RFC 9449 §5: used only with a proof of the key it is bound to
+            dpop.check_binding(dpop.bound_key(claims), request, what="refresh token")
         record.application = client
         if record.session_id is not None:
             record.session.realm = realm  # the session is of the token's realm

@@ -15,7 +15,7 @@ from jwcrypto.common import JWException
 from jwcrypto.jwk import JWKSet
 
 from authserver.models import CLIENT_JWT_AUTHENTICATOR, Client
-from authserver.protocol import origins
+from authserver.protocol import dpop, origins
 from authserver.protocol.errors import OAuthError
 
 AUTHORIZATION_CODE = "authorization_code"
@@ -112,6 +112,12 @@ def _attributes(body: dict, *, method: str) -> dict:
         if method != "private_key_jwt":
             raise InvalidClientMetadata("jwks is used only with private_key_jwt")
         attributes["jwks.string"] = _public_key_set(jwks)
+    # RFC 9449 §5.2: the client always binds its tokens (Keycloak's attribute).
+    bound = body.get("dpop_bound_access_tokens", False)
+    if not isinstance(bound, bool):
+        raise InvalidClientMetadata("dpop_bound_access_tokens is a boolean")
+    if bound:
+        attributes[dpop.REQUIRED_ATTRIBUTE] = "true"
     for name, attribute in _PAGE_URIS.items():
         uri = _text(body, name)
         if uri:
@@ -191,6 +197,8 @@ def of_client(client: Client, kept: dict) -> dict:
     jwks = client.attributes.get("jwks.string")
     if jwks:
         found["jwks"] = json.loads(jwks)
+    if dpop.required(client):
+        found["dpop_bound_access_tokens"] = True
     for name in (*_PAGE_URIS, *_KEPT):
         if name in kept:
             found[name] = kept[name]

@@ -9,10 +9,11 @@ roles give every user's token that audience; here a client scope's audience mapp
 from django.views.decorators.cache import never_cache
 
 from accounts import account_views
-from authserver.protocol import bearer
+from authserver.protocol import dpop, presentation
 from authserver.protocol.errors import InsufficientScope, OAuthError
 from authserver.views import responses
 from authserver.views.cors import cors
+from authserver.views.dpop_nonce import offers_nonce
 
 ACCOUNT_AUDIENCE = "account"
 
@@ -27,28 +28,35 @@ def _asks_for_json(request) -> bool:
     return (
         request.method == "GET"
         and "application/json" in request.headers.get("Accept", "")
-        and request.headers.get("Authorization", "").lower().startswith("bearer ")
+        and request.headers.get("Authorization", "").lower().startswith(("bearer ", "dpop "))
     )
 
 
 @never_cache
 @cors(methods=("GET",), credentials=True)
+@offers_nonce
 def _profile(request):
     realm = request.realm
+    authorization = request.headers.get("Authorization")
+    scheme = presentation.scheme_of(authorization)
     try:
-        token = bearer.token_from(
-            authorization=request.headers.get("Authorization"), form_values=[]
+        given = presentation.presented(authorization=authorization, form_values=[])
+        if given.token is None:
+            return responses.resource_challenge(realm.name)
+        holder = presentation.holder(
+            realm,
+            given,
+            proof=request.headers.get(dpop.HEADER),
+            method=request.method,
+            url=f"{realm.issuer}/account",
         )
-        if token is None:
-            return responses.bearer_challenge(realm.name)
-        holder = bearer.authenticate(realm, token)
         request.cors_client = holder.client
         audiences = holder.claims.get("aud")
         audiences = [audiences] if isinstance(audiences, str) else audiences or []
         if ACCOUNT_AUDIENCE not in audiences or holder.user is None:
             raise InsufficientScope("the token is not meant for the account service")
     except OAuthError as error:
-        return responses.bearer_challenge(realm.name, error)
+        return responses.resource_challenge(realm.name, error, scheme=scheme)
     user = holder.user
     return responses.json_no_store(
         {

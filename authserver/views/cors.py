@@ -24,7 +24,9 @@ from django.utils.cache import patch_vary_headers
 
 from authserver.protocol import origins
 
-ALLOW_HEADERS = "Authorization, Content-Type"
+# DPoP (RFC 9449): browsers send proofs in their own header, and read the nonces offered.
+ALLOW_HEADERS = "Authorization, Content-Type, DPoP"
+EXPOSE_HEADERS = "WWW-Authenticate, DPoP-Nonce"
 # Browsers cap this (Chromium at two hours); an hour spares most preflights.
 PREFLIGHT_MAX_AGE = 3600
 
@@ -48,7 +50,7 @@ def cors(*, methods: tuple[str, ...], public: bool = False, credentials: bool = 
                 response = view(request, *args, **kwargs)
                 if allowed and origin and not public:
                     # A browser script may read why a bearer token was refused.
-                    response["Access-Control-Expose-Headers"] = "WWW-Authenticate"
+                    response["Access-Control-Expose-Headers"] = EXPOSE_HEADERS
             if allowed:
                 response["Access-Control-Allow-Origin"] = origin
                 client = getattr(request, "cors_client", None)

@@ -95,7 +95,9 @@ def _end_by_refresh_token(request):
         form = checked_form(request)
         client = client_auth.identify(request.realm, authorization=authorization, form=form)
         with transaction.atomic():
-            refresh_token_logout.logout(client, form.get("refresh_token"))
+            refresh_token_logout.logout(
+                client, form.get("refresh_token"), proof=request.headers.get("DPoP")
+            )
     except InvalidClient as error:
         return responses.oauth_error(error, basic_auth_used=bool(authorization))
     except OAuthError as error:

@@ -8,7 +8,8 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from oauthlib.common import add_params_to_uri
 
-from authserver.protocol.errors import InvalidClient, OAuthError
+from authserver.protocol import dpop
+from authserver.protocol.errors import InvalidClient, InvalidDPoPProof, OAuthError, UseDPoPNonce
 
 log = logging.getLogger("authserver.errors")
 
@@ -22,6 +23,8 @@ def oauth_error(error: OAuthError, *, basic_auth_used: bool = False) -> JsonResp
     response = JsonResponse(error.as_dict(), status=error.status)
     for name, value in NO_STORE.items():
         response[name] = value
+    if isinstance(error, UseDPoPNonce) and error.nonce:
+        response[dpop.NONCE_HEADER] = error.nonce  # RFC 9449 §8
     if isinstance(error, InvalidClient):
         scheme = "Basic" if basic_auth_used else "Bearer"
         response["WWW-Authenticate"] = f'{scheme} error="invalid_client"'
@@ -66,25 +69,45 @@ def json_no_store(data: dict) -> JsonResponse:
     return response
 
 
-def bearer_challenge(realm_name: str, error: OAuthError | None = None) -> HttpResponse:
-    """RFC 6750 §3: 401 (or the error's status) with ``WWW-Authenticate: Bearer``; no error
-    code when the request carried no token at all (§3.1)."""
-    attributes = [f'realm="{realm_name}"']
+def resource_challenge(
+    realm_name: str, error: OAuthError | None = None, *, scheme: str = "Bearer"
+) -> HttpResponse:
+    """The refusal of a resource that takes bearer (RFC 6750 §3) and DPoP-bound (RFC 9449
+    §7.1) tokens: the challenge of the scheme the request used, with its error; a request
+    without a token is offered both, without an error code (RFC 6750 §3.1). A DPoP proof
+    refused (``invalid_dpop_proof``, ``use_dpop_nonce``) is a 401 at a resource."""
     if error is None:
         response = HttpResponse(status=401)
+        challenges = [_challenge("Bearer", realm_name, []), _challenge("DPoP", realm_name, [])]
+        response["WWW-Authenticate"] = ", ".join(challenges)
     else:
         if error.detail:
             log.info("%s: %s", error.error, error.detail)
-        response = JsonResponse(error.as_dict(), status=error.status)
-        attributes.append(f'error="{error.error}"')
+        status = 401 if isinstance(error, InvalidDPoPProof | UseDPoPNonce) else error.status
+        response = JsonResponse(error.as_dict(), status=status)
+        if isinstance(error, UseDPoPNonce) and error.nonce:
+            response[dpop.NONCE_HEADER] = error.nonce
+        attributes = [("error", error.error)]
         if error.description:
-            # RFC 6750 §3: the description may hold neither a double quote nor a backslash.
-            description = error.description.replace("\\", "").replace('"', "'")
-            attributes.append(f'error_description="{description}"')
-    response["WWW-Authenticate"] = "Bearer " + ", ".join(attributes)
+            attributes.append(("error_description", error.description))
+        response["WWW-Authenticate"] = _challenge(scheme, realm_name, attributes)
     for name, value in NO_STORE.items():
         response[name] = value
     return response
+
+
+def _challenge(scheme: str, realm_name: str, attributes: list[tuple[str, str]]) -> str:
+    attributes = [("realm", realm_name), *attributes]
+    if scheme == "DPoP":
+        # RFC 9449 §7.1: the algorithms the resource accepts for proofs.
+        attributes.append(("algs", " ".join(dpop.ALGORITHMS)))
+    # RFC 6750 §3: a value may hold neither a double quote nor a backslash.
+    quoted = [f'{name}="{_quotable(value)}"' for name, value in attributes]
+    return f"{scheme} " + ", ".join(quoted)
+
+
+def _quotable(value: str) -> str:
+    return value.replace("\\", "").replace('"', "'")
 
 
 # --- the authorization endpoint's answers, through the browser --------------------------------

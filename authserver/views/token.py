@@ -8,11 +8,13 @@ from authserver.protocol import families, origins, params, stateless
 from authserver.protocol.errors import InvalidRequest
 from authserver.views import responses
 from authserver.views.cors import cors
+from authserver.views.dpop_nonce import offers_nonce
 from authserver.views.oauth import core
 
 
 @csrf_exempt
 @cors(methods=("POST",), credentials=True)
+@offers_nonce
 def token(request):
     if request.method != "POST":
         return responses.method_not_allowed(["POST"])

@@ -3,32 +3,42 @@
 from django.core.exceptions import RequestDataTooBig
 from django.views.decorators.csrf import csrf_exempt
 
-from authserver.protocol import bearer
+from authserver.protocol import dpop, presentation
 from authserver.protocol.errors import InvalidRequest, OAuthError
 from authserver.protocol.userinfo import claims_of
 from authserver.views import responses
 from authserver.views.cors import cors
+from authserver.views.dpop_nonce import offers_nonce
 
 FORM = "application/x-www-form-urlencoded"
 
 
 @csrf_exempt
 @cors(methods=("GET", "POST"), credentials=True)
+@offers_nonce
 def userinfo(request):
     if request.method not in ("GET", "POST"):
         return responses.method_not_allowed(["GET", "POST"])
     realm = request.realm
+    authorization = request.headers.get("Authorization")
+    given = presentation.Presented(presentation.scheme_of(authorization), None)
     try:
-        token = bearer.token_from(
-            authorization=request.headers.get("Authorization"), form_values=_form_tokens(request)
+        given = presentation.presented(
+            authorization=authorization, form_values=_form_tokens(request)
         )
-        if token is None:
-            return responses.bearer_challenge(realm.name)
-        holder = bearer.authenticate(realm, token)
+        if given.token is None:
+            return responses.resource_challenge(realm.name)
+        holder = presentation.holder(
+            realm,
+            given,
+            proof=request.headers.get(dpop.HEADER),
+            method=request.method,
+            url=dpop.endpoint(realm, "userinfo"),
+        )
         request.cors_client = holder.client
         claims = claims_of(holder)
     except OAuthError as error:
-        return responses.bearer_challenge(realm.name, error)
+        return responses.resource_challenge(realm.name, error, scheme=given.scheme)
     return responses.json_no_store(claims)
 
 

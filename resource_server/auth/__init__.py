@@ -1,4 +1,5 @@
-"""Bearer-token validation for a resource server (RFC 6750, RFC 9068, RFC 7662, RFC 8693).
+"""Access-token validation for a resource server (RFC 6750, RFC 9068, RFC 7662, RFC 8693,
+RFC 9449).
 
 Framework-free: only ``cryptography`` and the standard library, with the HTTP client, the
 cache and the clock injectable (import-linter forbids Django here). Lift the package into any
@@ -9,13 +10,19 @@ service::
     issuer = Issuer("https://auth.example.com/realms/demo")
     validator = BearerValidator(issuer, audience="orders")
     principal = validator.validate(token)        # or raises a BearerError
+
+A DPoP-bound token (RFC 9449) is validated with its request's proof::
+
+    principal = validator.validate(token, dpop=ProofRequest(proof, "GET", url))
 """
 
-from resource_server.auth.challenge import bearer_token, www_authenticate
+from resource_server.auth.challenge import bearer_token, dpop_token, scheme_of, www_authenticate
+from resource_server.auth.dpop import ProofChecker, ProofRequest
 from resource_server.auth.errors import (
     AccessDenied,
     BearerError,
     InsufficientScope,
+    InvalidDPoPProof,
     InvalidRequest,
     InvalidToken,
     IssuerUnavailable,
@@ -33,14 +40,19 @@ __all__ = [
     "BearerValidator",
     "InsufficientScope",
     "Introspector",
+    "InvalidDPoPProof",
     "InvalidRequest",
     "InvalidToken",
     "Issuer",
     "IssuerUnavailable",
     "MissingToken",
     "Principal",
+    "ProofChecker",
+    "ProofRequest",
     "TokenClient",
     "TokenRequestFailed",
     "bearer_token",
+    "dpop_token",
+    "scheme_of",
     "www_authenticate",
 ]

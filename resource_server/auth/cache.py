@@ -30,11 +30,27 @@ class TTLCache:
         if timeout <= 0:
             return
         with self._lock:
-            self._entries[key] = (self._clock() + timeout, value)
-            self._entries.move_to_end(key)
-            # A flood of distinct keys (random tokens) must not grow the process without bound.
-            while len(self._entries) > self._max_entries:
-                self._entries.popitem(last=False)
+            self._store(key, value, self._clock() + timeout)
+
+    def _store(self, key: str, value, expires: float) -> None:
+        self._entries[key] = (expires, value)
+        self._entries.move_to_end(key)
+        # A flood of distinct keys (random tokens) must not grow the process without bound.
+        while len(self._entries) > self._max_entries:
+            self._entries.popitem(last=False)
+
+    def add(self, key: str, value, timeout: float) -> bool:
+        """Set ``key`` only if it is absent (or expired): True when it was set, as Django's
+        cache answers (a DPoP proof's jti is accepted once)."""
+        if timeout <= 0:
+            return False
+        with self._lock:
+            now = self._clock()
+            entry = self._entries.get(key)
+            if entry is not None and now < entry[0]:
+                return False
+            self._store(key, value, now + timeout)
+        return True
 
     def delete(self, key: str) -> None:
         with self._lock:

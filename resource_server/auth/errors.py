@@ -36,6 +36,15 @@ class InvalidToken(BearerError):
     code = "invalid_token"
 
 
+class InvalidDPoPProof(BearerError):
+    """RFC 9449 §7.1: a DPoP-bound token without a good proof of its key for this request."""
+
+    code = "invalid_dpop_proof"
+
+    def __init__(self, description: str = "the DPoP proof is invalid", *, detail: str = ""):
+        super().__init__(description, detail=detail)
+
+
 class InsufficientScope(BearerError):
     """A valid token without the scope the resource requires (§3.1): 403 with the ``scope``
     attribute naming what a new token would need."""

@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from resource_server.auth.cache import TTLCache
+from resource_server.auth.dpop import CHECKED_BY_THE_SERVICE, ProofChecker, ProofRequest
 from resource_server.auth.errors import InvalidToken
 from resource_server.auth.introspection import Introspector
 from resource_server.auth.issuer import Issuer
@@ -42,6 +44,8 @@ class BearerValidator:
     ``leeway_seconds`` is the clock skew tolerated on ``exp``, ``nbf`` and ``iat``. With an
     ``introspector``, a token that passes every local check is also asked about at the issuer
     (RFC 7662), so that a revoked token stops working at once rather than when it expires.
+    ``proofs`` checks the DPoP proofs of DPoP-bound tokens (RFC 9449 §7); by default with a
+    replay cache of this process only: give one whose cache the service's workers share.
     """
 
     def __init__(
@@ -52,16 +56,22 @@ class BearerValidator:
         leeway_seconds: float = 30,
         clock: Callable[[], float] = time.time,
         introspector: Introspector | None = None,
+        proofs: ProofChecker | None = None,
     ):
         self.issuer = issuer
         self.audience = audience
         self._leeway = leeway_seconds
         self._clock = clock
         self._introspector = introspector
+        self._proofs = proofs or ProofChecker(replay_cache=TTLCache(clock=clock), clock=clock)
 
-    def validate(self, token: str) -> Principal:
-        """The principal of ``token``; InvalidToken when it must not be accepted, and
-        IssuerUnavailable when the issuer's keys cannot be had at all."""
+    def validate(self, token: str, *, dpop: ProofRequest | None = None) -> Principal:
+        """The principal of ``token``; InvalidToken (or InvalidDPoPProof) when it must not be
+        accepted, and IssuerUnavailable when the issuer's keys cannot be had at all.
+
+        ``dpop`` is given for a request that used the DPoP scheme (RFC 9449 §7.1): the token
+        must then be bound to a key and the request carry a proof of it; without it (the Bearer
+        scheme) a bound token is refused."""
         parts = _parse(token)
         _check_type(parts.header)
         _check_critical(parts.header)
@@ -75,6 +85,7 @@ class BearerValidator:
         _check_not_before(claims, now, self._leeway)
         _check_issued_at(claims, now, self._leeway)
         _check_subject(claims)
+        _check_binding(claims, token, dpop, self._proofs)
         if self._introspector is not None:
             self._introspector.check_active(token, expires=claims["exp"])
         return Principal.from_claims(claims, token)
@@ -215,6 +226,26 @@ def _check_subject(claims: dict) -> None:
         raise InvalidToken(_INVALID, detail="no sub")
     if not any(isinstance(claims.get(name), str) for name in ("client_id", "azp")):
         raise InvalidToken(_INVALID, detail="no client_id or azp")
+
+
+def _check_binding(
+    claims: dict, token: str, request: ProofRequest | None, proofs: ProofChecker
+) -> None:
+    """RFC 9449 §7.1: a token bound to a key (``cnf.jkt``) goes with the DPoP scheme and a
+    proof of that key, an unbound one with the Bearer scheme."""
+    cnf = claims.get("cnf")
+    jkt = cnf.get("jkt") if isinstance(cnf, dict) else None
+    if request is None:
+        if jkt is not None:
+            raise InvalidToken(
+                "the access token is bound to a key: send it with the DPoP scheme and a proof",
+                detail="a DPoP-bound token presented as a bearer token",
+            )
+        return
+    if not isinstance(jkt, str):
+        raise InvalidToken(_INVALID, detail="a token bound to no key presented with DPoP")
+    if request is not CHECKED_BY_THE_SERVICE:
+        proofs.check(request, access_token=token, jkt=jkt)
 
 
 def _number(claims: dict, name: str) -> float | None:

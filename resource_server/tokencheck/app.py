@@ -20,14 +20,19 @@ from resource_server.auth import (
     BearerValidator,
     InsufficientScope,
     Introspector,
+    InvalidDPoPProof,
     Issuer,
     IssuerUnavailable,
     MissingToken,
     bearer_token,
+    dpop_token,
     http,
+    scheme_of,
     www_authenticate,
 )
 from resource_server.auth.cache import TTLCache
+from resource_server.auth.challenge import DPOP
+from resource_server.auth.dpop import CHECKED_BY_THE_SERVICE
 from resource_server.tokencheck.config import CheckConfig, Route
 from resource_server.tokencheck.limiter import Limiter
 
@@ -109,20 +114,37 @@ class TokenCheck:
             authorization=environ.get("HTTP_AUTHORIZATION"),
             address=environ.get("HTTP_X_REAL_IP") or environ.get("REMOTE_ADDR") or "-",
             request_id=_UNSAFE.sub("", environ.get("HTTP_X_REQUEST_ID", ""))[:128] or "-",
+            has_proof=bool(environ.get("HTTP_DPOP")),
         )
         start_response(*_answer(decision))
         return [b""]
 
     # --- the decision ----------------------------------------------------------------------------
     def decide(
-        self, name: str, *, authorization: str | None, address: str, request_id: str = "-"
+        self,
+        name: str,
+        *,
+        authorization: str | None,
+        address: str,
+        request_id: str = "-",
+        has_proof: bool = False,
     ) -> Decision:
         route = self._config.routes[name]
+        scheme = scheme_of(authorization)
         try:
-            token = bearer_token(authorization)
-            validated = (
-                _Validated(refusal=MissingToken()) if token is None else self._validate(name, token)
-            )
+            if scheme == DPOP:
+                # RFC 9449 §7.1: the token must be bound; the service checks its proof.
+                validated = self._validate(name, dpop_token(authorization), scheme=DPOP)
+                if validated.refusal is None and not has_proof:
+                    refusal = InvalidDPoPProof("a DPoP proof is required", detail="no DPoP header")
+                    validated = _Validated(client=validated.client, refusal=refusal)
+            else:
+                token = bearer_token(authorization)
+                validated = (
+                    _Validated(refusal=MissingToken())
+                    if token is None
+                    else self._validate(name, token)
+                )
         except BearerError as malformed:
             validated = _Validated(refusal=malformed)
         except IssuerUnavailable as error:
@@ -142,19 +164,25 @@ class TokenCheck:
             )
         if validated.refusal is not None:
             return _refusal(
-                validated.refusal, route, f"{name} refused for {address}", request_id, remaining
+                validated.refusal,
+                route,
+                f"{name} refused for {address}",
+                request_id,
+                remaining,
+                scheme=scheme,
             )
         return Decision(204, client=validated.client, remaining=remaining)
 
-    def _validate(self, name: str, token: str) -> _Validated:
-        key = f"{name}:{hashlib.sha256(token.encode()).hexdigest()}"
+    def _validate(self, name: str, token: str, *, scheme: str = "Bearer") -> _Validated:
+        key = f"{name}:{scheme}:{hashlib.sha256(token.encode()).hexdigest()}"
         kept = self._validated.get(key)
         if kept is not None:
             return kept
         route = self._config.routes[name]
         seconds = self._config.cache_seconds
         try:
-            principal = self._validators[name].validate(token)
+            binding = CHECKED_BY_THE_SERVICE if scheme == DPOP else None
+            principal = self._validators[name].validate(token, dpop=binding)
             if route.scopes and not principal.scopes.intersection(route.scopes):
                 raise InsufficientScope(
                     " ".join(route.scopes), detail=f"{principal.client} has none of them"
@@ -169,7 +197,13 @@ class TokenCheck:
 
 
 def _refusal(
-    refusal: BearerError, route: Route, what: str, request_id: str, remaining: float
+    refusal: BearerError,
+    route: Route,
+    what: str,
+    request_id: str,
+    remaining: float,
+    *,
+    scheme: str = "Bearer",
 ) -> Decision:
     log.info(
         "%s (%s %s, request %s): %s",
@@ -183,7 +217,7 @@ def _refusal(
         refusal.status,
         refusal.code or "unauthorized",
         _UNSAFE.sub("", refusal.description or "a bearer token is required"),
-        challenge=www_authenticate(refusal, realm=route.audience),
+        challenge=www_authenticate(refusal, realm=route.audience, scheme=scheme, offer_dpop=True),
         remaining=remaining,
     )
 

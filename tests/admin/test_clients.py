@@ -293,3 +293,26 @@ def test_it_keeps_and_warns_about_the_star_origin_of_an_imported_client(console)
     assert response.status_code == 302, response.context["adminform"].form.errors
     imported.refresh_from_db()
     assert (imported.name, imported.allowed_origins) == ("Renamed", "*")
+
+
+def test_it_turns_dpop_on_and_off_as_keycloaks_client_attribute(console):
+    client = make_client(make_realm(), "shop", attributes={"other": "kept"})
+    url = f"/admin/authserver/client/{client.pk}/change/"
+    page = console.get(url)
+    assert "Require DPoP bound tokens" in page.content.decode()
+
+    data = form_data(page, dpop_bound_access_tokens=True, dpop_nonce_required=True)
+    assert console.post(url, data).status_code == 302
+    client.refresh_from_db()
+    assert client.attributes == {
+        "other": "kept",
+        "dpop.bound.access.tokens": "true",
+        "dpop.nonce.required": "true",
+    }
+
+    page = console.get(url)
+    assert form_data(page)["dpop_bound_access_tokens"]
+    data = form_data(page, dpop_bound_access_tokens=False, dpop_nonce_required=False)
+    assert console.post(url, data).status_code == 302
+    client.refresh_from_db()
+    assert client.attributes == {"other": "kept"}

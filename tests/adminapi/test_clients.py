@@ -233,3 +233,17 @@ def test_it_refuses_any_origin_which_only_a_realm_file_brings(client, realm, man
     assert response.status_code == 400
     assert "webOrigins[0]" in response.json()["fields"]
     assert not Client.objects.filter(realm=realm, client_id="web").exists()
+
+
+def test_it_makes_a_client_require_dpop_through_keycloaks_attribute(client, realm, manager):
+    body = {"clientId": "machine", "standardFlowEnabled": False, "serviceAccountsEnabled": True}
+    secret = call(client, "POST", url(realm, "clients"), manager, body).json()["secret"]
+    change = {"attributes": {"dpop.bound.access.tokens": "true"}}
+
+    assert call(client, "PUT", url(realm, "clients", "machine"), manager, change).status_code == 204
+
+    shown = call(client, "GET", url(realm, "clients", "machine"), manager).json()
+    assert shown["attributes"]["dpop.bound.access.tokens"] == "true"
+    refused = token_response(client, realm, "machine", secret)
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "invalid_dpop_proof"

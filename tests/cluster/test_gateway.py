@@ -44,7 +44,10 @@ def _upstream_of(cluster, request_id: str) -> str:
 def test_it_refuses_a_request_without_a_token_before_the_service_sees_it(cluster):
     answer = cluster.request("GET", "/api/orders")
     assert answer.status == 401
-    assert answer.all("WWW-Authenticate") == ['Bearer realm="orders"']
+    assert answer.all("WWW-Authenticate") == [
+        'Bearer realm="orders", DPoP realm="orders", '
+        'algs="ES256 ES384 ES512 PS256 PS384 PS512 RS256 RS384 RS512 EdDSA"'
+    ]
     assert answer.json()["error"] == "unauthorized"
     assert answer.headers["Content-Type"] == "application/json"
     assert answer.headers["Cache-Control"] == "no-store"

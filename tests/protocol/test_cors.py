@@ -47,7 +47,7 @@ def test_it_answers_the_preflight_of_a_web_origin(client):
     assert response.status_code == 204
     assert response["Access-Control-Allow-Origin"] == SPA
     assert response["Access-Control-Allow-Methods"] == "POST, OPTIONS"
-    assert response["Access-Control-Allow-Headers"] == "Authorization, Content-Type"
+    assert response["Access-Control-Allow-Headers"] == "Authorization, Content-Type, DPoP"
     assert int(response["Access-Control-Max-Age"]) > 0
     assert "origin" in vary(response)
     assert "Access-Control-Allow-Credentials" not in response
@@ -96,7 +96,7 @@ def test_it_keeps_the_error_readable_by_an_allowed_origin(client):
 
     assert response.status_code == 401
     assert response["Access-Control-Allow-Origin"] == SPA
-    assert response["Access-Control-Expose-Headers"] == "WWW-Authenticate"
+    assert response["Access-Control-Expose-Headers"] == "WWW-Authenticate, DPoP-Nonce"
 
 
 def test_it_allows_a_web_origin_at_userinfo(client):

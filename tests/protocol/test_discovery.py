@@ -105,6 +105,19 @@ def test_it_says_exactly_what_is_supported(client):
     )
     # We do not sign UserInfo responses, so no algorithm is offered for them.
     assert "userinfo_signing_alg_values_supported" not in document
+    # RFC 9449 §5.1: asymmetric algorithms only.
+    assert document["dpop_signing_alg_values_supported"] == [
+        "ES256",
+        "ES384",
+        "ES512",
+        "PS256",
+        "PS384",
+        "PS512",
+        "RS256",
+        "RS384",
+        "RS512",
+        "EdDSA",
+    ]
 
 
 @pytest.mark.parametrize("alg", ["RS256", "ES256"])

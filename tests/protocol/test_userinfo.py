@@ -16,6 +16,12 @@ from tests.protocol.issued import grant_scopes, issue_grant, make_session, servi
 pytestmark = pytest.mark.django_db
 
 
+def no_token_challenge(realm) -> str:
+    """RFC 6750 §3.1 and RFC 9449 §7.1: both schemes offered, no error code."""
+    algs = "ES256 ES384 ES512 PS256 PS384 PS512 RS256 RS384 RS512 EdDSA"
+    return f'Bearer realm="{realm.name}", DPoP realm="{realm.name}", algs="{algs}"'
+
+
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
@@ -129,7 +135,7 @@ def test_it_challenges_a_request_without_a_token(client):
     realm = make_realm()
     response = userinfo(client, realm)
     assert response.status_code == 401
-    assert response["WWW-Authenticate"] == f'Bearer realm="{realm.name}"'
+    assert response["WWW-Authenticate"] == no_token_challenge(realm)
     assert response["Cache-Control"] == "no-store"
 
 
@@ -138,7 +144,7 @@ def test_it_challenges_basic_credentials_as_no_token(client):
     make_machine_client(realm)
     response = client.get(endpoint(realm, "userinfo"), HTTP_AUTHORIZATION=basic("machine", SECRET))
     assert response.status_code == 401
-    assert response["WWW-Authenticate"] == f'Bearer realm="{realm.name}"'
+    assert response["WWW-Authenticate"] == no_token_challenge(realm)
 
 
 def test_it_never_takes_the_token_from_the_query_string(client):
@@ -147,7 +153,7 @@ def test_it_never_takes_the_token_from_the_query_string(client):
     token = service_token(client, realm, scope="openid")
     response = client.get(endpoint(realm, "userinfo"), {"access_token": token})
     assert response.status_code == 401
-    assert response["WWW-Authenticate"] == f'Bearer realm="{realm.name}"'
+    assert response["WWW-Authenticate"] == no_token_challenge(realm)
 
 
 def test_it_refuses_a_token_sent_two_ways(client):

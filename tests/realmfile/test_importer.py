@@ -558,3 +558,15 @@ def test_required_actions_must_be_a_list_of_names():
     with pytest.raises(RealmFileError) as raised:
         load(document)
     assert str(raised.value).startswith("users[0].requiredActions:")
+
+
+def test_it_imports_and_exports_keycloaks_dpop_attribute():
+    document = small()
+    document["clients"][0]["attributes"] = {"dpop.bound.access.tokens": "true"}
+
+    realm = load(document)
+
+    app = Client.objects.get(realm=realm, client_id="app")
+    assert app.attributes["dpop.bound.access.tokens"] == "true"
+    exported = next(c for c in export_realm(realm)["clients"] if c["clientId"] == "app")
+    assert exported["attributes"]["dpop.bound.access.tokens"] == "true"

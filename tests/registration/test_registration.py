@@ -161,6 +161,7 @@ def test_it_advertises_the_endpoint_where_registration_is_on(client, realm):
         ({"scope": ["openid"]}, "invalid_client_metadata"),
         ({"logo_uri": "http://rp.example/logo.png"}, "invalid_client_metadata"),
         ({"client_name": 7}, "invalid_client_metadata"),
+        ({"dpop_bound_access_tokens": "yes"}, "invalid_client_metadata"),
     ],
 )
 def test_it_refuses_metadata_it_cannot_honour(client, realm, change, error):
@@ -262,3 +263,23 @@ def test_it_refuses_what_the_database_cannot_store(client, realm, body):
     assert response.status_code == 400, response.content
     assert response.json()["error"] == "invalid_client_metadata"
     assert not Client.objects.filter(realm=realm).exclude(client_id="realm-management").exists()
+
+
+def test_it_registers_a_client_that_binds_its_tokens_with_dpop(client, realm):
+    registered = register(
+        client, realm, MACHINE | {"dpop_bound_access_tokens": True}, initial_token(realm)
+    )
+
+    assert registered.status_code == 201, registered.content
+    body = registered.json()
+    assert body["dpop_bound_access_tokens"] is True
+    stored = Client.objects.get(realm=realm, client_id=body["client_id"])
+    assert stored.attributes["dpop.bound.access.tokens"] == "true"
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": body["client_id"],
+        "client_secret": body["client_secret"],
+    }
+    refused = post_form(client, protocol_endpoint(realm, "token"), form)
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "invalid_dpop_proof"

@@ -152,9 +152,10 @@ def service_environment(issuer: str, payments_url: str, redis_url: str | None) -
 
 
 # --- a client of the demo realm -----------------------------------------------------------------
-def user_token(issuer: str, user: tuple, scope: str) -> str:
+def user_token(issuer: str, user: tuple, scope: str, *, dpop=None) -> str:
     """An access token of ``user`` for demo-web: log in through the authorization-code flow with
-    PKCE, as a browser and a web application would."""
+    PKCE, as a browser and a web application would; bound to ``dpop``'s key (a DPoPKey of
+    tests/protocol/dpop_keys.py) when given."""
     username, password, _ = user
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
@@ -193,8 +194,10 @@ def user_token(issuer: str, user: tuple, scope: str) -> str:
     else:
         raise AssertionError(f"no redirect back to the client: {answer.status_code} {answer.text}")
     code = parse_qs(urlsplit(location).query)["code"][0]
+    endpoint = f"{issuer}/protocol/openid-connect/token"
     tokens = requests.post(
-        f"{issuer}/protocol/openid-connect/token",
+        endpoint,
+        headers={"DPoP": dpop.proof(endpoint)} if dpop is not None else {},
         data={
             "grant_type": "authorization_code",
             "code": code,

@@ -36,7 +36,7 @@ def test_it_answers_a_preflight_from_a_configured_origin(client, service):
     assert response.content == b""
     assert response["Access-Control-Allow-Origin"] == ORIGIN
     assert response["Access-Control-Allow-Methods"] == "GET, POST, DELETE, OPTIONS"
-    assert response["Access-Control-Allow-Headers"] == "Authorization, Content-Type"
+    assert response["Access-Control-Allow-Headers"] == "Authorization, Content-Type, DPoP"
     assert response["Access-Control-Max-Age"] == "600"
     assert response["Vary"] == "Origin"
     assert "Access-Control-Allow-Credentials" not in response

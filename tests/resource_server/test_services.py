@@ -52,7 +52,10 @@ def test_it_asks_for_a_token(demo):
     response = requests.get(f"{demo['orders'].url}/api/orders", timeout=10)
 
     assert response.status_code == 401
-    assert response.headers["WWW-Authenticate"] == 'Bearer realm="orders"'
+    assert response.headers["WWW-Authenticate"] == (
+        'Bearer realm="orders", DPoP realm="orders", '
+        'algs="ES256 ES384 ES512 PS256 PS384 PS512 RS256 RS384 RS512 EdDSA"'
+    )
 
 
 def test_it_creates_and_reads_orders_paid_on_behalf_of_the_user(demo):
@@ -390,3 +393,34 @@ def test_it_never_answers_a_server_error_to_hostile_requests(demo):
         if response.status_code >= 500 and response.status_code not in (502, 503):
             failures.append((number, method, service, path, body, response.status_code))
     assert not failures, failures
+
+
+def test_it_takes_a_dpop_bound_token_and_still_pays_on_the_users_behalf(demo):
+    from tests.protocol.dpop_keys import DPoPKey
+
+    key = DPoPKey()
+    token = user_token(demo["issuer"], ALICE, READ_WRITE, dpop=key)
+    url = f"{demo['orders'].url}/api/orders"
+
+    as_bearer = requests.post(
+        url, json={"item": "Tea", "amount_cents": 990}, headers=bearer(token), timeout=30
+    )
+    assert as_bearer.status_code == 401
+    assert 'error="invalid_token"' in as_bearer.headers["WWW-Authenticate"]
+
+    headers = {"Authorization": f"DPoP {token}", "DPoP": key.proof(url, access_token=token)}
+    placed = requests.post(
+        url, json={"item": "Tea", "amount_cents": 990}, headers=headers, timeout=30
+    )
+
+    # The order service exchanged the bound token for a payments token (RFC 8693): the payment
+    # was made on alice's behalf all the same.
+    assert placed.status_code == 201, placed.text
+    assert placed.json()["payment"]["payer"] == ALICE[2]
+    assert placed.json()["payment"]["actor_client"] == "orders-service"
+    replayed = requests.post(
+        url, json={"item": "Tea", "amount_cents": 990}, headers=headers, timeout=30
+    )
+    assert replayed.status_code == 401
+    assert replayed.json()["error"] == "invalid_dpop_proof"
+    assert replayed.headers["WWW-Authenticate"].startswith('DPoP realm="orders"')

@@ -85,8 +85,39 @@ def test_it_lets_a_valid_token_through_naming_its_client(server, clock, key):
 def test_it_refuses_a_request_without_a_token_with_the_bare_challenge(server, clock):
     status, headers = _ask(_check(server, clock))
     assert status == 401
-    assert headers["WWW-Authenticate"] == 'Bearer realm="orders"'
+    assert headers["WWW-Authenticate"] == (
+        'Bearer realm="orders", DPoP realm="orders", '
+        'algs="ES256 ES384 ES512 PS256 PS384 PS512 RS256 RS384 RS512 EdDSA"'
+    )
     assert headers["X-Gateway-Status"] == "401"
+
+
+def test_it_lets_a_bound_token_through_with_the_dpop_scheme_and_a_proof(server, clock, key):
+    from tests.protocol.dpop_keys import DPoPKey
+
+    holder = DPoPKey()
+    token = _token(key, clock, client_id="spa", cnf={"jkt": holder.jkt})
+    check = _check(server, clock)
+
+    # The proof itself is the service's to check (it knows the URL, keeps the replay cache).
+    status, headers = _ask(check, authorization=f"DPoP {token}", dpop="a proof")
+    assert (status, headers.get("X-Gateway-Client")) == (204, "spa")
+
+    status, headers = _ask(check, authorization=f"DPoP {token}")
+    assert (status, headers["X-Gateway-Error"]) == (401, "invalid_dpop_proof")
+    assert headers["WWW-Authenticate"].startswith('DPoP realm="orders", error="invalid_dpop_proof"')
+
+    status, headers = _ask(check, token=token)
+    assert (status, headers["X-Gateway-Error"]) == (401, "invalid_token")
+    assert headers["WWW-Authenticate"].startswith('Bearer realm="orders", error="invalid_token"')
+
+
+def test_it_refuses_an_unbound_token_with_the_dpop_scheme(server, clock, key):
+    token = _token(key, clock)
+
+    status, headers = _ask(_check(server, clock), authorization=f"DPoP {token}", dpop="a proof")
+
+    assert (status, headers["X-Gateway-Error"]) == (401, "invalid_token")
 
 
 def test_it_refuses_a_token_for_another_audience(server, clock, key):

@@ -121,9 +121,13 @@ def _audience_allowed(request) -> None:
 
 
 def _subject(request) -> None:
-    """The subject token, checked as UserInfo checks a bearer token (RFC 9068 §4, on record)."""
+    """The subject token, checked as UserInfo checks a bearer token (RFC 9068 §4, on record).
+    One bound to a DPoP key is accepted without a proof of it: the client exchanging it is not
+    the one that holds the key but the service it was sent to, which must be among its
+    audiences (_subject_meant_for_client) and authenticate; the new token is bound to that
+    client's own proof, if it sends one."""
     try:
-        subject = bearer.authenticate(request.headers[REALM], _param(request, "subject_token"))
+        subject = bearer.live(request.headers[REALM], _param(request, "subject_token"))
     except InvalidToken as error:
         # RFC 8693 §2.2.2: an invalid or expired subject token is invalid_request.
         raise InvalidRequest(INVALID_SUBJECT, detail=error.detail) from None
