@@ -259,6 +259,21 @@ def requirements(client: Client) -> Requirements:
     return result
 
 
+CERTIFICATE_BOUND_ATTRIBUTE = "tls.client.certificate.bound.access.tokens"
+
+
+def requires_dpop(client: Client) -> bool:
+    """Whether the client's policies ask for sender-constrained tokens that only DPoP can give
+    it: the profile allows no mutual TLS, or the client does not bind its tokens to its
+    certificate (FAPI 2.0 §5.3.2.1 items 4-5: no bearer fall-back)."""
+    bindings = requirements(client).bindings
+    if bindings is None:
+        return False
+    attributes = client.attributes if isinstance(client.attributes, dict) else {}
+    certificate_bound = str(attributes.get(CERTIFICATE_BOUND_ATTRIBUTE)).lower() == "true"
+    return MTLS not in bindings or not certificate_bound
+
+
 # --- what is stored: checked before it is --------------------------------------------------------
 class PolicyDocumentError(ValueError):
     """A client-policies or client-profiles document that cannot be stored, and why."""

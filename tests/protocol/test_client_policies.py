@@ -12,6 +12,7 @@ from jwcrypto import jwk, jwt
 
 from authserver.protocol.client_assertion import ASSERTION_TYPE
 from tests.factories import make_realm, make_user
+from tests.protocol.dpop_keys import DPoPKey, url
 from tests.protocol.helpers import (
     REDIRECT_URI,
     SECRET,
@@ -94,14 +95,21 @@ def code_by_reference(http, realm, request_uri, user):
     return redirect_params(response)
 
 
-def exchange(http, realm, code, credentials: dict):
+def exchange(http, realm, code, credentials: dict, dpop_key=None):
     form = {
         "grant_type": "authorization_code",
         "code": code,
         "redirect_uri": REDIRECT_URI,
         "code_verifier": VERIFIER,
     }
-    return post_form(http, endpoint(realm, "token"), form | credentials)
+    headers = {"HTTP_DPOP": dpop_key.proof(url(realm, "token"))} if dpop_key else {}
+    return post_form(http, endpoint(realm, "token"), form | credentials, **headers)
+
+
+def fapi_code(http, realm, key, user) -> str:
+    pushed = push(http, realm, by_assertion(key, realm), scope="openid")
+    assert pushed.status_code == 201, pushed.content
+    return code_by_reference(http, realm, pushed.json()["request_uri"], user)["code"]
 
 
 # --- the whole profile at once: what a FAPI 2.0 client does succeeds ---
@@ -113,10 +121,33 @@ def test_it_lets_a_conforming_client_through_par_pkce_and_private_key_jwt(client
     assert pushed.status_code == 201, pushed.content
     answer = code_by_reference(client, realm, pushed.json()["request_uri"], user)
     assert answer["iss"] == realm.issuer  # RFC 9207, FAPI 2.0 §5.3.2.2 item 6
-    response = exchange(client, realm, answer["code"], by_assertion(key, realm))
+    proof_key = DPoPKey()
+    response = exchange(client, realm, answer["code"], by_assertion(key, realm), proof_key)
     assert response.status_code == 200, response.content
+    assert response.json()["token_type"] == "DPoP"
     claims = verify(client, realm, response.json()["access_token"])
     assert claims["azp"] == "app"
+    assert claims["cnf"] == {"jkt": proof_key.jkt}
+
+
+def test_it_refuses_to_issue_a_bearer_token(client):
+    realm = fapi_realm()
+    key = client_with_key(realm)
+    code = fapi_code(client, realm, key, make_user(realm, "alice"))
+    response = exchange(client, realm, code, by_assertion(key, realm))
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_dpop_proof"
+    # The code was not spent by the refusal: the same request with a proof gets its tokens.
+    again = exchange(client, realm, code, by_assertion(key, realm), DPoPKey())
+    assert again.status_code == 200, again.content
+
+
+def test_it_lets_the_dpop_profile_refuse_what_the_other_allows(client):
+    realm = fapi_realm(profiles=["fapi-2-dpop-security-profile"])
+    key = client_with_key(realm, attributes={"tls.client.certificate.bound.access.tokens": "true"})
+    code = fapi_code(client, realm, key, make_user(realm, "alice"))
+    response = exchange(client, realm, code, by_assertion(key, realm))
+    assert response.json()["error"] == "invalid_dpop_proof"
 
 
 # --- one requirement at a time ---
@@ -200,7 +231,10 @@ def test_it_refuses_the_password_grant(client):
     key = client_with_key(realm, attributes={"direct.access.grants.enabled": "true"})
     make_user(realm, "alice")
     form = {"grant_type": "password", "username": "alice", "password": "x"}
-    response = post_form(client, endpoint(realm, "token"), form | by_assertion(key, realm))
+    proof = DPoPKey().proof(url(realm, "token"))
+    response = post_form(
+        client, endpoint(realm, "token"), form | by_assertion(key, realm), HTTP_DPOP=proof
+    )
     assert response.status_code == 400
     assert response.json()["error"] == "unauthorized_client"
 

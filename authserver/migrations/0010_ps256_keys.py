@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('authserver', '0008_device_authorization'),
+        ('authserver', '0009_grant_dpop_jkt'),
     ]
 
     operations = [
