@@ -40,6 +40,8 @@ class Realm(models.Model):
     class SignatureAlgorithm(models.TextChoices):
         RS256 = "RS256"
         ES256 = "ES256"
+        # RSASSA-PSS (RFC 7518 §3.5): what FAPI 2.0 asks of RSA signatures.
+        PS256 = "PS256"
 
     name = models.CharField(max_length=100, unique=True, validators=[REALM_NAME])
     enabled = models.BooleanField(default=True)
@@ -117,6 +119,11 @@ class Realm(models.Model):
     default_role = models.ForeignKey(
         "Role", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Keycloak's client policies and the realm's own client profiles, as its realm
+    # representation writes them ({"policies": [...]}, {"profiles": [...]}); what they require of
+    # a client is authserver.protocol.client_policies' to say.
+    client_policies = models.JSONField(default=dict, blank=True)
+    client_profiles = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -12,6 +12,7 @@ from accounts.console_audit import AuditedAdmin
 from accounts.models import MASTER_REALM, Realm
 from authserver.admin import realm_files
 from authserver.admin.keys import rotate_keys
+from authserver.protocol import client_policies
 
 
 class RealmForm(forms.ModelForm):
@@ -42,7 +43,19 @@ class RealmForm(forms.ModelForm):
             "reset_password_allowed",
             "verify_email",
             "smtp_server",
+            "client_policies",
+            "client_profiles",
         ]
+        help_texts = {
+            "client_policies": 'Keycloak\'s clientPolicies, e.g. {"policies": [{"name": "fapi", '
+            '"enabled": true, "conditions": [{"condition": "client-access-type", '
+            '"configuration": {"type": ["confidential"]}}], "profiles": '
+            '["fapi-2-security-profile"]}]}. Conditions: any-client, client-access-type, '
+            "client-attributes, client-roles, client-scopes.",
+            "client_profiles": 'The realm\'s own profiles, e.g. {"profiles": [{"name": "par", '
+            '"executors": [{"executor": "secure-par-content"}]}]}. Built in: '
+            "fapi-2-security-profile, fapi-2-dpop-security-profile.",
+        }
 
     smtp_password = forms.CharField(
         label="SMTP password",
@@ -72,6 +85,23 @@ class RealmForm(forms.ModelForm):
             realm.save()
             self.save_m2m()
         return realm
+
+    def clean(self):
+        cleaned = super().clean()
+        policies = cleaned.get("client_policies") or {"policies": []}
+        profiles = cleaned.get("client_profiles") or {"profiles": []}
+        algorithm = cleaned.get("default_signature_algorithm")
+        if "client_policies" in cleaned and "client_profiles" in cleaned and algorithm:
+            try:
+                problems = client_policies.check(
+                    policies=policies, profiles=profiles, signature_algorithm=algorithm
+                )
+            except client_policies.PolicyDocumentError as error:
+                raise ValidationError({"client_policies": str(error)}) from None
+            if problems:
+                raise ValidationError({"client_policies": problems})
+            cleaned["client_policies"], cleaned["client_profiles"] = policies, profiles
+        return cleaned
 
     def clean_password_policy(self):
         policy = self.cleaned_data["password_policy"].strip()
@@ -155,6 +185,14 @@ class RealmAdmin(AuditedAdmin):
                 ],
                 "description": "Without an SMTP host, mail goes through the installation's "
                 "AUTHSERVER_EMAIL_BACKEND (the console by default).",
+            },
+        ),
+        (
+            "Client policies",
+            {
+                "fields": ["client_policies", "client_profiles"],
+                "description": "What the realm requires of the clients a policy selects, as "
+                "Keycloak writes it. The FAPI 2.0 profiles need ES256 signatures.",
             },
         ),
     ]

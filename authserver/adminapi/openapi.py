@@ -43,7 +43,7 @@ SCHEMAS = {
             "bruteForceProtected": {"type": "boolean"},
             "failureFactor": {"type": "integer", "minimum": 0},
             "passwordPolicy": {"type": "string"},
-            "defaultSignatureAlgorithm": {"enum": ["RS256", "ES256"]},
+            "defaultSignatureAlgorithm": {"enum": ["RS256", "ES256", "PS256"]},
             "otpPolicyType": {"enum": ["totp", "hotp"]},
             "otpPolicyAlgorithm": {"enum": ["HmacSHA1", "HmacSHA256", "HmacSHA512"]},
             "otpPolicyDigits": {"enum": [6, 8]},
@@ -60,6 +60,8 @@ SCHEMAS = {
                 "description": "Keycloak's smtpServer; the password shows as **********",
                 "additionalProperties": {"type": "string"},
             },
+            "clientPolicies": {"$ref": "#/components/schemas/ClientPolicies"},
+            "clientProfiles": {"$ref": "#/components/schemas/ClientProfiles"},
         },
     },
     "Client": {
@@ -244,6 +246,31 @@ SCHEMAS = {
             "expiration": {"type": "integer"},
             "count": {"type": "integer"},
             "remainingCount": {"type": "integer"},
+        },
+    },
+    "ClientPolicies": {
+        "type": "object",
+        "properties": {
+            "policies": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "description": {"type": "string"},
+                        "enabled": {"type": "boolean"},
+                        "conditions": {"type": "array", "items": {"type": "object"}},
+                        "profiles": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+            }
+        },
+    },
+    "ClientProfiles": {
+        "type": "object",
+        "properties": {
+            "profiles": {"type": "array", "items": {"type": "object"}},
+            "globalProfiles": {"type": "array", "items": {"type": "object"}},
         },
     },
     "RegistrationPolicy": {

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from authserver.adminapi import (
+    client_policies,
     client_scopes,
     clients,
     groups,
@@ -380,6 +381,49 @@ ROUTES: list[Route] = [
                 None,
                 204,
             )
+        },
+    ),
+    Route(
+        f"{REALM}/client-policies/policies",
+        "admin-client-policies",
+        {
+            "GET": Operation(
+                client_policies.get_policies,
+                "The realm's client policies (which clients get which profiles)",
+                VIEW_REALM,
+                None,
+                "ClientPolicies",
+            ),
+            "PUT": Operation(
+                client_policies.update_policies,
+                "Replace the realm's client policies",
+                MANAGE_REALM,
+                "ClientPolicies",
+                None,
+                204,
+            ),
+        },
+    ),
+    Route(
+        f"{REALM}/client-policies/profiles",
+        "admin-client-profiles",
+        {
+            "GET": Operation(
+                client_policies.get_profiles,
+                "The realm's own client profiles (with include-global-profiles=true, the "
+                "built-in ones too)",
+                VIEW_REALM,
+                None,
+                "ClientProfiles",
+            ),
+            "PUT": Operation(
+                client_policies.update_profiles,
+                "Replace the realm's own client profiles",
+                MANAGE_REALM,
+                "ClientProfiles",
+                None,
+                204,
+            ),
         },
     ),
     Route(

@@ -28,6 +28,7 @@ _HKDF_INFO = b"authserver: signing keys at rest"
 _GENERATE = {
     "RS256": {"kty": "RSA", "size": 2048},
     "ES256": {"kty": "EC", "crv": "P-256"},
+    "PS256": {"kty": "RSA", "size": 2048},
 }
 SUPPORTED_ALGORITHMS = tuple(_GENERATE)
 

@@ -18,7 +18,7 @@ from accounts.models import Realm, UserSession
 from accounts.realms import for_realm
 from accounts.redirects import MAX_NEXT_LENGTH
 from authserver.models import Client
-from authserver.protocol import authentication_context, consent, id_token_hint
+from authserver.protocol import authentication_context, client_policies, consent, id_token_hint
 from authserver.protocol import params as form_params
 from authserver.protocol.errors import (
     ConsentRequired,
@@ -27,6 +27,7 @@ from authserver.protocol.errors import (
     OAuthError,
     RequestNotSupported,
     RequestUriNotSupported,
+    UnauthorizedClient,
     UnsupportedResponseType,
 )
 
@@ -190,6 +191,30 @@ _CHECKS = (
     _code_challenge,
     _dpop_jkt,
 )
+
+
+def check_policies(client: Client, params: Params) -> None:
+    """What the client's policies (client_policies: FAPI 2.0) require of its authorization
+    requests, at the authorization and the pushed-authorization endpoints alike."""
+    required = client_policies.requirements(client)
+    if required is client_policies.NONE:
+        return
+    if required.confidential and client.is_public:
+        raise UnauthorizedClient("Public clients are not allowed by the client policies.")
+    if required.https_redirects and not (_only(params, "redirect_uri") or "").startswith(
+        "https://"
+    ):
+        raise InvalidRequest("The client policies require an https redirect_uri.")
+    if required.pkce_s256 and (
+        _only(params, "code_challenge") is None or _only(params, "code_challenge_method") != "S256"
+    ):
+        raise InvalidRequest("PKCE with code_challenge_method=S256 is required.")
+    algorithm = client.realm.default_signature_algorithm
+    if required.algorithms is not None and algorithm not in required.algorithms:
+        raise UnauthorizedClient(
+            "The realm's signature algorithm is not allowed by the client policies.",
+            detail=f"{client.client_id}: the realm signs with {algorithm}",
+        )
 
 
 @dataclass(frozen=True)

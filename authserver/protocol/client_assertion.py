@@ -22,7 +22,7 @@ from django.core.cache import caches
 from jwcrypto.common import JWException
 from jwcrypto.jwk import JWK, JWKSet
 
-from authserver.protocol import jwt
+from authserver.protocol import client_policies, jwt
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 # The algorithm names a key type; a key that says its own algorithm must agree.
@@ -74,15 +74,31 @@ def key_finder(keys: tuple[JWK, ...]):
     return key_for
 
 
-def verify(client, assertion: str, *, audiences: set[str], now: float | None = None) -> dict:
-    """The assertion's claims if ``client`` signed it for us; AssertionRejected otherwise."""
+def verify(
+    client,
+    assertion: str,
+    *,
+    audiences: set[str],
+    now: float | None = None,
+    issuer_only: str | None = None,
+    algorithms: frozenset[str] | None = None,
+) -> dict:
+    """The assertion's claims if ``client`` signed it for us; AssertionRejected otherwise.
+
+    ``issuer_only``: the one ``aud`` accepted, as a string (FAPI 2.0 §5.3.2.1 item 8);
+    ``algorithms``: the signature algorithms accepted (its client policies').
+    """
     now = time.time() if now is None else now
+    if algorithms is not None and jwt.unverified_header(assertion).get("alg") not in algorithms:
+        raise AssertionRejected(f"signature algorithm not one of {sorted(algorithms)}")
     try:
         claims = jwt.verified_claims(assertion, key_finder(registered_keys(client)))
     except jwt.BadToken as exc:
         raise AssertionRejected(f"signature or format: {exc}") from None
     if claims.get("iss") != client.client_id or claims.get("sub") != client.client_id:
         raise AssertionRejected("iss and sub must both be the client_id")
+    if issuer_only is not None and claims.get("aud") != issuer_only:
+        raise AssertionRejected("aud must be the issuer, as a string")
     aud = claims.get("aud")
     aud = {aud} if isinstance(aud, str) else set(aud or [])
     if not aud & audiences:
@@ -140,8 +156,15 @@ def authenticate(validator, request) -> bool:
         return False
     realm = client.realm
     audiences = {realm.issuer, f"{realm.issuer}/protocol/openid-connect/token"}
+    required = client_policies.requirements(client)
     try:
-        verify(client, request.client_assertion, audiences=audiences)
+        verify(
+            client,
+            request.client_assertion,
+            audiences=audiences,
+            issuer_only=realm.issuer if required.issuer_audience_only else None,
+            algorithms=required.algorithms,
+        )
     except AssertionRejected as reason:
         log.info("invalid_client: assertion of %s rejected: %s", client.client_id, reason)
         return False

@@ -35,7 +35,7 @@ from jwcrypto.jwk import JWK
 from oauthlib.oauth2.rfc6749 import errors as oauthlib_errors
 
 from accounts.models import Realm
-from authserver.protocol import jwt
+from authserver.protocol import client_policies, jwt
 from authserver.protocol.backend import REALM
 from authserver.protocol.errors import InvalidDPoPProof, OAuthError, UseDPoPNonce
 
@@ -91,8 +91,9 @@ class Proof:
 
 
 def required(client) -> bool:
-    """Keycloak's ``dpop.bound.access.tokens``: the client's token requests need a proof."""
-    return _switched_on(client, REQUIRED_ATTRIBUTE)
+    """Keycloak's ``dpop.bound.access.tokens``, or the client's policies (FAPI 2.0): the
+    client's token requests need a proof."""
+    return _switched_on(client, REQUIRED_ATTRIBUTE) or client_policies.requires_dpop(client)
 
 
 def nonce_required(client) -> bool:

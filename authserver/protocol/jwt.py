@@ -191,3 +191,11 @@ def unverified_claims(token: str) -> dict | None:
     except (BadToken, ValueError, RecursionError):
         return None
     return claims if isinstance(claims, dict) else None
+
+
+def unverified_header(token: str) -> dict:
+    """The protected header without checking anything (empty when it is not a compact JWS)."""
+    try:
+        return _parse(token)[0]
+    except BadToken:
+        return {}

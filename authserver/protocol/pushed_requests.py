@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Realm
 from authserver.models import Client, PushedRequest
-from authserver.protocol import authorization, request_objects
+from authserver.protocol import authorization, client_policies, request_objects
 from authserver.protocol.errors import InvalidRequest, OAuthError
 
 URI_PREFIX = "urn:ietf:params:oauth:request_uri:"
@@ -33,7 +33,11 @@ class InvalidRequestUri(OAuthError):
 
 
 def is_required(client: Client) -> bool:
-    return str(client.attributes.get(REQUIRED_ATTRIBUTE, "false")).lower() == "true"
+    """Keycloak's client attribute, or a client policy (``secure-par-content``, FAPI 2.0)."""
+    return (
+        str(client.attributes.get(REQUIRED_ATTRIBUTE, "false")).lower() == "true"
+        or client_policies.requirements(client).pushed_requests
+    )
 
 
 def names_pushed_request(params: authorization.Params) -> bool:
@@ -60,6 +64,7 @@ def push(realm: Realm, client: Client, params: authorization.Params) -> tuple[st
     params = params | {"client_id": [client.client_id]}
     authorization.target(realm, params)
     authorization.check(params)
+    authorization.check_policies(client, params)
     now = timezone.now()
     PushedRequest.objects.filter(expires__lte=now).delete()
     uri = URI_PREFIX + secrets.token_urlsafe(32)

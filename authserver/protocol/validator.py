@@ -22,6 +22,7 @@ from authserver.protocol import (
     authentication_context,
     authorization,
     client_assertion,
+    client_policies,
     consent,
     credentials,
     device,
@@ -38,6 +39,7 @@ from authserver.protocol import (
     tokens,
 )
 from authserver.protocol.backend import REALM, SESSION
+from authserver.protocol.client_policies import JWT_AUTHENTICATOR, SECRET_AUTHENTICATOR
 from authserver.protocol.errors import InvalidRequest, InvalidScope
 from authserver.protocol.grants import password
 
@@ -45,6 +47,16 @@ log = logging.getLogger(__name__)
 
 MAX_CLIENT_ID_LENGTH = 255
 REFRESH_TYPES = frozenset({"Refresh", "Offline"})
+
+
+def _policies_allow(client: Client, authenticator: str) -> bool:
+    """Whether the client's policies let it authenticate this way (Keycloak's
+    ``secure-client-authenticator``); refused, it is invalid_client like a wrong secret."""
+    allowed = client_policies.requirements(client).authenticators
+    if allowed is None or authenticator in allowed:
+        return True
+    log.info("invalid_client: %s may not use %s (client policies)", client, authenticator)
+    return False
 
 
 def digest(value: str) -> str:
@@ -140,7 +152,7 @@ class RealmValidator(OAuth2Validator):
             if authenticated and not request.client.accepts_assertion:
                 log.info("invalid_client: %s does not authenticate with a JWT", request.client)
                 return False
-            return authenticated
+            return authenticated and _policies_allow(request.client, JWT_AUTHENTICATOR)
         authenticated = self._authenticate_basic_auth(request) or self._authenticate_request_body(
             request
         )
@@ -153,13 +165,20 @@ class RealmValidator(OAuth2Validator):
             log.info("invalid_client: %s authenticated, the form names another", request.client)
             return False
         # A public client has no secret to present: it may not authenticate with one.
-        return authenticated and not request.client.is_public
+        return (
+            authenticated
+            and not request.client.is_public
+            and _policies_allow(request.client, SECRET_AUTHENTICATOR)
+        )
 
     def authenticate_client_id(self, client_id, request, *args, **kwargs):
         client = self._load_application(client_id, request)
         if request.grant_type:
             throttling.check(request, authenticated=None)
         if client is not None and client.is_public:
+            if client_policies.requirements(client).confidential:
+                log.info("invalid_client: %s is public; its client policies refuse it", client)
+                return False
             context.bind(client=client.client_id)
             if request.grant_type:
                 dpop.check_token_request(request)
@@ -216,7 +235,12 @@ class RealmValidator(OAuth2Validator):
     # --- PKCE and redirect URIs ---------------------------------------------------------------
     def is_pkce_required(self, client_id, request):
         client = self._load_application(client_id, request)
-        return client is None or client.is_public or client.pkce_method == "S256"
+        return (
+            client is None
+            or client.is_public
+            or client.pkce_method == "S256"
+            or client_policies.requirements(client).pkce_s256
+        )
 
     def validate_redirect_uri(self, client_id, redirect_uri, request, *args, **kwargs):
         return request.client.redirect_uri_allowed(redirect_uri)

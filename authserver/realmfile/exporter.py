@@ -75,6 +75,8 @@ def export_realm_settings(realm: Realm) -> dict:
         # The password never leaves: Keycloak's mask says there is one.
         "smtpServer": realm.smtp_server
         | ({"password": _MASKED} if realm.smtp_password_sealed else {}),
+        "clientPolicies": realm.client_policies or {"policies": []},
+        "clientProfiles": realm.client_profiles or {"profiles": []},
     }
 
 

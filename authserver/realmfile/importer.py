@@ -147,6 +147,8 @@ def realm_fields(spec: RealmSpec) -> dict:
         "reset_password_allowed": spec.reset_password_allowed,
         "verify_email": spec.verify_email,
         "smtp_server": spec.smtp_server,
+        "client_policies": spec.client_policies,
+        "client_profiles": spec.client_profiles,
     } | (
         {"smtp_password_sealed": sealed.seal(spec.smtp_password) if spec.smtp_password else ""}
         if spec.smtp_password is not None

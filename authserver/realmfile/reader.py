@@ -25,6 +25,7 @@ from authserver.models import (
     CLIENT_SECRET_AUTHENTICATOR,
     DIRECT_ACCESS_ATTRIBUTE,
 )
+from authserver.protocol import client_policies
 from authserver.realmfile import credentials, keycloak, otp_credentials
 from authserver.realmfile.errors import RealmFileError, item, member, quote
 from authserver.realmfile.schema import (
@@ -321,6 +322,7 @@ def _realm_settings(root: _Object) -> RealmSpec:
         REALM_NAME(name)
     except ValidationError as error:
         raise RealmFileError(root.at("realm"), " ".join(error.messages)) from None
+    signature_algorithm = _signature_algorithm(root)
     return RealmSpec(
         name=name,
         enabled=root.flag("enabled", default=_default("enabled")),
@@ -342,7 +344,7 @@ def _realm_settings(root: _Object) -> RealmSpec:
         ),
         failure_factor=root.count("failureFactor", default=_default("failure_factor")),
         password_policy=_password_policy(root),
-        default_signature_algorithm=_signature_algorithm(root),
+        default_signature_algorithm=signature_algorithm,
         **_otp_policy(root),
         registration_allowed=root.flag(
             "registrationAllowed", default=_default("registration_allowed")
@@ -355,7 +357,24 @@ def _realm_settings(root: _Object) -> RealmSpec:
         ),
         verify_email=root.flag("verifyEmail", default=_default("verify_email")),
         **_smtp_server(root),
+        **_client_policies(root, signature_algorithm),
     )
+
+
+def _client_policies(root: _Object, signature_algorithm: str) -> dict:
+    """Keycloak's clientPolicies and clientProfiles, kept as given once they are checked; what
+    this server would not apply of them is said."""
+    policies = root.mapping("clientPolicies") or {"policies": []}
+    profiles = root.mapping("clientProfiles") or {"profiles": []}
+    profiles = {"profiles": profiles.get("profiles", [])}  # globalProfiles are this server's
+    try:
+        problems = client_policies.check(
+            policies=policies, profiles=profiles, signature_algorithm=signature_algorithm
+        )
+    except client_policies.PolicyDocumentError as error:
+        raise RealmFileError(root.at("clientPolicies"), str(error)) from None
+    root.notes.extend(f"{root.at('clientPolicies')}: {problem}" for problem in problems)
+    return {"client_policies": policies, "client_profiles": profiles}
 
 
 # Keycloak's smtpServer: every value a string ("true"/"false" for the flags).

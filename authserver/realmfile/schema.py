@@ -166,6 +166,9 @@ class RealmSpec:
     # gave none or Keycloak's mask (an update then keeps the current one).
     smtp_server: dict = field(default_factory=dict)
     smtp_password: str | None = None
+    # Keycloak's clientPolicies and clientProfiles (the realm's own), checked, as given.
+    client_policies: dict = field(default_factory=dict)
+    client_profiles: dict = field(default_factory=dict)
     realm_roles: tuple[RoleSpec, ...] = ()
     # The realm role every new user is given (Keycloak's defaultRole), by name.
     default_role: str | None = None

@@ -71,6 +71,7 @@ def _authorize(request, *, decision: bool | None):
         return responses.authorization_error_page(request, error)
     answer = _Answer(request, target, pushed_uri)
     try:
+        authorization.check_policies(target.client, params)
         if pushed_uri is None and pushed_requests.is_required(target.client):
             raise InvalidRequest("This client must push its authorization requests (PAR).")
         request_objects.check_required(

@@ -113,3 +113,27 @@ def test_it_deletes_another_realm_on_its_own_page(console):
     response = console.post(f"/admin/accounts/realm/{realm.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not Realm.objects.filter(name="acme").exists()
+
+
+FAPI_POLICIES = (
+    '{"policies": [{"name": "fapi", "enabled": true, "conditions": [{"condition": "any-client"}],'
+    ' "profiles": ["fapi-2-security-profile"]}]}'
+)
+
+
+def test_it_stores_client_policies_it_can_apply(console):
+    response = console.post(
+        "/admin/accounts/realm/add/",
+        _realm_data(default_signature_algorithm="ES256", client_policies=FAPI_POLICIES),
+    )
+    assert response.status_code == 302
+    realm = Realm.objects.get(name="acme")
+    assert realm.client_policies["policies"][0]["profiles"] == ["fapi-2-security-profile"]
+    assert realm.client_profiles == {"profiles": []}
+
+
+def test_it_refuses_fapi_policies_in_a_realm_signing_with_rs256(console):
+    refused = console.post("/admin/accounts/realm/add/", _realm_data(client_policies=FAPI_POLICIES))
+    assert refused.status_code == 200
+    assert "ES256" in str(refused.context["adminform"].form.errors["client_policies"])
+    assert not Realm.objects.filter(name="acme").exists()

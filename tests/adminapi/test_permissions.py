@@ -25,6 +25,8 @@ BODIES = {
     "RealmFile": {"realm": "new-realm"},
     "InitialAccessCreate": {"count": 1, "expiration": 60},
     "RegistrationPolicy": {"enabled": True},
+    "ClientPolicies": {"policies": []},
+    "ClientProfiles": {"profiles": []},
 }
 # A role that does not grant the operation's: the other family's.
 UNRELATED = {

@@ -5,7 +5,7 @@ from authserver.keys import crypto
 from authserver.keys.crypto import KeyDecryptionError
 
 
-@pytest.mark.parametrize("alg, kty", [("RS256", "RSA"), ("ES256", "EC")])
+@pytest.mark.parametrize("alg, kty", [("RS256", "RSA"), ("ES256", "EC"), ("PS256", "RSA")])
 def test_it_round_trips_a_private_key(alg, kty):
     key = crypto.generate(alg)
     assert (key["kty"], key["alg"], key["use"], key["kid"]) == (kty, alg, "sig", key.thumbprint())

@@ -16,11 +16,11 @@ from tests.keys.conftest import (
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC_MEMBERS = {"RS256": {"n", "e"}, "ES256": {"crv", "x", "y"}}
-KTY = {"RS256": "RSA", "ES256": "EC"}
+PUBLIC_MEMBERS = {"RS256": {"n", "e"}, "PS256": {"n", "e"}, "ES256": {"crv", "x", "y"}}
+KTY = {"RS256": "RSA", "PS256": "RSA", "ES256": "EC"}
 
 
-@pytest.mark.parametrize("alg", ["RS256", "ES256"])
+@pytest.mark.parametrize("alg", ["RS256", "ES256", "PS256"])
 def test_it_publishes_kid_alg_use_and_only_public_members(client, alg):
     realm = make_realm(default_signature_algorithm=alg)
     store.signing_key(realm)
@@ -36,7 +36,7 @@ def test_it_publishes_kid_alg_use_and_only_public_members(client, alg):
             assert key["crv"] == "P-256"
 
 
-@pytest.mark.parametrize("alg", ["RS256", "ES256"])
+@pytest.mark.parametrize("alg", ["RS256", "ES256", "PS256"])
 def test_it_lets_a_client_verify_a_token_with_the_published_key(client, alg):
     realm = make_realm(default_signature_algorithm=alg)
     compact = sign(store.signing_key(realm))

@@ -24,7 +24,7 @@ def basic(client_id: str, secret: str) -> str:
 def verify(http, realm, token: str, *, typ: str | None = None) -> dict:
     """The claims of ``token``, checked as a relying party would: with the published JWKS."""
     keys = jwk.JWKSet.from_json(http.get(endpoint(realm, "certs")).content.decode())
-    parsed = jwt.JWT(jwt=token, key=keys, algs=["RS256", "ES256"], expected_type="JWS")
+    parsed = jwt.JWT(jwt=token, key=keys, algs=["RS256", "ES256", "PS256"], expected_type="JWS")
     header = json.loads(parsed.header)
     if typ is not None:
         assert header["typ"] == typ

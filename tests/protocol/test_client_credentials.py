@@ -108,13 +108,14 @@ def test_it_refuses_an_unsupported_grant_type(client):
     assert response.json()["error"] == "unsupported_grant_type"
 
 
-def test_it_signs_with_es256_for_an_es256_realm(client):
-    realm = make_realm(default_signature_algorithm="ES256")
+@pytest.mark.parametrize("alg", ["ES256", "PS256"])
+def test_it_signs_with_the_realms_algorithm(client, alg):
+    realm = make_realm(default_signature_algorithm=alg)
     make_machine_client(realm)
     token = request_token(client, realm).json()["access_token"]
     envelope = jws.JWS()
     envelope.deserialize(token)
-    assert envelope.jose_header["alg"] == "ES256"
+    assert envelope.jose_header["alg"] == alg
     assert verify(client, realm, token)["iss"] == realm.issuer
 
 

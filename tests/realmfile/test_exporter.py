@@ -137,6 +137,8 @@ def test_it_exports_every_field_in_a_stable_order():
         "resetPasswordAllowed",
         "verifyEmail",
         "smtpServer",
+        "clientPolicies",
+        "clientProfiles",
         "roles",
         "groups",
         "clientScopes",

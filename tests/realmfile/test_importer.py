@@ -470,7 +470,7 @@ MALFORMED = {
     ),
     "unsupported-signature-algorithm": (
         _set("defaultSignatureAlgorithm", "HS256"),
-        'defaultSignatureAlgorithm: "HS256" is not supported (RS256 or ES256)',
+        'defaultSignatureAlgorithm: "HS256" is not supported (RS256 or ES256 or PS256)',
     ),
     "plain-pkce": (
         _set("clients", 1, "attributes", "pkce.code.challenge.method", "plain"),

@@ -17,7 +17,7 @@ from oauthlib.oauth2.rfc6749 import errors as oauthlib_errors
 
 from accounts import audit, ratelimit, sessions
 from authserver.models import DIRECT_ACCESS_ATTRIBUTE, Client
-from authserver.protocol import throttling
+from authserver.protocol import client_policies, throttling
 from authserver.protocol.backend import ADDRESS, REALM
 
 GRANT_TYPE = "password"
@@ -26,8 +26,11 @@ _MAX_USERNAME = 255
 
 
 def enabled(client: Client) -> bool:
-    """Whether ``client`` may use the password grant (off unless turned on)."""
-    return client.direct_access_grants_enabled
+    """Whether ``client`` may use the password grant (off unless turned on; never under FAPI 2.0,
+    §5.3.2.1 item 2)."""
+    return (
+        client.direct_access_grants_enabled and client_policies.requirements(client).password_grant
+    )
 
 
 def authenticated_user(username: str, password: str, client: Client, request):
