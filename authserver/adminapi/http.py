@@ -77,7 +77,7 @@ def _serve(request, route, kwargs) -> HttpResponse:
         )
         if token is None:
             return _challenge(None)
-        caller = permissions.authenticate(token)
+        caller = permissions.authenticate(token, request.META)
     except OAuthError as error:
         return _challenge(error)
     try:

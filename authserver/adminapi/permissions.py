@@ -58,13 +58,13 @@ class Caller:
         return self.authority.holds(realm.pk, role)
 
 
-def authenticate(token: str) -> Caller:
+def authenticate(token: str, environ) -> Caller:
     """The caller of an access token of one of our realms meant for the admin API
-    (audience.py); InvalidToken otherwise."""
+    (audience.py), presented over the request of WSGI ``environ``; InvalidToken otherwise."""
     realm = _issuing_realm(token)
     if realm is None:
         raise InvalidToken(bearer.INVALID, detail="admin API: no enabled realm issued this token")
-    presented = bearer.authenticate(realm, token)
+    presented = bearer.authenticate_presented(realm, token, environ)
     audience.check(realm, presented)
     user = presented.user
     if user is None:

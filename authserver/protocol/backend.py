@@ -14,6 +14,9 @@ REALM = "Authserver-Realm"
 SESSION = "Authserver-Session"
 # The client's address, as the rate limits see it (behind a trusted proxy, the forwarded one).
 ADDRESS = "Authserver-Address"
+# The request's WSGI environ, where its TLS client certificate is looked for when a client needs
+# one (protocol/certificates.py): nothing is read for a request that does not.
+ENVIRON = "Authserver-Environ"
 
 
 # Of the WSGI environ that django-oauth-toolkit passes on whole, what oauthlib and the validator
@@ -37,11 +40,12 @@ class RealmOAuthLibCore(OAuthLibCore):
             for name, value in super().extract_headers(request).items()
             if name.startswith("HTTP_") or name in _KEPT
         }
-        for name in (REALM, SESSION, ADDRESS):
+        for name in (REALM, SESSION, ADDRESS, ENVIRON):
             headers.pop(name, None)
         headers[REALM] = request.realm
         headers[SESSION] = getattr(request, "sso_session", None)
         headers[ADDRESS] = client_ip(request)
+        headers[ENVIRON] = request.META
         return headers
 
     def _extract_params(self, request):

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Realm, User, UserSession
 from authserver.models import AccessToken, Client
-from authserver.protocol import directory, families, jwt, stateless
+from authserver.protocol import certificate_binding, directory, families, jwt, stateless
 from authserver.protocol.errors import InvalidRequest, InvalidToken
 from authserver.protocol.validator import digest
 
@@ -86,6 +86,15 @@ def authenticate(realm: Realm, token: str) -> Bearer:
         session=record.session,
         token_family=record.token_family,
     )
+
+
+def authenticate_presented(realm: Realm, token: str, environ) -> Bearer:
+    """``authenticate`` for a token its holder presents to us (UserInfo, the account and admin
+    APIs): a token bound to a certificate is good only over a connection with that certificate
+    (RFC 8705 §3), found in the request's WSGI ``environ``."""
+    holder = authenticate(realm, token)
+    certificate_binding.check_presenter(holder.claims, environ)
+    return holder
 
 
 def _stateless(realm: Realm, claims: dict) -> Bearer:

@@ -83,6 +83,9 @@ def access_token(request, refresh_token=False) -> str:
         "scope": " ".join(scopes),
     }
     body |= identity
+    confirmation = getattr(request, "cnf", None)
+    if confirmation:
+        body["cnf"] = confirmation  # RFC 7800 §3.1: what it is bound to (RFC 8705 §3.1)
     actor = getattr(request, "actor", None)
     if actor:
         body["act"] = actor  # RFC 8693 §4.1: who acts for the subject
@@ -133,6 +136,11 @@ def refresh_token(request) -> str:
     }
     if session is not None:
         body["sid"] = str(session.sid)
+    confirmation = getattr(request, "cnf", None)
+    if confirmation and client.is_public:
+        # RFC 8705 §4: a public client's refresh token is bound as its access token is (a
+        # confidential client's is bound by the client's authentication).
+        body["cnf"] = confirmation
     return jwt.sign_refresh(realm, body)
 
 

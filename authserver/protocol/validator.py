@@ -21,6 +21,7 @@ from authserver.observability import context, receivers
 from authserver.protocol import (
     authentication_context,
     authorization,
+    certificate_binding,
     client_assertion,
     consent,
     credentials,
@@ -28,6 +29,7 @@ from authserver.protocol import (
     directory,
     families,
     jwt,
+    mtls,
     origins,
     rows,
     scopes,
@@ -114,6 +116,8 @@ class RealmValidator(OAuth2Validator):
             # The token endpoint's limits, before the grant is looked at (so a code is not spent
             # by a refused request); introspection and revocation have no grant_type.
             throttling.check(request, authenticated=request.client if authenticated else None)
+            if authenticated:
+                certificate_binding.bind(request)
         if authenticated:
             context.bind(client=request.client.client_id)
         return authenticated
@@ -138,6 +142,10 @@ class RealmValidator(OAuth2Validator):
                 log.info("invalid_client: %s does not authenticate with a JWT", request.client)
                 return False
             return authenticated
+        if not self._extract_basic_auth(request) and not getattr(request, "client_secret", None):
+            client = self._load_application(request.client_id, request)
+            if client is not None and client.accepts_certificate:
+                return self._authenticate_certificate(request, client)
         authenticated = self._authenticate_basic_auth(request) or self._authenticate_request_body(
             request
         )
@@ -152,11 +160,21 @@ class RealmValidator(OAuth2Validator):
         # A public client has no secret to present: it may not authenticate with one.
         return authenticated and not request.client.is_public
 
+    def _authenticate_certificate(self, request, client) -> bool:
+        """RFC 8705 §2: the client names itself and proves it with its TLS certificate."""
+        reason = mtls.refusal(client, certificate_binding.presented(request))
+        if reason:
+            log.info("invalid_client: %s: %s", client.client_id, reason)
+            return False
+        return True
+
     def authenticate_client_id(self, client_id, request, *args, **kwargs):
         client = self._load_application(client_id, request)
         if request.grant_type:
             throttling.check(request, authenticated=None)
         if client is not None and client.is_public:
+            if request.grant_type:
+                certificate_binding.bind(request)  # RFC 8705 §4: without authenticating
             context.bind(client=client.client_id)
             return True
         return False
@@ -479,7 +497,9 @@ class RealmValidator(OAuth2Validator):
         if record.session_id is not None:
             record.session.realm = realm  # the session is of the token's realm
         now = timezone.now()
-        reason = refresh_refusal(record, now)
+        reason = refresh_refusal(record, now) or certificate_binding.refresh_refusal(
+            claims, request
+        )
         if reason:
             log.info("invalid_grant: refresh token refused: %s", reason)
             return False

@@ -41,7 +41,7 @@ def _profile(request):
         )
         if token is None:
             return responses.bearer_challenge(realm.name)
-        holder = bearer.authenticate(realm, token)
+        holder = bearer.authenticate_presented(realm, token, request.META)
         request.cors_client = holder.client
         audiences = holder.claims.get("aud")
         audiences = [audiences] if isinstance(audiences, str) else audiences or []

@@ -93,7 +93,9 @@ def _end_by_refresh_token(request):
     authorization = request.headers.get("Authorization")
     try:
         form = checked_form(request)
-        client = client_auth.identify(request.realm, authorization=authorization, form=form)
+        client = client_auth.identify(
+            request.realm, authorization=authorization, form=form, environ=request.META
+        )
         with transaction.atomic():
             refresh_token_logout.logout(client, form.get("refresh_token"))
     except InvalidClient as error:

@@ -24,7 +24,7 @@ def userinfo(request):
         )
         if token is None:
             return responses.bearer_challenge(realm.name)
-        holder = bearer.authenticate(realm, token)
+        holder = bearer.authenticate_presented(realm, token, request.META)
         request.cors_client = holder.client
         claims = claims_of(holder)
     except OAuthError as error:
