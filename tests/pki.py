@@ -16,6 +16,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 DAY = datetime.timedelta(days=1)
+# Where the tests' trusted proxy forwards the client's certificate (the ``mtls`` fixture), and
+# the name Django's test client gives that header.
+HEADER = "Ssl-Client-Cert"
+META = "HTTP_SSL_CLIENT_CERT"
 
 
 def name(common_name: str, *, organization: str = "", country: str = "") -> x509.Name:
@@ -58,6 +62,11 @@ class Issued:
     def header(self) -> str:
         """As nginx forwards it ($ssl_client_escaped_cert): the PEM, URL-encoded."""
         return quote(self.pem, safe="")
+
+    @property
+    def forwarded(self) -> dict[str, str]:
+        """The test client's keyword arguments that forward it (the ``mtls`` fixture)."""
+        return {META: self.header}
 
     def write(self, folder: Path, stem: str) -> tuple[Path, Path]:
         """``stem.crt`` and ``stem.key`` in ``folder``."""

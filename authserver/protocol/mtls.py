@@ -233,14 +233,32 @@ def _certificates_of(raw: str) -> frozenset[bytes]:
 # --- what a client may register -------------------------------------------------------------
 def registration_problems(authenticator: str, attributes: dict) -> dict[str, str]:
     """What is wrong with a client's mTLS settings, by attribute (the console, the admin API
-    and the realm file ask alike); empty when nothing is."""
+    and the realm file ask alike); empty when nothing is. The names to match are judged only
+    for a client that authenticates with them."""
     problems = {}
-    bound = attributes.get(CERTIFICATE_BOUND_TOKENS_ATTRIBUTE)
-    if bound is not None and str(bound) not in ("true", "false"):
-        problems[CERTIFICATE_BOUND_TOKENS_ATTRIBUTE] = 'is "true" or "false"'
-    regex = attributes.get(REGEX_ATTRIBUTE)
-    if regex is not None and str(regex).lower() not in ("true", "false"):
-        problems[REGEX_ATTRIBUTE] = 'is "true" or "false"'
+    for flag in (CERTIFICATE_BOUND_TOKENS_ATTRIBUTE, REGEX_ATTRIBUTE):
+        value = attributes.get(flag)
+        if value is not None and str(value).lower() not in ("true", "false"):
+            problems[flag] = 'is "true" or "false"'
+    if authenticator == X509_AUTHENTICATOR:
+        problems |= _identity_problems(attributes)
+    if authenticator == SELF_SIGNED_X509_AUTHENTICATOR:
+        problem = _jwks_problem(attributes.get(JWKS_ATTRIBUTE))
+        if problem:
+            problems[JWKS_ATTRIBUTE] = problem
+    return problems
+
+
+def _identity_problems(attributes: dict) -> dict[str, str]:
+    problems = {}
+    names = [attribute for attribute in _IDENTITY_ATTRIBUTES if attributes.get(attribute)]
+    if not names:
+        problems[SUBJECT_DN_ATTRIBUTE] = (
+            "an X.509 client needs the subject DN (or one subject alternative name) its "
+            "certificate must have"
+        )
+    elif len(names) > 1:
+        problems[names[1]] = f"give one of {', '.join(names)}, not several (RFC 8705 §2.1.2)"
     subject = attributes.get(SUBJECT_DN_ATTRIBUTE)
     if subject:
         problem = subject_problem(str(subject), regex=regex_allowed(attributes))
@@ -257,19 +275,6 @@ def registration_problems(authenticator: str, attributes: dict) -> dict[str, str
             ipaddress.ip_address(str(ip))
         except ValueError:
             problems[SAN_ATTRIBUTES["tls_client_auth_san_ip"]] = "is not an IP address"
-    names = [attribute for attribute in _IDENTITY_ATTRIBUTES if attributes.get(attribute)]
-    if authenticator == X509_AUTHENTICATOR and not names:
-        problems.setdefault(
-            SUBJECT_DN_ATTRIBUTE,
-            "an X.509 client needs the subject DN (or one subject alternative name) its "
-            "certificate must have",
-        )
-    if len(names) > 1:
-        problems.setdefault(names[1], f"give one of {', '.join(names)}, not several (RFC 8705)")
-    if authenticator == SELF_SIGNED_X509_AUTHENTICATOR:
-        problem = _jwks_problem(attributes.get(JWKS_ATTRIBUTE))
-        if problem:
-            problems[JWKS_ATTRIBUTE] = problem
     return problems
 
 

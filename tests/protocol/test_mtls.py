@@ -23,14 +23,14 @@ from tests.protocol.helpers import (
 
 pytestmark = pytest.mark.django_db
 
-HEADER = "Ssl-Client-Cert"
-CERT = "HTTP_SSL_CLIENT_CERT"
+HEADER = pki.HEADER
+CERT = pki.META
 SUBJECT = "CN=machine,O=Example,C=DE"
 
 
 @pytest.fixture(scope="module")
-def authority():
-    return pki.Authority()
+def authority(client_ca):
+    return client_ca
 
 
 @pytest.fixture(scope="module")
@@ -40,16 +40,6 @@ def machine_cert(authority):
         dns=("machine.example",),
         uris=("spiffe://example/machine",),
     )
-
-
-@pytest.fixture
-def mtls(settings, tmp_path, authority):
-    ca = tmp_path / "client-ca.pem"
-    ca.write_text(authority.pem)
-    settings.AUTHSERVER_MTLS_CA = str(ca)
-    settings.AUTHSERVER_MTLS_CERT_HEADER = HEADER
-    settings.AUTHSERVER_MTLS_ENABLED = True
-    return settings
 
 
 def x509_client(realm, client_id="machine", *, attributes=None, **fields):
@@ -627,3 +617,25 @@ def test_it_refuses_to_believe_a_certificate_header_from_every_peer(settings):
     settings.AUTHSERVER_FORWARDED_ALLOW_IPS = ["10.0.0.2"]
     found = {message.id for message in checks.run_checks(tags=[checks.Tags.security])}
     assert "authserver.E031" not in found
+
+
+def test_it_refuses_a_bound_token_at_the_admin_api_over_another_connection(
+    client, mtls, machine_cert
+):
+    from authserver.adminapi import realm_management
+    from tests.adminapi.helpers import ADMIN_CLIENT, admin_roles, call, url
+    from tests.protocol.issued import issue_grant
+
+    realm = make_realm()
+    admin = make_user(realm, "admin")
+    admin.roles.add(*admin_roles(realm, realm_management.VIEW_CLIENTS))
+    token, _ = issue_grant(
+        make_client(realm, ADMIN_CLIENT), admin, cnf={"x5t#S256": machine_cert.thumbprint}
+    )
+    assert (
+        call(client, "GET", url(realm, "clients"), token, **machine_cert.forwarded).status_code
+        == 200
+    )
+    refused = call(client, "GET", url(realm, "clients"), token)
+    assert refused.status_code == 401, refused.content
+    assert 'error="invalid_token"' in refused["WWW-Authenticate"]
