@@ -24,7 +24,7 @@ import logging
 from oauthlib.oauth2.rfc6749 import errors as oauthlib_errors
 
 from authserver.protocol import certificates
-from authserver.protocol.backend import ENVIRON
+from authserver.protocol.backend import CONNECTION
 from authserver.protocol.errors import InvalidToken
 
 log = logging.getLogger(__name__)
@@ -34,9 +34,9 @@ INVALID = "the access token is bound to another certificate"
 
 
 def presented(request) -> certificates.Certificate | None:
-    """The certificate of an oauthlib request's connection (backend.py passes the environ)."""
-    environ = request.headers.get(ENVIRON)
-    return certificates.presented(environ) if environ is not None else None
+    """The certificate of an oauthlib request's connection (backend.py passes it on)."""
+    connection = request.headers.get(CONNECTION)
+    return connection.certificate() if connection is not None else None
 
 
 def bind(request) -> None:

@@ -53,6 +53,20 @@ class Certificate:
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
+class Connection:
+    """A request's connection, whose certificate is looked for when first asked. What
+    oauthlib is given it copies, converting every value of a mapping: the environ travels in
+    this, which it leaves alone."""
+
+    __slots__ = ("_environ",)
+
+    def __init__(self, environ):
+        self._environ = environ
+
+    def certificate(self) -> Certificate | None:
+        return presented(self._environ)
+
+
 def presented(environ) -> Certificate | None:
     """The certificate the client of this request presented, or None."""
     if _FOUND in environ:

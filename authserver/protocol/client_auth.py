@@ -6,8 +6,8 @@ from oauthlib.common import Request
 
 from accounts.models import Realm
 from authserver.models import Client
-from authserver.protocol import credentials, directory
-from authserver.protocol.backend import ENVIRON, REALM
+from authserver.protocol import certificates, credentials, directory
+from authserver.protocol.backend import CONNECTION, REALM
 from authserver.protocol.errors import InvalidClient
 from authserver.protocol.validator import RealmValidator
 
@@ -27,7 +27,11 @@ def authenticate(
         "",
         http_method="POST",
         body=form,
-        headers={"HTTP_AUTHORIZATION": authorization or "", REALM: realm, ENVIRON: environ},
+        headers={
+            "HTTP_AUTHORIZATION": authorization or "",
+            REALM: realm,
+            CONNECTION: certificates.Connection(environ),
+        },
     )
     if not RealmValidator().authenticate_client(request) or request.client is None:
         raise InvalidClient("client authentication failed")

@@ -5,7 +5,6 @@ forwarded by a trusted proxy as nginx forwards it ($ssl_client_escaped_cert). Th
 import pytest
 
 from authserver.models import Client
-from authserver.protocol import certificates
 from tests import pki
 from tests.factories import make_client, make_realm, make_user
 from tests.protocol.helpers import (
@@ -283,20 +282,40 @@ def test_it_takes_garbage_in_the_header_for_no_certificate(client, mtls, garbage
     assert_invalid_client(response)
 
 
-def test_it_takes_the_certificate_of_gunicorns_tls_socket(rf, mtls, machine_cert):
-    """gunicorn's environ names the connection's socket; its peer certificate is the client's
-    (the live tests do this over real TLS)."""
+class TLSSocket:
+    """What gunicorn puts in the environ of a request over its TLS (``gunicorn.socket``); the
+    live tests (tests/e2e/test_openid_client_mtls.py) use the real one."""
 
-    class TLSSocket:
-        def getpeercert(self, binary_form=False):
-            assert binary_form
-            return machine_cert.der
+    def __init__(self, der: bytes | None):
+        self.der = der
 
+    def getpeercert(self, binary_form=False):
+        assert binary_form
+        return self.der
+
+
+def test_it_takes_the_certificate_of_gunicorns_tls_socket(client, mtls, machine_cert):
     mtls.AUTHSERVER_MTLS_CERT_HEADER = ""
-    found = certificates.presented({"REMOTE_ADDR": "127.0.0.1", "gunicorn.socket": TLSSocket()})
-    assert found.thumbprint == machine_cert.thumbprint
-    plain = certificates.presented({"REMOTE_ADDR": "127.0.0.1", "gunicorn.socket": object()})
-    assert plain is None
+    realm = make_realm()
+    x509_client(realm)
+    form = {"grant_type": "client_credentials", "client_id": "machine"}
+    url = endpoint(realm, "token")
+    taken = post_form(client, url, form, **{"gunicorn.socket": TLSSocket(machine_cert.der)})
+    assert taken.status_code == 200, taken.content
+    assert_invalid_client(post_form(client, url, form, **{"gunicorn.socket": TLSSocket(None)}))
+
+
+def test_it_takes_only_the_header_from_a_trusted_proxy(client, mtls, machine_cert, authority):
+    """Behind a proxy, the certificate of the connection is the proxy's own."""
+    realm = make_realm()
+    x509_client(realm)
+    proxy = TLSSocket(authority.issue("gateway").der)
+    form = {"grant_type": "client_credentials", "client_id": "machine"}
+    url = endpoint(realm, "token")
+    taken = post_form(client, url, form, **{"gunicorn.socket": proxy}, **machine_cert.forwarded)
+    assert taken.status_code == 200, taken.content
+    socket_only = TLSSocket(machine_cert.der)
+    assert_invalid_client(post_form(client, url, form, **{"gunicorn.socket": socket_only}))
 
 
 # --- self_signed_tls_client_auth -----------------------------------------------------------------
