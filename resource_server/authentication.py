@@ -24,7 +24,9 @@ class BearerAuthenticationMiddleware:
         try:
             token = bearer_token(request.headers.get("Authorization"))
             if token is not None:
-                request.principal = wiring.validator().validate(token)
+                request.principal = wiring.validator().validate(
+                    token, certificate=lambda: wiring.certificate_source().presented(request.META)
+                )
         except BearerError as failure:
             return self._refuse(request, failure)
         except IssuerUnavailable as error:

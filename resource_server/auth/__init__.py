@@ -9,8 +9,12 @@ service::
     issuer = Issuer("https://auth.example.com/realms/demo")
     validator = BearerValidator(issuer, audience="orders")
     principal = validator.validate(token)        # or raises a BearerError
+
+A token bound to a TLS client certificate (RFC 8705) is good only with that certificate:
+``validator.validate(token, certificate=CertificateSource().presented(environ))``.
 """
 
+from resource_server.auth.certificates import CertificateSource
 from resource_server.auth.challenge import bearer_token, www_authenticate
 from resource_server.auth.errors import (
     AccessDenied,
@@ -31,6 +35,7 @@ __all__ = [
     "AccessDenied",
     "BearerError",
     "BearerValidator",
+    "CertificateSource",
     "InsufficientScope",
     "Introspector",
     "InvalidRequest",

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from resource_server.auth import certificates
 from resource_server.auth.errors import InvalidToken
 from resource_server.auth.introspection import Introspector
 from resource_server.auth.issuer import Issuer
@@ -59,9 +60,11 @@ class BearerValidator:
         self._clock = clock
         self._introspector = introspector
 
-    def validate(self, token: str) -> Principal:
+    def validate(self, token: str, *, certificate: certificates.Presented = None) -> Principal:
         """The principal of ``token``; InvalidToken when it must not be accepted, and
-        IssuerUnavailable when the issuer's keys cannot be had at all."""
+        IssuerUnavailable when the issuer's keys cannot be had at all. ``certificate`` is the
+        DER of the request's TLS client certificate (certificates.CertificateSource), or a
+        function that finds it, asked only for a token bound to one (RFC 8705 §3)."""
         parts = _parse(token)
         _check_type(parts.header)
         _check_critical(parts.header)
@@ -75,6 +78,7 @@ class BearerValidator:
         _check_not_before(claims, now, self._leeway)
         _check_issued_at(claims, now, self._leeway)
         _check_subject(claims)
+        certificates.check(claims, certificate)
         if self._introspector is not None:
             self._introspector.check_active(token, expires=claims["exp"])
         return Principal.from_claims(claims, token)

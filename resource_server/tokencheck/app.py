@@ -28,12 +28,15 @@ from resource_server.auth import (
     www_authenticate,
 )
 from resource_server.auth.cache import TTLCache
+from resource_server.auth.certificates import from_header
 from resource_server.tokencheck.config import CheckConfig, Route
 from resource_server.tokencheck.limiter import Limiter
 
 log = logging.getLogger(__name__)
 
 PREFIX = "/check/"
+# Where the gateway forwards the client's TLS certificate (docs/gateway.md).
+CERTIFICATE_HEADER = "HTTP_SSL_CLIENT_CERT"
 # RFC 6750 §3's characters for a description, so that nginx may put it in a JSON string as is.
 _UNSAFE = re.compile(r"[^\x20-\x21\x23-\x5b\x5d-\x7e]")
 
@@ -109,19 +112,31 @@ class TokenCheck:
             authorization=environ.get("HTTP_AUTHORIZATION"),
             address=environ.get("HTTP_X_REAL_IP") or environ.get("REMOTE_ADDR") or "-",
             request_id=_UNSAFE.sub("", environ.get("HTTP_X_REQUEST_ID", ""))[:128] or "-",
+            # Believed as X-Real-IP is: the gateway is the check's only caller.
+            certificate=environ.get(CERTIFICATE_HEADER),
         )
         start_response(*_answer(decision))
         return [b""]
 
     # --- the decision ----------------------------------------------------------------------------
     def decide(
-        self, name: str, *, authorization: str | None, address: str, request_id: str = "-"
+        self,
+        name: str,
+        *,
+        authorization: str | None,
+        address: str,
+        request_id: str = "-",
+        certificate: str | None = None,
     ) -> Decision:
+        """``certificate``: the client's TLS certificate as the gateway forwards it (RFC 8705:
+        a token bound to one passes only with it)."""
         route = self._config.routes[name]
         try:
             token = bearer_token(authorization)
             validated = (
-                _Validated(refusal=MissingToken()) if token is None else self._validate(name, token)
+                _Validated(refusal=MissingToken())
+                if token is None
+                else self._validate(name, token, certificate)
             )
         except BearerError as malformed:
             validated = _Validated(refusal=malformed)
@@ -146,15 +161,19 @@ class TokenCheck:
             )
         return Decision(204, client=validated.client, remaining=remaining)
 
-    def _validate(self, name: str, token: str) -> _Validated:
-        key = f"{name}:{hashlib.sha256(token.encode()).hexdigest()}"
+    def _validate(self, name: str, token: str, certificate: str | None) -> _Validated:
+        # The certificate is part of what was judged: a bound token's answer holds for it only.
+        presented = hashlib.sha256((certificate or "").encode()).hexdigest()
+        key = f"{name}:{hashlib.sha256(token.encode()).hexdigest()}:{presented}"
         kept = self._validated.get(key)
         if kept is not None:
             return kept
         route = self._config.routes[name]
         seconds = self._config.cache_seconds
         try:
-            principal = self._validators[name].validate(token)
+            principal = self._validators[name].validate(
+                token, certificate=lambda: from_header(certificate)
+            )
             if route.scopes and not principal.scopes.intersection(route.scopes):
                 raise InsufficientScope(
                     " ".join(route.scopes), detail=f"{principal.client} has none of them"
