@@ -154,7 +154,7 @@ class Client(AbstractApplication):
     @property
     def binds_certificate(self) -> bool:
         """Whether its tokens are bound to its TLS certificate (RFC 8705 §3)."""
-        return str(self.attributes.get(CERTIFICATE_BOUND_TOKENS_ATTRIBUTE)).lower() == "true"
+        return self.attributes.get(CERTIFICATE_BOUND_TOKENS_ATTRIBUTE) == "true"
 
     def create_service_account(self) -> User:
         """Keycloak's service-account-CLIENT user, the subject of client-credentials tokens; it

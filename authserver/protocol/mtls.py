@@ -236,9 +236,10 @@ def registration_problems(authenticator: str, attributes: dict) -> dict[str, str
     and the realm file ask alike); empty when nothing is. The names to match are judged only
     for a client that authenticates with them."""
     problems = {}
+    # As Keycloak writes them: the token endpoint compares the bound-tokens flag as it is.
     for flag in (CERTIFICATE_BOUND_TOKENS_ATTRIBUTE, REGEX_ATTRIBUTE):
         value = attributes.get(flag)
-        if value is not None and str(value).lower() not in ("true", "false"):
+        if value is not None and value not in ("true", "false"):
             problems[flag] = 'is "true" or "false"'
     if authenticator == X509_AUTHENTICATOR:
         problems |= _identity_problems(attributes)
