@@ -12,7 +12,8 @@ hands of whoever holds that certificate's key.
   from a connection with another certificate or none.
 - Where a token is presented to us as a bearer (UserInfo, the account and admin APIs:
   :func:`check_presenter`): a bound token is refused (``invalid_token``) unless the request's
-  certificate is the one it is bound to. Introspection returns ``cnf`` with the token's claims
+  certificate is the one it is bound to; a bound refresh token likewise at the logout by
+  refresh token (``invalid_grant``). Introspection returns ``cnf`` with the token's claims
   for a resource server to check (§3.2).
 
 A client that does not bind costs one dictionary lookup; an unbound token, another.
@@ -73,12 +74,15 @@ def refresh_refusal(claims: dict, request) -> str | None:
     return None if expected is None else _refusal(expected, presented(request))
 
 
+def presenter_refusal(claims: dict, environ) -> str | None:
+    """Why a token may not be used on the request of WSGI ``environ``, or None."""
+    expected = bound_to(claims)
+    return None if expected is None else _refusal(expected, certificates.presented(environ))
+
+
 def check_presenter(claims: dict, environ) -> None:
     """RFC 8705 §3: a bound access token presented on a connection without its certificate is
     InvalidToken."""
-    expected = bound_to(claims)
-    if expected is None:
-        return
-    reason = _refusal(expected, certificates.presented(environ))
+    reason = presenter_refusal(claims, environ)
     if reason:
         raise InvalidToken(INVALID, detail=f"access token refused: {reason}")

@@ -11,18 +11,26 @@ import logging
 
 from accounts import sessions
 from authserver.models import Client, RefreshToken
-from authserver.protocol import jwt
+from authserver.protocol import certificate_binding, jwt
 from authserver.protocol.errors import InvalidGrant, InvalidRequest
 from authserver.protocol.validator import digest
 
 log = logging.getLogger(__name__)
 
 
-def logout(client: Client, refresh_token: str | None) -> None:
-    """End the session of ``refresh_token``, one of ``client``'s own (already authenticated)."""
+def logout(client: Client, refresh_token: str | None, *, environ=None) -> None:
+    """End the session of ``refresh_token``, one of ``client``'s own (already authenticated),
+    presented on the request of WSGI ``environ`` (a public client's refresh token bound to a
+    certificate is good only with it, RFC 8705 §4)."""
     if not refresh_token:
         raise InvalidRequest("refresh_token is required")
     record = _record(client, refresh_token)
+    # Its record is found by the SHA-256 of the whole token: the claims read are those we signed.
+    reason = certificate_binding.presenter_refusal(
+        jwt.unverified_claims(refresh_token) or {}, environ or {}
+    )
+    if reason:
+        raise InvalidGrant("invalid refresh token", detail=f"refresh token refused: {reason}")
     if record.offline or record.session is None:
         if record.token_family is not None:
             RefreshToken.revoke_family(record.token_family)

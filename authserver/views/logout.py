@@ -97,7 +97,7 @@ def _end_by_refresh_token(request):
             request.realm, authorization=authorization, form=form, environ=request.META
         )
         with transaction.atomic():
-            refresh_token_logout.logout(client, form.get("refresh_token"))
+            refresh_token_logout.logout(client, form.get("refresh_token"), environ=request.META)
     except InvalidClient as error:
         return responses.oauth_error(error, basic_auth_used=bool(authorization))
     except OAuthError as error:

@@ -658,3 +658,16 @@ def test_it_refuses_a_bound_token_at_the_admin_api_over_another_connection(
     refused = call(client, "GET", url(realm, "clients"), token)
     assert refused.status_code == 401, refused.content
     assert 'error="invalid_token"' in refused["WWW-Authenticate"]
+
+
+def test_it_ends_a_session_by_a_bound_refresh_token_only_over_its_certificate(client, mtls):
+    realm = make_realm()
+    public_bound_client(realm)
+    cert = pki.self_signed("alice's phone")
+    tokens = code_flow(client, realm, make_user(realm, "alice"), cert).json()
+    form = {"refresh_token": tokens["refresh_token"], "client_id": "spa"}
+    url = endpoint(realm, "logout")
+    refused = post_form(client, url, form, **pki.self_signed("mallory").forwarded)
+    assert refused.status_code == 400, refused.content
+    assert refused.json()["error"] == "invalid_grant"
+    assert post_form(client, url, form, **cert.forwarded).status_code == 204
