@@ -292,8 +292,21 @@ def check_take_over(authority: Authority, user: User) -> None:
         raise Refused(f"user {user.username} holds roles this caller may not grant")
 
 
-# Client attributes that are credentials: whoever sets one signs in as the client.
-CREDENTIAL_ATTRIBUTES = ("jwks.string",)
+# Client attributes that are credentials: whoever sets one signs in as the client. Registered
+# keys (private_key_jwt, and a self-signed certificate's x5c), how the client authenticates
+# (Keycloak's client.authenticator.type), and the names its certificate must have (RFC 8705
+# §2.1: a CA's certificate for one's own name then signs in as the client).
+CREDENTIAL_ATTRIBUTES = (
+    "jwks.string",
+    "client.authenticator.type",
+    "x509.subjectdn",
+    "x509.allow.regex.pattern.comparison",
+    "x509.casubjectdn",
+    "x509.san.dns",
+    "x509.san.uri",
+    "x509.san.ip",
+    "x509.san.email",
+)
 
 
 def client_credentials(

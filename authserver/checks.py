@@ -38,3 +38,33 @@ def check_password_hashers_are_bounded(app_configs, **kwargs):
         for hasher in get_hashers()
         if not isinstance(hasher, BoundedCostMixin | SecretSHA256Hasher)
     ]
+
+
+@checks.register(checks.Tags.security)
+def check_mutual_tls(app_configs, **kwargs):
+    """The client CAs are read at the first tls_client_auth request: an unusable file would
+    only then refuse every such client. A certificate header believed from any peer would let
+    anyone claim any certificate."""
+    from authserver.protocol import mtls
+
+    errors = []
+    path = settings.AUTHSERVER_MTLS_CA
+    if path and mtls.trust_store(path) is None:
+        errors.append(
+            checks.Error(
+                f"AUTHSERVER_MTLS_CA: {path} is not a readable PEM file of CA certificates.",
+                hint="Point AUTHSERVER_MTLS_CA (or AUTHSERVER_TLS_CA) at the CAs that issue "
+                "the clients' certificates.",
+                id="authserver.E030",
+            )
+        )
+    if settings.AUTHSERVER_MTLS_CERT_HEADER and "*" in settings.AUTHSERVER_FORWARDED_ALLOW_IPS:
+        errors.append(
+            checks.Error(
+                "AUTHSERVER_MTLS_CERT_HEADER is believed from every peer "
+                "(AUTHSERVER_FORWARDED_ALLOW_IPS=*): any client could name any certificate.",
+                hint="List the proxies' addresses in AUTHSERVER_FORWARDED_ALLOW_IPS.",
+                id="authserver.E031",
+            )
+        )
+    return errors

@@ -28,6 +28,14 @@ AUTHENTICATOR_ATTRIBUTE = "client.authenticator.type"
 CLIENT_SECRET_AUTHENTICATOR = "client-secret"
 # private_key_jwt only: the client's secret is refused.
 CLIENT_JWT_AUTHENTICATOR = "client-jwt"
+# Mutual TLS (RFC 8705 §2): Keycloak's X.509 authenticator (tls_client_auth: a certificate of a
+# trusted CA with the registered subject), and a certificate registered with the client itself
+# (self_signed_tls_client_auth, which Keycloak does not have).
+X509_AUTHENTICATOR = "client-x509"
+SELF_SIGNED_X509_AUTHENTICATOR = "client-self-signed-x509"
+CERTIFICATE_AUTHENTICATORS = (X509_AUTHENTICATOR, SELF_SIGNED_X509_AUTHENTICATOR)
+# Keycloak's switch for certificate-bound access tokens (RFC 8705 §3).
+CERTIFICATE_BOUND_TOKENS_ATTRIBUTE = "tls.client.certificate.bound.access.tokens"
 # Keycloak's ``directAccessGrantsEnabled`` (the password grant), kept as a client attribute.
 DIRECT_ACCESS_ATTRIBUTE = "direct.access.grants.enabled"
 WILDCARD = "*"
@@ -137,6 +145,16 @@ class Client(AbstractApplication):
     @property
     def accepts_assertion(self) -> bool:
         return self.authenticator in (CLIENT_SECRET_AUTHENTICATOR, CLIENT_JWT_AUTHENTICATOR)
+
+    @property
+    def accepts_certificate(self) -> bool:
+        """Whether the client authenticates with its TLS certificate (RFC 8705 §2)."""
+        return self.authenticator in CERTIFICATE_AUTHENTICATORS
+
+    @property
+    def binds_certificate(self) -> bool:
+        """Whether its tokens are bound to its TLS certificate (RFC 8705 §3)."""
+        return self.attributes.get(CERTIFICATE_BOUND_TOKENS_ATTRIBUTE) == "true"
 
     def create_service_account(self) -> User:
         """Keycloak's service-account-CLIENT user, the subject of client-credentials tokens; it

@@ -1,6 +1,7 @@
 """The only settings module. Everything configurable comes from the environment via env.py."""
 
 import ipaddress
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -169,6 +170,36 @@ AUTHSERVER_RATE_LOGIN = env.rate("AUTHSERVER_RATE_LOGIN", "2/30")
 # The proxies whose X-Forwarded-For names the client's address; the same variable tells gunicorn
 # whom to trust for X-Forwarded-Proto (deploy/gunicorn.conf.py). "*" trusts every peer.
 AUTHSERVER_FORWARDED_ALLOW_IPS = env.string_list("AUTHSERVER_FORWARDED_ALLOW_IPS", ["127.0.0.1"])
+
+# --- Mutual TLS (RFC 8705: protocol/mtls.py, certificates.py, certificate_binding.py) -------
+# The CAs (roots and intermediates, PEM) whose client certificates tls_client_auth accepts; by
+# default those gunicorn checks client certificates against.
+AUTHSERVER_MTLS_CA = env.string("AUTHSERVER_MTLS_CA") or env.string("AUTHSERVER_TLS_CA")
+# The header in which a trusted proxy (above) forwards the client's certificate: nginx's
+# $ssl_client_escaped_cert, or RFC 9440's Client-Cert. Unset, no header is read.
+AUTHSERVER_MTLS_CERT_HEADER = env.string("AUTHSERVER_MTLS_CERT_HEADER")
+if AUTHSERVER_MTLS_CERT_HEADER and not re.fullmatch(r"[A-Za-z0-9-]+", AUTHSERVER_MTLS_CERT_HEADER):
+    raise env.ConfigurationError(
+        "AUTHSERVER_MTLS_CERT_HEADER is a header name of letters, digits and hyphens"
+    )
+# Client certificates reach the server: gunicorn asks for them, or a proxy forwards them.
+AUTHSERVER_MTLS_ENABLED = bool(env.string("AUTHSERVER_TLS_CA") or AUTHSERVER_MTLS_CERT_HEADER)
+# Where the endpoints that take client certificates are also served, for discovery's
+# mtls_endpoint_aliases (RFC 8705 §5): a host whose TLS asks for a certificate, so that the
+# browser-facing one need not. Unset, the endpoints have no alias.
+AUTHSERVER_MTLS_URL = env.string("AUTHSERVER_MTLS_URL").rstrip("/")
+if AUTHSERVER_MTLS_URL:
+    _mtls = urlsplit(AUTHSERVER_MTLS_URL)
+    if _mtls.scheme != "https" or not _mtls.hostname or _mtls.query or _mtls.fragment:
+        raise env.ConfigurationError(
+            f"AUTHSERVER_MTLS_URL must be an https base URL, not {AUTHSERVER_MTLS_URL!r}"
+        )
+    if not AUTHSERVER_MTLS_ENABLED:
+        raise env.ConfigurationError(
+            "AUTHSERVER_MTLS_URL needs client certificates: AUTHSERVER_TLS_CA or "
+            "AUTHSERVER_MTLS_CERT_HEADER"
+        )
+    ALLOWED_HOSTS.append(_mtls.hostname)
 
 # Messages stay on the server: a client secret shown once must not travel in a cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

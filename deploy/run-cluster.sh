@@ -75,6 +75,13 @@ export AUTHSERVER_VAR_DIR="$CLUSTER_DIR/var"
 export AUTHSERVER_FORWARDED_ALLOW_IPS="${AUTHSERVER_FORWARDED_ALLOW_IPS:-127.0.0.1}"
 export AUTHSERVER_WORKERS="${AUTHSERVER_WORKERS:-2}"
 export DJANGO_DEBUG=0
+# GATEWAY_CLIENT_CERTIFICATES=optional: the gateway asks clients for a TLS certificate and
+# forwards it (Ssl-Client-Cert); the nodes and the services believe it from the gateway only.
+GATEWAY_CLIENT_CERTIFICATES="${GATEWAY_CLIENT_CERTIFICATES:-off}"
+if [ "$GATEWAY_CLIENT_CERTIFICATES" = optional ]; then
+  export AUTHSERVER_MTLS_CERT_HEADER=Ssl-Client-Cert
+  export RS_MTLS_CERT_HEADER=Ssl-Client-Cert RS_TRUSTED_PROXIES=127.0.0.1
+fi
 # The services' (and the token check's) outbound calls to the issuer go through the gateway,
 # whose certificate the local CA signed.
 export SSL_CERT_FILE="$certs/ca.crt"
@@ -103,6 +110,7 @@ GATEWAY_TOKENCHECK="$TOKENCHECK_BIND" \
 GATEWAY_TLS_CERT="$certs/gateway.crt" \
 GATEWAY_TLS_KEY="$certs/gateway.key" \
 GATEWAY_UPSTREAM_CA="$certs/ca.crt" \
+GATEWAY_CLIENT_CERTIFICATES="$GATEWAY_CLIENT_CERTIFICATES" \
 GATEWAY_USER="${GATEWAY_USER:-$([ "$(id -u)" = 0 ] && echo root || true)}" \
 GATEWAY_ERROR_LOG="${GATEWAY_ERROR_LOG:-$logs/gateway-error.log}" \
 GATEWAY_ACCESS_LOG="${GATEWAY_ACCESS_LOG:-$logs/gateway-access.log}" \

@@ -34,6 +34,10 @@ class BearerAuthenticationMiddleware:
         authorization = request.headers.get("Authorization")
         request.auth_scheme = scheme_of(authorization)
         try:
+
+            def certificate():
+                return wiring.certificate_source().presented(request.META)
+
             if request.auth_scheme == DPOP:
                 # RFC 9449 §7.1: a DPoP-bound token, with the proof of its key for this request.
                 proof = ProofRequest(
@@ -42,11 +46,13 @@ class BearerAuthenticationMiddleware:
                     url=wiring.public_url(request),
                 )
                 token = dpop_token(authorization)
-                request.principal = wiring.validator().validate(token, dpop=proof)
+                request.principal = wiring.validator().validate(
+                    token, dpop=proof, certificate=certificate
+                )
             else:
                 token = bearer_token(authorization)
                 if token is not None:
-                    request.principal = wiring.validator().validate(token)
+                    request.principal = wiring.validator().validate(token, certificate=certificate)
         except BearerError as failure:
             return self._refuse(request, failure)
         except IssuerUnavailable as error:

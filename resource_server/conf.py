@@ -4,6 +4,7 @@
 own settings, built the same way for both services.
 """
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,6 +14,7 @@ import dj_database_url
 from resource_server import env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+_HEADER = re.compile(r"[A-Za-z0-9-]+")
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,9 @@ class ServiceConfig:
     # Where clients call the service (scheme://host[:port]), which their DPoP proofs name;
     # empty: the request's own scheme and Host.
     public_url: str = ""
+    # Where a caller's TLS certificate is forwarded by a proxy, believed from these only.
+    mtls_cert_header: str = ""
+    trusted_proxies: tuple = ()
 
 
 def load(name: str, *, default_audience: str) -> ServiceConfig:
@@ -67,9 +72,17 @@ def load(name: str, *, default_audience: str) -> ServiceConfig:
         cors_origins=tuple(_origin(each) for each in env.string_list("RS_CORS_ORIGINS")),
         redis_url=env.string("REDIS_URL"),
         public_url=_public_url(env.string("RS_PUBLIC_URL")),
+        mtls_cert_header=env.string("RS_MTLS_CERT_HEADER"),
+        trusted_proxies=env.networks("RS_TRUSTED_PROXIES"),
     )
     if config.introspect and not (config.client_id and config.client_secret):
         raise env.ConfigurationError("RS_INTROSPECT needs RS_CLIENT_ID and RS_CLIENT_SECRET")
+    if config.mtls_cert_header and not _HEADER.fullmatch(config.mtls_cert_header):
+        raise env.ConfigurationError("RS_MTLS_CERT_HEADER is a header name (letters, digits, -)")
+    if config.mtls_cert_header and not config.trusted_proxies:
+        raise env.ConfigurationError(
+            "RS_MTLS_CERT_HEADER needs RS_TRUSTED_PROXIES: the proxies it is believed from"
+        )
     return config
 
 

@@ -13,7 +13,14 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from resource_server import conf, tls
-from resource_server.auth import BearerValidator, Introspector, Issuer, ProofChecker, TokenClient
+from resource_server.auth import (
+    BearerValidator,
+    CertificateSource,
+    Introspector,
+    Issuer,
+    ProofChecker,
+    TokenClient,
+)
 from resource_server.conf import ServiceConfig
 
 
@@ -58,6 +65,15 @@ def public_url(request) -> str:
 
 
 @functools.cache
+def certificate_source() -> CertificateSource:
+    """Where a caller's TLS certificate is found, for certificate-bound tokens (RFC 8705)."""
+    current = config()
+    return CertificateSource(
+        header=current.mtls_cert_header, trusted_proxies=current.trusted_proxies
+    )
+
+
+@functools.cache
 def token_client() -> TokenClient:
     current = config()
     return TokenClient(issuer(), client_id=current.client_id, client_secret=current.client_secret)
@@ -81,7 +97,7 @@ def require_configuration(*, needs_client: bool) -> None:
         )
 
 
-_BUILT = (issuer, validator, token_client, payments_tls)
+_BUILT = (issuer, validator, certificate_source, token_client, payments_tls)
 
 
 def reset() -> None:

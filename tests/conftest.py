@@ -54,3 +54,25 @@ def _clear_cache():
 def pytest_report_header(config):
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     return f"database: {engine}; cache: {'redis' if settings.REDIS_URL else 'in-process'}"
+
+
+@pytest.fixture(scope="session")
+def client_ca():
+    """A CA that issues the clients' certificates of the mutual-TLS tests (tests/pki.py)."""
+    from tests import pki
+
+    return pki.Authority()
+
+
+@pytest.fixture
+def mtls(settings, tmp_path, client_ca):
+    """Client certificates on: ``client_ca`` is trusted for tls_client_auth, and a trusted
+    proxy (the test client's 127.0.0.1) forwards the certificate in ``pki.HEADER``."""
+    from tests import pki
+
+    ca = tmp_path / "client-ca.pem"
+    ca.write_text(client_ca.pem)
+    settings.AUTHSERVER_MTLS_CA = str(ca)
+    settings.AUTHSERVER_MTLS_CERT_HEADER = pki.HEADER
+    settings.AUTHSERVER_MTLS_ENABLED = True
+    return settings

@@ -15,6 +15,7 @@ from accounts import permissions
 from accounts.models import Role, User
 from accounts.realms import for_realm
 from authserver import redirect_uris
+from authserver.admin import client_authentication
 from authserver.admin.base import RealmScopedAdmin, RealmScopedForm
 from authserver.models import (
     KEYCLOAK_ORIGINS,
@@ -118,7 +119,7 @@ _REDIRECT_HELP = (
 )
 
 
-class ClientForm(RealmScopedForm):
+class ClientForm(RealmScopedForm, client_authentication.ClientAuthenticationFields):
     redirect_uris = URIListField(
         label="Valid redirect URIs",
         check=_redirect_uri_problem,
@@ -205,6 +206,7 @@ class ClientForm(RealmScopedForm):
         for name, attribute in _ATTRIBUTE_SWITCHES.items():
             if name in self.fields:
                 self.fields[name].initial = _switched_on(self.instance, attribute)
+        self.init_client_authentication(self.instance)
         roles = self.fields.get("service_account_roles")
         if roles is not None and self.instance.realm_id is not None:
             roles.queryset = for_realm(Role, self.instance.realm).select_related("client")
@@ -254,6 +256,7 @@ class ClientForm(RealmScopedForm):
         if strangers:
             self.add_error("service_account_roles", "Not a role of this client's realm.")
         self._check_service_account_name(data)
+        self.clean_client_authentication(data)
         return data
 
     def _switch_attributes(self, data) -> None:
@@ -428,12 +431,14 @@ class ClientAdmin(RealmScopedAdmin):
     ]
     credentials_fieldset = (
         "Credentials",
-        {"fields": ["client_secret_status", "regenerate_secret"]},
+        {"fields": ["client_secret_status", "regenerate_secret", *client_authentication.FIELDS]},
     )
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return [self.fieldsets[0], ("Kind", {"fields": ["kind"]}), *self.fieldsets[1:]]
+            credentials = ("Credentials", {"fields": client_authentication.FIELDS})
+            kind = ("Kind", {"fields": ["kind"]})
+            return [self.fieldsets[0], kind, self.fieldsets[1], credentials, *self.fieldsets[2:]]
         fieldsets = [*self.fieldsets[:2], self.credentials_fieldset, *self.fieldsets[2:]]
         if obj.service_accounts_enabled:
             fieldsets.insert(3, ("Service account roles", {"fields": ["service_account_roles"]}))

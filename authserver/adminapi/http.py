@@ -88,6 +88,7 @@ def _serve(request, route, kwargs) -> HttpResponse:
             method=request.method,
             # The URL the client called, as its DPoP proof names it: the public one.
             url=settings.AUTHSERVER_URL + request.path,
+            environ=request.META,
         )
     except OAuthError as error:
         return _challenge(error, scheme=scheme)

@@ -59,15 +59,23 @@ class Caller:
 
 
 def authenticate(
-    given: presentation.Presented, *, proof: str | None = None, method: str = "GET", url: str = ""
+    given: presentation.Presented,
+    *,
+    proof: str | None = None,
+    method: str = "GET",
+    url: str = "",
+    environ=None,
 ) -> Caller:
     """The caller of an access token of one of our realms meant for the admin API
     (audience.py), as a bearer token or bound to a DPoP key with ``proof`` of it for ``method``
-    ``url`` (RFC 9449 §7.1); InvalidToken (or a DPoP refusal) otherwise."""
+    ``url`` (RFC 9449 §7.1), presented over the request of WSGI ``environ`` (a token bound to a
+    certificate needs it, RFC 8705 §3); InvalidToken (or a DPoP refusal) otherwise."""
     realm = _issuing_realm(given.token)
     if realm is None:
         raise InvalidToken(bearer.INVALID, detail="admin API: no enabled realm issued this token")
-    presented = presentation.holder(realm, given, proof=proof, method=method, url=url)
+    presented = presentation.holder(
+        realm, given, proof=proof, method=method, url=url, environ=environ or {}
+    )
     audience.check(realm, presented)
     user = presented.user
     if user is None:

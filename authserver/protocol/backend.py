@@ -9,12 +9,15 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from oauth2_provider.oauth2_backends import OAuthLibCore
 
 from accounts.addresses import client_ip
-from authserver.protocol import params
+from authserver.protocol import certificates, params
 
 REALM = "Authserver-Realm"
 SESSION = "Authserver-Session"
 # The client's address, as the rate limits see it (behind a trusted proxy, the forwarded one).
 ADDRESS = "Authserver-Address"
+# The request's connection, whose TLS client certificate is looked for when a client needs one
+# (protocol/certificates.py): nothing is read for a request that does not.
+CONNECTION = "Authserver-Connection"
 
 
 # Of the WSGI environ that django-oauth-toolkit passes on whole, what oauthlib and the validator
@@ -38,11 +41,12 @@ class RealmOAuthLibCore(OAuthLibCore):
             for name, value in super().extract_headers(request).items()
             if name.startswith("HTTP_") or name in _KEPT
         }
-        for name in (REALM, SESSION, ADDRESS):
+        for name in (REALM, SESSION, ADDRESS, CONNECTION):
             headers.pop(name, None)
         headers[REALM] = request.realm
         headers[SESSION] = getattr(request, "sso_session", None)
         headers[ADDRESS] = client_ip(request)
+        headers[CONNECTION] = certificates.Connection(request.META)
         return headers
 
     def _extract_params(self, request):

@@ -6,8 +6,8 @@ from oauthlib.common import Request
 
 from accounts.models import Realm
 from authserver.models import Client
-from authserver.protocol import credentials, directory
-from authserver.protocol.backend import REALM
+from authserver.protocol import certificates, credentials, directory
+from authserver.protocol.backend import CONNECTION, REALM
 from authserver.protocol.errors import InvalidClient
 from authserver.protocol.validator import RealmValidator
 
@@ -16,9 +16,12 @@ _CREDENTIALS = frozenset(
 )
 
 
-def authenticate(realm: Realm, *, authorization: str | None, form: dict[str, str]) -> Client:
+def authenticate(
+    realm: Realm, *, authorization: str | None, form: dict[str, str], environ
+) -> Client:
     """The realm's confidential client that authenticated with this request's credentials
-    (client_secret_basic, client_secret_post, private_key_jwt); InvalidClient otherwise.
+    (client_secret_basic, client_secret_post, private_key_jwt, or its TLS certificate, RFC 8705
+    §2, found in the WSGI ``environ``); InvalidClient otherwise.
 
     A public client has no credentials, so it cannot authenticate here. Credentials of two
     methods at once are InvalidRequest (RFC 6749 §2.3).
@@ -29,24 +32,30 @@ def authenticate(realm: Realm, *, authorization: str | None, form: dict[str, str
         http_method="POST",
         # The credentials only: anything else (a grant_type) is not this request's to act on.
         body={name: value for name, value in form.items() if name in _CREDENTIALS},
-        headers={"HTTP_AUTHORIZATION": authorization or "", REALM: realm},
+        headers={
+            "HTTP_AUTHORIZATION": authorization or "",
+            REALM: realm,
+            CONNECTION: certificates.Connection(environ),
+        },
     )
     if not RealmValidator().authenticate_client(request) or request.client is None:
         raise InvalidClient("client authentication failed")
     return request.client
 
 
-def identify(realm: Realm, *, authorization: str | None, form: dict[str, str]) -> Client:
+def identify(realm: Realm, *, authorization: str | None, form: dict[str, str], environ) -> Client:
     """The client of this request: a public client named by ``client_id`` alone and sending no
     credentials (RFC 6749 §2.1: it has none), else a confidential one that authenticated
-    (``authenticate``). As the token endpoint does for public clients."""
+    (``authenticate``; a client of RFC 8705 names itself the same way, and its certificate is
+    its credential). As the token endpoint does for public clients."""
     sends_credentials = credentials.methods(authorization=authorization, form=form)
     client_id = form.get("client_id")
     if not sends_credentials and client_id:
         client = directory.client(realm, client_id)
-        if client is None or not client.is_public:
+        if client is not None and client.is_public:
+            return client
+        if client is None or not client.accepts_certificate:
             raise InvalidClient(
                 "client authentication failed", detail=f"no public client {client_id!r}"
             )
-        return client
-    return authenticate(realm, authorization=authorization, form=form)
+    return authenticate(realm, authorization=authorization, form=form, environ=environ)

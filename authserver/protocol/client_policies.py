@@ -27,6 +27,7 @@ FAPI_ALGORITHMS = frozenset({"PS256", "ES256"})
 # Keycloak's clientAuthenticatorType values.
 JWT_AUTHENTICATOR = "client-jwt"
 X509_AUTHENTICATOR = "client-x509"
+SELF_SIGNED_X509_AUTHENTICATOR = "client-self-signed-x509"
 SECRET_AUTHENTICATOR = "client-secret"
 SECRET_JWT_AUTHENTICATOR = "client-secret-jwt"
 # Ways of binding an access token to its client (sender-constrained tokens).
@@ -88,7 +89,9 @@ _FAPI2 = Requirements(
     pushed_requests=True,
     pkce_s256=True,
     confidential=True,
-    authenticators=frozenset({JWT_AUTHENTICATOR, X509_AUTHENTICATOR}),
+    authenticators=frozenset(
+        {JWT_AUTHENTICATOR, X509_AUTHENTICATOR, SELF_SIGNED_X509_AUTHENTICATOR}
+    ),
     bindings=frozenset({DPOP, MTLS}),
     password_grant=False,
     https_redirects=True,

@@ -11,13 +11,21 @@ import base64
 import functools
 
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from django.conf import settings
 
 from accounts.models import ClientScope, Realm
 from accounts.process_cache import ProcessCache
 from accounts.realms import for_realm
 from authserver.keys import store
 from authserver.keys.models import SigningKey
-from authserver.protocol import client_assertion, device, dpop, request_objects, token_exchange
+from authserver.protocol import (
+    client_assertion,
+    device,
+    dpop,
+    mtls,
+    request_objects,
+    token_exchange,
+)
 from authserver.protocol.authorization import RESPONSE_MODES
 from authserver.registration import endpoint as registration_endpoint
 from authserver.registration import policy
@@ -103,8 +111,35 @@ def scope_names(realm: Realm) -> list[str]:
 
 
 def _client_auth(*, public: bool) -> dict[str, list[str]]:
-    methods = list(CLIENT_AUTH_METHODS) + ([PUBLIC_CLIENT_AUTH] if public else [])
+    methods = [*CLIENT_AUTH_METHODS, *mtls.methods()] + ([PUBLIC_CLIENT_AUTH] if public else [])
     return {"methods": methods, "algorithms": list(client_assertion.ALGORITHMS)}
+
+
+# The endpoints a client authenticates at, or presents a bound token to: those with an alias
+# on the mTLS host (RFC 8705 §5).
+MTLS_ENDPOINTS = (
+    "token_endpoint",
+    "revocation_endpoint",
+    "introspection_endpoint",
+    "userinfo_endpoint",
+    "pushed_authorization_request_endpoint",
+    "device_authorization_endpoint",
+)
+
+
+def _mtls(realm: Realm) -> dict:
+    """RFC 8705 §3.3 and §5, where client certificates reach this server."""
+    if not mtls.enabled():
+        return {}
+    found: dict = {"tls_client_certificate_bound_access_tokens": True}
+    if settings.AUTHSERVER_MTLS_URL:
+        prefix = settings.AUTHSERVER_URL
+        aliased = endpoints(realm)
+        found["mtls_endpoint_aliases"] = {
+            name: settings.AUTHSERVER_MTLS_URL + aliased[name].removeprefix(prefix)
+            for name in MTLS_ENDPOINTS
+        }
+    return found
 
 
 DOCUMENT_SECONDS = 5
@@ -114,14 +149,24 @@ _documents = ProcessCache("discovery", seconds=DOCUMENT_SECONDS, max_entries=1_0
 _documents.forget_on_change(Realm, ClientScope, SigningKey, RegistrationPolicy)
 
 
+def _mtls_settings() -> tuple:
+    return (
+        settings.AUTHSERVER_MTLS_ENABLED,
+        settings.AUTHSERVER_MTLS_CA,
+        settings.AUTHSERVER_MTLS_URL,
+    )
+
+
 def _cached(build):
     """``build(realm)`` served from this process's copy: the same dict for the whole window, so
     that a caller may encode it once (views/documents.py). Callers must not change it."""
 
     @functools.wraps(build)
     def cached(realm: Realm) -> dict:
-        # The issuer too: a renamed realm, or another AUTHSERVER_URL, is another document.
-        return _documents.get((build.__name__, realm.pk, realm.issuer), lambda: build(realm))
+        # The issuer too: a renamed realm, or another AUTHSERVER_URL, is another document; and
+        # what the settings offer of mutual TLS.
+        key = (build.__name__, realm.pk, realm.issuer, *_mtls_settings())
+        return _documents.get(key, lambda: build(realm))
 
     return cached
 
@@ -133,41 +178,45 @@ def metadata(realm: Realm) -> dict:
     token_auth = _client_auth(public=True)
     introspection_auth = _client_auth(public=False)
     algorithms = signing_algorithms(realm)
-    return {
-        "issuer": realm.issuer,
-        **endpoints(realm),
-        "grant_types_supported": list(GRANT_TYPES),
-        "response_types_supported": ["code"],
-        "response_modes_supported": list(RESPONSE_MODES),
-        "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": algorithms,
-        "scopes_supported": scope_names(realm),
-        "claims_supported": list(CLAIMS),
-        "claim_types_supported": ["normal"],
-        "code_challenge_methods_supported": list(CODE_CHALLENGE_METHODS),
-        "token_endpoint_auth_methods_supported": token_auth["methods"],
-        "token_endpoint_auth_signing_alg_values_supported": token_auth["algorithms"],
-        "introspection_endpoint_auth_methods_supported": introspection_auth["methods"],
-        "introspection_endpoint_auth_signing_alg_values_supported": introspection_auth[
-            "algorithms"
-        ],
-        "revocation_endpoint_auth_methods_supported": token_auth["methods"],
-        "revocation_endpoint_auth_signing_alg_values_supported": token_auth["algorithms"],
-        # RFC 9207: every authorization response carries iss.
-        "authorization_response_iss_parameter_supported": True,
-        "require_pushed_authorization_requests": False,
-        "request_parameter_supported": True,
-        "request_object_signing_alg_values_supported": list(request_objects.ALGORITHMS),
-        "request_uri_parameter_supported": False,
-        "claims_parameter_supported": False,
-        "frontchannel_logout_supported": False,
-        "backchannel_logout_supported": True,
-        "backchannel_logout_session_supported": True,
-        "prompt_values_supported": list(PROMPT_VALUES),
-        "acr_values_supported": ["1", "2", "mfa"],
-        # RFC 9449 §5.1: any client may bind its tokens to a key (protocol/dpop.py).
-        "dpop_signing_alg_values_supported": list(dpop.ALGORITHMS),
-    } | _registration(realm)
+    return (
+        {
+            "issuer": realm.issuer,
+            **endpoints(realm),
+            "grant_types_supported": list(GRANT_TYPES),
+            "response_types_supported": ["code"],
+            "response_modes_supported": list(RESPONSE_MODES),
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": algorithms,
+            "scopes_supported": scope_names(realm),
+            "claims_supported": list(CLAIMS),
+            "claim_types_supported": ["normal"],
+            "code_challenge_methods_supported": list(CODE_CHALLENGE_METHODS),
+            "token_endpoint_auth_methods_supported": token_auth["methods"],
+            "token_endpoint_auth_signing_alg_values_supported": token_auth["algorithms"],
+            "introspection_endpoint_auth_methods_supported": introspection_auth["methods"],
+            "introspection_endpoint_auth_signing_alg_values_supported": introspection_auth[
+                "algorithms"
+            ],
+            "revocation_endpoint_auth_methods_supported": token_auth["methods"],
+            "revocation_endpoint_auth_signing_alg_values_supported": token_auth["algorithms"],
+            # RFC 9207: every authorization response carries iss.
+            "authorization_response_iss_parameter_supported": True,
+            "require_pushed_authorization_requests": False,
+            "request_parameter_supported": True,
+            "request_object_signing_alg_values_supported": list(request_objects.ALGORITHMS),
+            "request_uri_parameter_supported": False,
+            "claims_parameter_supported": False,
+            "frontchannel_logout_supported": False,
+            "backchannel_logout_supported": True,
+            "backchannel_logout_session_supported": True,
+            "prompt_values_supported": list(PROMPT_VALUES),
+            "acr_values_supported": ["1", "2", "mfa"],
+            # RFC 9449 §5.1: any client may bind its tokens to a key (protocol/dpop.py).
+            "dpop_signing_alg_values_supported": list(dpop.ALGORITHMS),
+        }
+        | _registration(realm)
+        | _mtls(realm)
+    )
 
 
 def _registration(realm: Realm) -> dict:

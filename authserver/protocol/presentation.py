@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.utils.crypto import constant_time_compare
 
 from accounts.models import Realm
-from authserver.protocol import bearer, dpop
+from authserver.protocol import bearer, certificate_binding, dpop
 from authserver.protocol.bearer import INVALID, Bearer
 from authserver.protocol.errors import InvalidDPoPProof, InvalidRequest, InvalidToken
 
@@ -52,9 +52,18 @@ def presented(*, authorization: str | None, form_values: list[str]) -> Presented
     )
 
 
-def holder(realm: Realm, given: Presented, *, proof: str | None, method: str, url: str) -> Bearer:
-    """The live token ``given`` presents to ``method url``, with its proof when it is bound;
-    InvalidToken, InvalidDPoPProof or UseDPoPNonce otherwise."""
+def holder(
+    realm: Realm, given: Presented, *, proof: str | None, method: str, url: str, environ
+) -> Bearer:
+    """The live token ``given`` presents to ``method url``, with its proof when it is bound to a
+    key, over a connection with its certificate when it is bound to one (RFC 8705 §3, from WSGI
+    ``environ``); InvalidToken, InvalidDPoPProof or UseDPoPNonce otherwise."""
+    found = _holder(realm, given, proof=proof, method=method, url=url)
+    certificate_binding.check_presenter(found.claims, environ)
+    return found
+
+
+def _holder(realm: Realm, given: Presented, *, proof: str | None, method: str, url: str) -> Bearer:
     if given.scheme == BEARER:
         return bearer.authenticate(realm, given.token)
     found = bearer.live(realm, given.token)

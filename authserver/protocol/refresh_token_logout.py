@@ -13,21 +13,30 @@ from django.utils.crypto import constant_time_compare
 
 from accounts import sessions
 from authserver.models import Client, RefreshToken
-from authserver.protocol import dpop, jwt
+from authserver.protocol import certificate_binding, dpop, jwt
 from authserver.protocol.errors import InvalidDPoPProof, InvalidGrant, InvalidRequest
 from authserver.protocol.validator import digest
 
 log = logging.getLogger(__name__)
 
 
-def logout(client: Client, refresh_token: str | None, *, proof: str | None = None) -> None:
-    """End the session of ``refresh_token``, one of ``client``'s own (already authenticated).
-    A refresh token bound to a DPoP key (a public client's, RFC 9449 §5) needs ``proof`` of it,
-    as a refresh does: a thief of the token cannot log its user out."""
+def logout(
+    client: Client, refresh_token: str | None, *, proof: str | None = None, environ=None
+) -> None:
+    """End the session of ``refresh_token``, one of ``client``'s own (already authenticated),
+    presented on the request of WSGI ``environ``. A refresh token bound to a DPoP key (a public
+    client's, RFC 9449 §5) needs ``proof`` of it, one bound to a certificate (RFC 8705 §4) that
+    certificate, as a refresh does: a thief of the token cannot log its user out."""
     if not refresh_token:
         raise InvalidRequest("refresh_token is required")
     record = _record(client, refresh_token)
     _check_binding(client, refresh_token, proof)
+    # Its record is found by the SHA-256 of the whole token: the claims read are those we signed.
+    reason = certificate_binding.presenter_refusal(
+        jwt.unverified_claims(refresh_token) or {}, environ or {}
+    )
+    if reason:
+        raise InvalidGrant("invalid refresh token", detail=f"refresh token refused: {reason}")
     if record.offline or record.session is None:
         if record.token_family is not None:
             RefreshToken.revoke_family(record.token_family)

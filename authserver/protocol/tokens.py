@@ -86,10 +86,19 @@ def access_token(request, refresh_token=False) -> str:
     actor = getattr(request, "actor", None)
     if actor:
         body["act"] = actor  # RFC 8693 §4.1: who acts for the subject
-    confirmation = dpop.confirmation(request)
-    if confirmation:
-        body["cnf"] = confirmation  # RFC 9449 §6.1: bound to the key the request proved
+    # RFC 7800 §3.1: what the token is bound to, the client's certificate (RFC 8705 §3.1) and
+    # the key its request proved (RFC 9449 §6.1).
+    certificate, key = _confirmation(request), dpop.confirmation(request)
+    if certificate or key:
+        body["cnf"] = {**(certificate or {}), **(key or {})}
     return jwt.sign(realm, body, typ=jwt.ACCESS_TOKEN_TYPE)
+
+
+def _confirmation(request) -> dict | None:
+    """What the tokens are bound to (RFC 7800 ``cnf``), when protocol/certificate_binding.py
+    bound them: read from the request's own attributes, since oauthlib's Request answers a
+    missing one by raising (ten times the cost of this lookup, on every token)."""
+    return vars(request).get("cnf")
 
 
 def _access_jti(request) -> str:
@@ -136,9 +145,12 @@ def refresh_token(request) -> str:
     }
     if session is not None:
         body["sid"] = str(session.sid)
-    confirmation = dpop.refresh_confirmation(request)
-    if confirmation:
-        body["cnf"] = confirmation  # RFC 9449 §5: a public client's refresh token is bound
+    # A public client's refresh token is bound as its access token is (RFC 8705 §4, RFC 9449
+    # §5); a confidential client's is bound by the client's authentication.
+    certificate = _confirmation(request) if client.is_public else None
+    key = dpop.refresh_confirmation(request)
+    if certificate or key:
+        body["cnf"] = {**(certificate or {}), **(key or {})}
     return jwt.sign_refresh(realm, body)
 
 

@@ -21,6 +21,7 @@ from authserver.observability import context, receivers
 from authserver.protocol import (
     authentication_context,
     authorization,
+    certificate_binding,
     client_assertion,
     client_policies,
     consent,
@@ -30,6 +31,7 @@ from authserver.protocol import (
     dpop,
     families,
     jwt,
+    mtls,
     origins,
     rows,
     scopes,
@@ -128,6 +130,7 @@ class RealmValidator(OAuth2Validator):
             # by a refused request); introspection and revocation have no grant_type.
             throttling.check(request, authenticated=request.client if authenticated else None)
             if authenticated:
+                certificate_binding.bind(request)
                 dpop.check_token_request(request)
         if authenticated:
             context.bind(client=request.client.client_id)
@@ -153,6 +156,12 @@ class RealmValidator(OAuth2Validator):
                 log.info("invalid_client: %s does not authenticate with a JWT", request.client)
                 return False
             return authenticated and _policies_allow(request.client, JWT_AUTHENTICATOR)
+        if not self._extract_basic_auth(request) and not getattr(request, "client_secret", None):
+            client = self._load_application(request.client_id, request)
+            if client is not None and client.accepts_certificate:
+                return self._authenticate_certificate(request, client) and _policies_allow(
+                    client, client.authenticator
+                )
         authenticated = self._authenticate_basic_auth(request) or self._authenticate_request_body(
             request
         )
@@ -171,6 +180,14 @@ class RealmValidator(OAuth2Validator):
             and _policies_allow(request.client, SECRET_AUTHENTICATOR)
         )
 
+    def _authenticate_certificate(self, request, client) -> bool:
+        """RFC 8705 §2: the client names itself and proves it with its TLS certificate."""
+        reason = mtls.refusal(client, certificate_binding.presented(request))
+        if reason:
+            log.info("invalid_client: %s: %s", client.client_id, reason)
+            return False
+        return True
+
     def authenticate_client_id(self, client_id, request, *args, **kwargs):
         client = self._load_application(client_id, request)
         if request.grant_type:
@@ -179,6 +196,8 @@ class RealmValidator(OAuth2Validator):
             if client_policies.requirements(client).confidential:
                 log.info("invalid_client: %s is public; its client policies refuse it", client)
                 return False
+            if request.grant_type:
+                certificate_binding.bind(request)  # RFC 8705 §4: without authenticating
             context.bind(client=client.client_id)
             if request.grant_type:
                 dpop.check_token_request(request)
@@ -516,7 +535,9 @@ class RealmValidator(OAuth2Validator):
         if record.session_id is not None:
             record.session.realm = realm  # the session is of the token's realm
         now = timezone.now()
-        reason = refresh_refusal(record, now)
+        reason = refresh_refusal(record, now) or certificate_binding.refresh_refusal(
+            claims, request
+        )
         if reason:
             log.info("invalid_grant: refresh token refused: %s", reason)
             return False

@@ -21,11 +21,12 @@ from accounts import password_policy, required_actions
 from accounts.models import REALM_NAME, ClientScope, Realm
 from accounts.signals import default_roles_name
 from authserver.models import (
+    CERTIFICATE_AUTHENTICATORS,
     CLIENT_JWT_AUTHENTICATOR,
     CLIENT_SECRET_AUTHENTICATOR,
     DIRECT_ACCESS_ATTRIBUTE,
 )
-from authserver.protocol import client_policies
+from authserver.protocol import client_policies, mtls
 from authserver.realmfile import credentials, keycloak, otp_credentials
 from authserver.realmfile.errors import RealmFileError, item, member, quote
 from authserver.realmfile.schema import (
@@ -644,6 +645,8 @@ def _client(client: _Object, client_id: str, *, wildcards: bool = False) -> Clie
     pkce_method = _pkce_method(
         attributes.pop(PKCE_ATTRIBUTE, ""), member(attributes_path, PKCE_ATTRIBUTE)
     )
+    for name, problem in mtls.registration_problems(authenticator, attributes).items():
+        raise RealmFileError(member(attributes_path, name), problem)
     default_scopes = client.names("defaultClientScopes")
     optional_scopes = client.names("optionalClientScopes")
     for index, name in enumerate(optional_scopes):
@@ -690,7 +693,11 @@ def _authenticator(client: _Object, *, public: bool) -> str:
         # Keycloak keeps it on a public client, which authenticates with nothing.
         client.skip("clientAuthenticatorType")
         return CLIENT_SECRET_AUTHENTICATOR
-    if authenticator not in (CLIENT_SECRET_AUTHENTICATOR, CLIENT_JWT_AUTHENTICATOR):
+    if authenticator not in (
+        CLIENT_SECRET_AUTHENTICATOR,
+        CLIENT_JWT_AUTHENTICATOR,
+        *CERTIFICATE_AUTHENTICATORS,
+    ):
         client.notes.append(
             f"{client.at('clientAuthenticatorType')}: {quote(authenticator)} is not supported; "
             "the client cannot authenticate until it is changed"

@@ -20,9 +20,11 @@ from authserver.protocol.errors import InvalidToken
 from authserver.realmfile import credentials, reader
 from authserver.realmfile.errors import RealmFileError
 from authserver.realmfile.importer import write_client
-from authserver.registration import access_tokens, endpoint, metadata, policy
+from authserver.registration import access_tokens, certificates, endpoint, metadata, policy
 from authserver.registration.metadata import InvalidClientMetadata, InvalidRedirectUri
 
+# The methods whose clients never use a secret: none is made for them.
+_WITHOUT_SECRET = ("none", "private_key_jwt", *certificates.AUTHENTICATORS)
 # What a client registered without ``scope`` gets, of the realm's client scopes.
 DEFAULT_SCOPES = ("openid", "profile", "email", "roles")
 
@@ -41,7 +43,7 @@ def register(realm: Realm, body: object, initial_token: str | None) -> Answer:
     registration = metadata.read(body, str(uuid.uuid4()))
     representation = _with_default_scopes(realm, registration)
     _check(registration_policy, representation)
-    secret = None if registration.method in ("none", "private_key_jwt") else _new_secret()
+    secret = None if registration.method in _WITHOUT_SECRET else _new_secret()
     if secret is not None:
         representation = representation | {"secret": secret}
     spec = _spec(representation)
@@ -80,7 +82,7 @@ def replace(realm: Realm, client_id: str, token: str | None, body: object) -> An
         representation = _with_default_scopes(realm, registration)
         _check(policy.of_realm(realm), representation)
         secret = None
-        confidential = registration.method not in ("none", "private_key_jwt")
+        confidential = registration.method not in _WITHOUT_SECRET
         if confidential and client.is_public:
             secret = _new_secret()  # a client that had none gets one, shown once
             representation = representation | {"secret": secret}

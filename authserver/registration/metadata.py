@@ -17,6 +17,7 @@ from jwcrypto.jwk import JWKSet
 from authserver.models import CLIENT_JWT_AUTHENTICATOR, Client
 from authserver.protocol import dpop, origins
 from authserver.protocol.errors import OAuthError
+from authserver.registration import certificates
 
 AUTHORIZATION_CODE = "authorization_code"
 GRANT_TYPES = (AUTHORIZATION_CODE, "refresh_token", "client_credentials")
@@ -25,6 +26,8 @@ DEFAULT_AUTH_METHOD = "client_secret_basic"
 # Human-facing URIs a consent page may show: kept as Keycloak keeps them, as client attributes.
 _PAGE_URIS = {"logo_uri": "logoUri", "policy_uri": "policyUri", "tos_uri": "tosUri"}
 _KEPT = ("client_uri", "contacts", "software_id", "software_version")
+# The methods whose client registers keys: its signing keys, or its self-signed certificate.
+_KEYED = ("private_key_jwt", "self_signed_tls_client_auth")
 
 
 class InvalidClientMetadata(OAuthError):
@@ -64,8 +67,9 @@ def read(body: object, client_id: str) -> Registration:
         # RFC 7591 §2.1: the two must agree.
         raise InvalidClientMetadata('response type "code" goes with grant type authorization_code')
     method = body.get("token_endpoint_auth_method", DEFAULT_AUTH_METHOD)
-    if method not in AUTH_METHODS:
-        raise InvalidClientMetadata(f"token_endpoint_auth_method must be one of {AUTH_METHODS}")
+    offered = (*AUTH_METHODS, *certificates.methods())
+    if method not in offered:
+        raise InvalidClientMetadata(f"token_endpoint_auth_method must be one of {offered}")
     public = method == "none"
     if public and "client_credentials" in grants:
         raise InvalidClientMetadata("client_credentials needs a client that authenticates")
@@ -87,6 +91,8 @@ def read(body: object, client_id: str) -> Registration:
     }
     if method == "private_key_jwt":
         representation["clientAuthenticatorType"] = CLIENT_JWT_AUTHENTICATOR
+    if method in certificates.AUTHENTICATORS:
+        representation["clientAuthenticatorType"] = certificates.AUTHENTICATORS[method]
     kept = {name: body[name] for name in (*_PAGE_URIS, *_KEPT) if name in body}
     return Registration(representation, kept | {"token_endpoint_auth_method": method}, method)
 
@@ -106,11 +112,11 @@ def _attributes(body: dict, *, method: str) -> dict:
         raise InvalidClientMetadata("jwks_uri is not supported: give the keys as jwks")
     jwks = body.get("jwks")
     has_keys = isinstance(jwks, dict) and isinstance(jwks.get("keys"), list)
-    if method == "private_key_jwt" and not has_keys:
-        raise InvalidClientMetadata("private_key_jwt needs the client's keys as jwks")
+    if method in _KEYED and not has_keys:
+        raise InvalidClientMetadata(f"{method} needs the client's keys as jwks")
     if jwks is not None:
-        if method != "private_key_jwt":
-            raise InvalidClientMetadata("jwks is used only with private_key_jwt")
+        if method not in _KEYED:
+            raise InvalidClientMetadata(f"jwks is used only with {' and '.join(_KEYED)}")
         attributes["jwks.string"] = _public_key_set(jwks)
     # RFC 9449 §5.2: the client always binds its tokens (Keycloak's attribute).
     bound = body.get("dpop_bound_access_tokens", False)
@@ -118,6 +124,8 @@ def _attributes(body: dict, *, method: str) -> dict:
         raise InvalidClientMetadata("dpop_bound_access_tokens is a boolean")
     if bound:
         attributes[dpop.REQUIRED_ATTRIBUTE] = "true"
+    attributes |= certificates.attributes(body, method=method, invalid=InvalidClientMetadata)
+    certificates.check(method, attributes, invalid=InvalidClientMetadata)
     for name, attribute in _PAGE_URIS.items():
         uri = _text(body, name)
         if uri:
@@ -180,8 +188,8 @@ def of_client(client: Client, kept: dict) -> dict:
         method = "none"
     elif client.authenticator == CLIENT_JWT_AUTHENTICATOR:
         method = "private_key_jwt"
-    elif method in ("none", "private_key_jwt"):
-        method = DEFAULT_AUTH_METHOD
+    elif method in ("none", "private_key_jwt", *certificates.AUTHENTICATORS):
+        method = DEFAULT_AUTH_METHOD  # changed since (certificates.of_client tells a new one)
     found = {
         "client_id": client.client_id,
         "client_name": client.name,
@@ -199,6 +207,7 @@ def of_client(client: Client, kept: dict) -> dict:
         found["jwks"] = json.loads(jwks)
     if dpop.required(client):
         found["dpop_bound_access_tokens"] = True
+    found |= certificates.of_client(client)
     for name in (*_PAGE_URIS, *_KEPT):
         if name in kept:
             found[name] = kept[name]

@@ -49,6 +49,7 @@ def _profile(request):
             proof=request.headers.get(dpop.HEADER),
             method=request.method,
             url=f"{realm.issuer}/account",
+            environ=request.META,
         )
         request.cors_client = holder.client
         audiences = holder.claims.get("aud")

@@ -32,7 +32,9 @@ def from_client(request, answer):
     authorization = request.headers.get("Authorization")
     try:
         form = checked_form(request)
-        client = client_auth.identify(request.realm, authorization=authorization, form=form)
+        client = client_auth.identify(
+            request.realm, authorization=authorization, form=form, environ=request.META
+        )
         return answer(client, form)
     except InvalidClient as error:
         return responses.oauth_error(error, basic_auth_used=bool(authorization))

@@ -15,7 +15,10 @@ def introspect(request):
     try:
         form = checked_form(request)
         client = client_auth.authenticate(
-            request.realm, authorization=request.headers.get("Authorization"), form=form
+            request.realm,
+            authorization=request.headers.get("Authorization"),
+            form=form,
+            environ=request.META,
         )
         answer = introspection.introspect(
             request.realm, client, form.get("token"), hint=form.get("token_type_hint")

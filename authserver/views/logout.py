@@ -93,10 +93,15 @@ def _end_by_refresh_token(request):
     authorization = request.headers.get("Authorization")
     try:
         form = checked_form(request)
-        client = client_auth.identify(request.realm, authorization=authorization, form=form)
+        client = client_auth.identify(
+            request.realm, authorization=authorization, form=form, environ=request.META
+        )
         with transaction.atomic():
             refresh_token_logout.logout(
-                client, form.get("refresh_token"), proof=request.headers.get("DPoP")
+                client,
+                form.get("refresh_token"),
+                proof=request.headers.get("DPoP"),
+                environ=request.META,
             )
     except InvalidClient as error:
         return responses.oauth_error(error, basic_auth_used=bool(authorization))

@@ -34,6 +34,7 @@ def userinfo(request):
             proof=request.headers.get(dpop.HEADER),
             method=request.method,
             url=dpop.endpoint(realm, "userinfo"),
+            environ=request.META,
         )
         request.cors_client = holder.client
         claims = claims_of(holder)

@@ -163,6 +163,17 @@ def _api_blocks(api_max_body: str) -> tuple[str, str]:
     return api, headers
 
 
+def _client_certificates() -> str:
+    """``optional``: ask each client for a certificate, any certificate (``optional_no_ca``: the
+    authorization server and the services judge it); ``off``: ask for none."""
+    mode = _matching(
+        "GATEWAY_CLIENT_CERTIFICATES", "off", re.compile(r"^(off|optional)$"), "off or optional"
+    )
+    if mode == "off":
+        return "# none asked for (GATEWAY_CLIENT_CERTIFICATES=off)"
+    return "ssl_verify_client optional_no_ca;"
+
+
 def values() -> dict[str, str]:
     directory = Path(_required("GATEWAY_DIR")).resolve()
     max_fails = _matching("GATEWAY_MAX_FAILS", "1", re.compile(r"^\d+$"), "a number")
@@ -185,6 +196,7 @@ def values() -> dict[str, str]:
         "server_name": _get("GATEWAY_SERVER_NAME", "_"),
         "tls_cert": _file("GATEWAY_TLS_CERT"),
         "tls_key": _file("GATEWAY_TLS_KEY"),
+        "client_certificates": _client_certificates(),
         "upstream_cert": _file("GATEWAY_UPSTREAM_CERT", _get("GATEWAY_TLS_CERT")),
         "upstream_key": _file("GATEWAY_UPSTREAM_KEY", _get("GATEWAY_TLS_KEY")),
         "upstream_ca": _file("GATEWAY_UPSTREAM_CA"),

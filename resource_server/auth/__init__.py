@@ -14,8 +14,12 @@ service::
 A DPoP-bound token (RFC 9449) is validated with its request's proof::
 
     principal = validator.validate(token, dpop=ProofRequest(proof, "GET", url))
+
+A token bound to a TLS client certificate (RFC 8705) is good only with that certificate:
+``validator.validate(token, certificate=CertificateSource().presented(environ))``.
 """
 
+from resource_server.auth.certificates import CertificateSource
 from resource_server.auth.challenge import bearer_token, dpop_token, scheme_of, www_authenticate
 from resource_server.auth.dpop import ProofChecker, ProofRequest
 from resource_server.auth.errors import (
@@ -38,6 +42,7 @@ __all__ = [
     "AccessDenied",
     "BearerError",
     "BearerValidator",
+    "CertificateSource",
     "InsufficientScope",
     "Introspector",
     "InvalidDPoPProof",

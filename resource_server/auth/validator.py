@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from resource_server.auth import certificates
 from resource_server.auth.cache import TTLCache
 from resource_server.auth.dpop import CHECKED_BY_THE_SERVICE, ProofChecker, ProofRequest
 from resource_server.auth.errors import InvalidToken
@@ -65,13 +66,21 @@ class BearerValidator:
         self._introspector = introspector
         self._proofs = proofs or ProofChecker(replay_cache=TTLCache(clock=clock), clock=clock)
 
-    def validate(self, token: str, *, dpop: ProofRequest | None = None) -> Principal:
+    def validate(
+        self,
+        token: str,
+        *,
+        dpop: ProofRequest | None = None,
+        certificate: certificates.Presented = None,
+    ) -> Principal:
         """The principal of ``token``; InvalidToken (or InvalidDPoPProof) when it must not be
         accepted, and IssuerUnavailable when the issuer's keys cannot be had at all.
 
         ``dpop`` is given for a request that used the DPoP scheme (RFC 9449 §7.1): the token
         must then be bound to a key and the request carry a proof of it; without it (the Bearer
-        scheme) a bound token is refused."""
+        scheme) a bound token is refused. ``certificate`` is the DER of the request's TLS client
+        certificate (certificates.CertificateSource), or a function that finds it, asked only
+        for a token bound to one (RFC 8705 §3)."""
         parts = _parse(token)
         _check_type(parts.header)
         _check_critical(parts.header)
@@ -86,6 +95,7 @@ class BearerValidator:
         _check_issued_at(claims, now, self._leeway)
         _check_subject(claims)
         _check_binding(claims, token, dpop, self._proofs)
+        certificates.check(claims, certificate)
         if self._introspector is not None:
             self._introspector.check_active(token, expires=claims["exp"])
         return Principal.from_claims(claims, token)

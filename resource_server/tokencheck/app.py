@@ -31,6 +31,7 @@ from resource_server.auth import (
     www_authenticate,
 )
 from resource_server.auth.cache import TTLCache
+from resource_server.auth.certificates import from_header
 from resource_server.auth.challenge import DPOP
 from resource_server.auth.dpop import CHECKED_BY_THE_SERVICE
 from resource_server.tokencheck.config import CheckConfig, Route
@@ -39,6 +40,8 @@ from resource_server.tokencheck.limiter import Limiter
 log = logging.getLogger(__name__)
 
 PREFIX = "/check/"
+# Where the gateway forwards the client's TLS certificate (docs/gateway.md).
+CERTIFICATE_HEADER = "HTTP_SSL_CLIENT_CERT"
 # RFC 6750 §3's characters for a description, so that nginx may put it in a JSON string as is.
 _UNSAFE = re.compile(r"[^\x20-\x21\x23-\x5b\x5d-\x7e]")
 
@@ -115,6 +118,8 @@ class TokenCheck:
             address=environ.get("HTTP_X_REAL_IP") or environ.get("REMOTE_ADDR") or "-",
             request_id=_UNSAFE.sub("", environ.get("HTTP_X_REQUEST_ID", ""))[:128] or "-",
             has_proof=bool(environ.get("HTTP_DPOP")),
+            # Believed as X-Real-IP is: the gateway is the check's only caller.
+            certificate=environ.get(CERTIFICATE_HEADER),
         )
         start_response(*_answer(decision))
         return [b""]
@@ -128,13 +133,18 @@ class TokenCheck:
         address: str,
         request_id: str = "-",
         has_proof: bool = False,
+        certificate: str | None = None,
     ) -> Decision:
+        """``certificate``: the client's TLS certificate as the gateway forwards it (RFC 8705:
+        a token bound to one passes only with it)."""
         route = self._config.routes[name]
         scheme = scheme_of(authorization)
         try:
             if scheme == DPOP:
                 # RFC 9449 §7.1: the token must be bound; the service checks its proof.
-                validated = self._validate(name, dpop_token(authorization), scheme=DPOP)
+                validated = self._validate(
+                    name, dpop_token(authorization), certificate, scheme=DPOP
+                )
                 if validated.refusal is None and not has_proof:
                     refusal = InvalidDPoPProof("a DPoP proof is required", detail="no DPoP header")
                     validated = _Validated(client=validated.client, refusal=refusal)
@@ -143,7 +153,7 @@ class TokenCheck:
                 validated = (
                     _Validated(refusal=MissingToken())
                     if token is None
-                    else self._validate(name, token)
+                    else self._validate(name, token, certificate)
                 )
         except BearerError as malformed:
             validated = _Validated(refusal=malformed)
@@ -173,8 +183,12 @@ class TokenCheck:
             )
         return Decision(204, client=validated.client, remaining=remaining)
 
-    def _validate(self, name: str, token: str, *, scheme: str = "Bearer") -> _Validated:
-        key = f"{name}:{scheme}:{hashlib.sha256(token.encode()).hexdigest()}"
+    def _validate(
+        self, name: str, token: str, certificate: str | None, *, scheme: str = "Bearer"
+    ) -> _Validated:
+        # The certificate is part of what was judged: a bound token's answer holds for it only.
+        presented = hashlib.sha256((certificate or "").encode()).hexdigest()
+        key = f"{name}:{scheme}:{hashlib.sha256(token.encode()).hexdigest()}:{presented}"
         kept = self._validated.get(key)
         if kept is not None:
             return kept
@@ -182,7 +196,9 @@ class TokenCheck:
         seconds = self._config.cache_seconds
         try:
             binding = CHECKED_BY_THE_SERVICE if scheme == DPOP else None
-            principal = self._validators[name].validate(token, dpop=binding)
+            principal = self._validators[name].validate(
+                token, dpop=binding, certificate=lambda: from_header(certificate)
+            )
             if route.scopes and not principal.scopes.intersection(route.scopes):
                 raise InsufficientScope(
                     " ".join(route.scopes), detail=f"{principal.client} has none of them"

@@ -316,3 +316,99 @@ def test_it_turns_dpop_on_and_off_as_keycloaks_client_attribute(console):
     assert console.post(url, data).status_code == 302
     client.refresh_from_db()
     assert client.attributes == {"other": "kept"}
+
+
+# --- Credentials: client certificates (RFC 8705) ---------------------------------------------
+def test_it_makes_an_x509_client_with_bound_tokens(console):
+    realm = make_realm()
+    data = _new_client(
+        realm,
+        client_authenticator="client-x509",
+        x509_subject_dn="CN=shop, O=Example",
+        certificate_bound_tokens="on",
+    )
+    response = console.post("/admin/authserver/client/add/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    client = Client.objects.get(realm=realm, client_id="shop")
+    assert client.attributes == {
+        "client.authenticator.type": "client-x509",
+        "x509.subjectdn": "CN=shop, O=Example",
+        # Exact unless asked: the console's new clients are not Keycloak's old ones.
+        "x509.allow.regex.pattern.comparison": "false",
+        "tls.client.certificate.bound.access.tokens": "true",
+    }
+    page = console.get(f"/admin/authserver/client/{client.pk}/change/")
+    form = page.context["adminform"].form
+    assert form["x509_subject_dn"].value() == "CN=shop, O=Example"
+    assert form["certificate_bound_tokens"].value() is True
+    assert "x509.subjectdn" not in str(form["attributes"].value())
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"x509_subject_dn": "shop"}, "x509_subject_dn"),
+        ({"x509_subject_dn": "(CN=shop", "x509_allow_regex": "on"}, "x509_subject_dn"),
+        ({}, "x509_subject_dn"),
+        ({"x509_subject_dn": "CN=shop", "x509_san_dns": "shop.example"}, "x509_san_dns"),
+        ({"x509_subject_dn": "CN=shop", "client_type": "public"}, "client_authenticator"),
+    ],
+)
+def test_it_refuses_an_x509_client_it_could_not_match(console, fields, field):
+    realm = make_realm()
+    data = _new_client(realm, client_authenticator="client-x509", **fields)
+    response = console.post("/admin/authserver/client/add/", data)
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    assert not Client.objects.filter(realm=realm, client_id="shop").exists()
+
+
+def test_it_leaves_an_imported_x509_clients_attributes_as_they_were(console):
+    attributes = {
+        "client.authenticator.type": "client-x509",
+        "x509.subjectdn": "(.*?)CN=shop(.*?)",
+        "login_theme": "acme",
+    }
+    client = make_client(make_realm(), "shop", attributes=attributes)
+    url = f"/admin/authserver/client/{client.pk}/change/"
+    page = console.get(url)
+    assert page.context["adminform"].form["x509_allow_regex"].value() is True
+    assert console.post(url, form_data(page, name="Renamed")).status_code == 302
+    client.refresh_from_db()
+    assert (client.name, client.attributes) == ("Renamed", attributes)
+
+
+def test_it_registers_a_self_signed_certificate(console, client, mtls):
+    from tests import pki
+
+    realm = make_realm()
+    cert = pki.self_signed("shop")
+    data = _new_client(
+        realm,
+        standard_flow_enabled="",
+        service_accounts_enabled="on",
+        redirect_uris="",
+        client_authenticator="client-self-signed-x509",
+        x509_certificate=cert.pem,
+    )
+    response = console.post("/admin/authserver/client/add/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    shop = Client.objects.get(realm=realm, client_id="shop")
+    assert shop.authenticator == "client-self-signed-x509"
+    from tests.protocol.helpers import endpoint, post_form
+
+    form = {"grant_type": "client_credentials", "client_id": "shop"}
+    url = endpoint(realm, "token")
+    assert post_form(client, url, form, **cert.forwarded).status_code == 200
+    assert post_form(client, url, form, **pki.self_signed("shop").forwarded).status_code == 401
+    page = console.get(f"/admin/authserver/client/{shop.pk}/change/")
+    assert page.context["adminform"].form["x509_certificate"].value() == cert.pem
+
+
+def test_it_refuses_a_certificate_that_is_no_pem(console):
+    realm = make_realm()
+    data = _new_client(
+        realm, client_authenticator="client-self-signed-x509", x509_certificate="garbage"
+    )
+    response = console.post("/admin/authserver/client/add/", data)
+    assert "x509_certificate" in response.context["adminform"].form.errors

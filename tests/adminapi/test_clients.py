@@ -6,6 +6,7 @@ from accounts.models import Event, User
 from authserver import client_secrets
 from authserver.adminapi import realm_management as rm
 from authserver.models import Client
+from tests import pki
 from tests.adminapi.helpers import admin_token, call, url
 from tests.factories import make_client, make_scope
 from tests.protocol.helpers import basic, endpoint, post_form
@@ -175,6 +176,14 @@ def test_it_lists_clients_by_client_id(client, realm, manager):
         ),
         ({"publicClient": True, "serviceAccountsEnabled": True}, "serviceAccountsEnabled"),
         ({"redirectUris": []}, "redirectUris"),
+        (
+            {"clientAuthenticatorType": "client-x509", "attributes": {"x509.subjectdn": "(CN"}},
+            'attributes["x509.subjectdn"]',
+        ),
+        (
+            {"attributes": {"tls.client.certificate.bound.access.tokens": "on"}},
+            'attributes["tls.client.certificate.bound.access.tokens"]',
+        ),
     ],
 )
 def test_it_names_the_bad_field(client, realm, manager, change, field):
@@ -247,3 +256,32 @@ def test_it_makes_a_client_require_dpop_through_keycloaks_attribute(client, real
     refused = token_response(client, realm, "machine", secret)
     assert refused.status_code == 400
     assert refused.json()["error"] == "invalid_dpop_proof"
+
+
+def test_it_keeps_a_certificate_clients_settings(client, realm, manager, mtls, client_ca):
+    """Keycloak's representation of an X.509 client with bound tokens (RFC 8705), as the
+    console's page for it sets it too."""
+    body = {
+        "clientId": "machine",
+        "standardFlowEnabled": False,
+        "serviceAccountsEnabled": True,
+        "clientAuthenticatorType": "client-x509",
+        "attributes": {
+            "x509.subjectdn": "CN=machine,O=Example",
+            "x509.allow.regex.pattern.comparison": "false",
+            "tls.client.certificate.bound.access.tokens": "true",
+        },
+    }
+    created = call(client, "POST", url(realm, "clients"), manager, body)
+    assert created.status_code == 201, created.content
+    shown = call(client, "GET", url(realm, "clients", "machine"), manager).json()
+    assert shown["clientAuthenticatorType"] == "client-x509"
+    assert shown["attributes"] == body["attributes"]
+    cert = client_ca.issue(pki.name("machine", organization="Example"))
+    token = post_form(
+        client,
+        endpoint(realm, "token"),
+        {"grant_type": "client_credentials", "client_id": "machine"},
+        **cert.forwarded,
+    )
+    assert token.status_code == 200, token.content

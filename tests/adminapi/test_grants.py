@@ -244,6 +244,21 @@ def test_it_refuses_a_client_manager_registering_their_own_key_for_a_realm_admin
     assert post_form(client, endpoint(realm, "token"), form).status_code == 401
 
 
+def test_it_refuses_a_client_manager_naming_their_certificate_for_a_realm_admin_client(
+    client, realm, robot
+):
+    """RFC 8705: whoever holds a certificate with the registered subject signs in as the client,
+    so the subject (and the choice of X.509 authentication) is a credential too."""
+    token = admin_token(realm, rm.MANAGE_CLIENTS)
+    body = {
+        "clientAuthenticatorType": "client-x509",
+        "attributes": {"x509.subjectdn": "(.*)CN=mallory(.*)"},
+    }
+    response = call(client, "PUT", url(realm, "clients", "robot"), token, body)
+    assert response.status_code == 403, response.content
+    assert Client.objects.get(pk=robot.pk).attributes == {}
+
+
 def test_it_refuses_a_client_manager_deleting_a_realm_admin_client(client, realm, robot):
     token = admin_token(realm, rm.MANAGE_CLIENTS)
     assert call(client, "DELETE", url(realm, "clients", "robot"), token).status_code == 403

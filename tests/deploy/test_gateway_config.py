@@ -63,6 +63,7 @@ def test_the_rendered_configuration_is_valid_nginx(tmp_path, certs):
         GATEWAY_TRUSTED_PROXIES="10.0.0.0/8, 127.0.0.2",
         GATEWAY_ADMIN_ALLOW="127.0.0.1, 192.168.10.0/24",
         GATEWAY_USER="root" if os.geteuid() == 0 else None,
+        GATEWAY_CLIENT_CERTIFICATES="optional",
     )
     assert done.returncode == 0, done.stderr
     configuration = Path(done.stdout.strip())
@@ -73,10 +74,13 @@ def test_the_rendered_configuration_is_valid_nginx(tmp_path, certs):
     assert "set_real_ip_from 10.0.0.0/8;" in text
     assert "allow 192.168.10.0/24;" in text
     # proxy_set_header in a location replaces the server's: each that sets its own headers
-    # passes the request id on too.
+    # passes the request id on too, and sets the client-certificate header (else a client's
+    # own would pass).
     for block in text.split("location ")[1:]:
         if "proxy_set_header" in block.split("}")[0]:
             assert "proxy_set_header X-Request-ID $request_id_kept;" in block, block
+            assert "proxy_set_header Ssl-Client-Cert " in block, block
+    assert "ssl_verify_client optional_no_ca;" in text
     check = subprocess.run(
         [
             _nginx(),
@@ -102,6 +106,7 @@ def test_it_believes_no_forwarded_address_unless_told_which_hops_to_trust(tmp_pa
     assert done.returncode == 0, done.stderr
     text = Path(done.stdout.strip()).read_text()
     assert "set_real_ip_from" not in text and "real_ip_header" not in text
+    assert "ssl_verify_client" not in text  # nor asks for client certificates
 
 
 @pytest.mark.parametrize(
@@ -115,6 +120,7 @@ def test_it_believes_no_forwarded_address_unless_told_which_hops_to_trust(tmp_pa
         ("GATEWAY_CLIENT_TIMEOUT", "forever"),
         ("GATEWAY_TLS_CERT", "/nonexistent/gateway.crt"),
         ("GATEWAY_UPSTREAM_CA", None),
+        ("GATEWAY_CLIENT_CERTIFICATES", "required"),
     ],
 )
 def test_it_refuses_a_malformed_or_missing_value_naming_it(tmp_path, certs, name, value):

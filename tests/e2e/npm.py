@@ -18,12 +18,29 @@ def tools() -> tuple[str, str]:
     return node, npm
 
 
-def install(tmp_path_factory, package: str, script: Path | None = None) -> Path:
-    """A folder with ``package`` (``name@version``) installed, and ``script`` copied beside it."""
+# What a script needs beside its library, pinned as the libraries are.
+UNDICI = "undici@7.30.3"
+
+
+def install(
+    tmp_path_factory, package: str, script: Path | None = None, *, also: tuple[str, ...] = ()
+) -> Path:
+    """A folder with ``package`` (``name@version``) and ``also`` installed, and ``script``
+    copied beside them."""
     _, npm = tools()
     folder = tmp_path_factory.mktemp(package.rsplit("@", 1)[0].strip("@").replace("/", "-"))
     subprocess.run(
-        [npm, "install", "--prefix", str(folder), "--no-audit", "--no-fund", "--silent", package],
+        [
+            npm,
+            "install",
+            "--prefix",
+            str(folder),
+            "--no-audit",
+            "--no-fund",
+            "--silent",
+            package,
+            *also,
+        ],
         check=True,
         timeout=300,
     )

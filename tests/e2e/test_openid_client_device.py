@@ -34,9 +34,13 @@ def _csrf(page) -> str:
     return _CSRF.search(page.text).group(1)
 
 
-def allow_on_the_device_page(uri: str, user_code: str) -> str:
-    """As the user does in a browser: sign in, type the code, allow; the last page's text."""
+def allow_on_the_device_page(uri: str, user_code: str, *, verify=True) -> str:
+    """As the user does in a browser: sign in, type the code, allow; the last page's text.
+    ``verify``: requests' TLS check (a CA file for a server with a certificate of its own)."""
     browser = requests.Session()
+    browser.verify = verify
+    # REQUESTS_CA_BUNDLE in the environment would otherwise win over the session's CA.
+    browser.trust_env = verify is True
     login = browser.get(f"{uri}?user_code={user_code}", timeout=10)
     next_url = re.search(r'name="next" value="([^"]+)"', login.text).group(1)
     browser.post(

@@ -31,9 +31,10 @@ def make_session(user) -> UserSession:
     )
 
 
-def issue_grant(client, user, *, scopes=("openid",), session=None) -> tuple[str, str]:
+def issue_grant(client, user, *, scopes=("openid",), session=None, cnf=None) -> tuple[str, str]:
     """An access token and a refresh token of one grant (one family), as the token endpoint
-    issues them after an authorization code; offline when ``offline_access`` is asked for."""
+    issues them after an authorization code; offline when ``offline_access`` is asked for;
+    bound to what ``cnf`` says (RFC 8705 §3.1)."""
     realm = client.realm
     request = Request("https://authserver.test/token", headers={REALM: realm})
     request.client = client
@@ -42,6 +43,8 @@ def issue_grant(client, user, *, scopes=("openid",), session=None) -> tuple[str,
     request.scopes = list(scopes)
     request.sso_session = session
     request.token_family = uuid.uuid4()
+    if cnf is not None:
+        request.cnf = cnf
     access = tokens.access_token(request)
     refresh = tokens.refresh_token(request)
     # The family's row the validator writes after a code exchange, written by the validator.

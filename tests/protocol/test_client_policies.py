@@ -11,6 +11,7 @@ import pytest
 from jwcrypto import jwk, jwt
 
 from authserver.protocol.client_assertion import ASSERTION_TYPE
+from tests import pki
 from tests.factories import make_realm, make_user
 from tests.protocol.dpop_keys import DPoPKey, url
 from tests.protocol.helpers import (
@@ -142,12 +143,32 @@ def test_it_refuses_to_issue_a_bearer_token(client):
     assert again.status_code == 200, again.content
 
 
-def test_it_lets_the_dpop_profile_refuse_what_the_other_allows(client):
-    realm = fapi_realm(profiles=["fapi-2-dpop-security-profile"])
+@pytest.mark.parametrize(
+    "profile, status",
+    [("fapi-2-security-profile", 200), ("fapi-2-dpop-security-profile", 400)],
+)
+def test_it_takes_certificate_bound_tokens_for_dpop_unless_the_profile_says_dpop(
+    client, mtls, client_ca, profile, status
+):
+    realm = fapi_realm(profiles=[profile])
     key = client_with_key(realm, attributes={"tls.client.certificate.bound.access.tokens": "true"})
     code = fapi_code(client, realm, key, make_user(realm, "alice"))
-    response = exchange(client, realm, code, by_assertion(key, realm))
-    assert response.json()["error"] == "invalid_dpop_proof"
+    certificate = client_ca.issue(pki.name("app"))
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT_URI,
+        "code_verifier": VERIFIER,
+    }
+    response = post_form(
+        client, endpoint(realm, "token"), form | by_assertion(key, realm), **certificate.forwarded
+    )
+    assert response.status_code == status, response.content
+    if status == 200:
+        claims = verify(client, realm, response.json()["access_token"])
+        assert claims["cnf"] == {"x5t#S256": certificate.thumbprint}
+    else:
+        assert response.json()["error"] == "invalid_dpop_proof"
 
 
 # --- one requirement at a time ---

@@ -2,11 +2,14 @@
 gets its credentials once and uses them at the token endpoint; what it may register is the
 realm's policy; every refusal has the RFC's error code and writes nothing."""
 
+import json
+
 import pytest
 from django.utils import timezone
 
 from authserver.models import Client
 from authserver.registration.models import InitialAccessToken
+from tests import pki
 from tests.factories import make_realm, make_scope, make_user
 from tests.protocol.helpers import (
     authorize_and_get_code,
@@ -283,3 +286,81 @@ def test_it_registers_a_client_that_binds_its_tokens_with_dpop(client, realm):
     refused = post_form(client, protocol_endpoint(realm, "token"), form)
     assert refused.status_code == 400
     assert refused.json()["error"] == "invalid_dpop_proof"
+
+
+# --- RFC 8705: clients that authenticate with their certificate --------------------------------
+def test_it_registers_a_tls_client_auth_client_with_bound_tokens(client, realm, mtls, client_ca):
+    body = MACHINE | {
+        "token_endpoint_auth_method": "tls_client_auth",
+        "tls_client_auth_subject_dn": "CN=registered,O=Example",
+        "tls_client_certificate_bound_access_tokens": True,
+    }
+    response = register(client, realm, body, initial_token(realm))
+    assert response.status_code == 201, response.content
+    answer = response.json()
+    assert "client_secret" not in answer
+    assert answer["token_endpoint_auth_method"] == "tls_client_auth"
+    assert answer["tls_client_auth_subject_dn"] == "CN=registered,O=Example"
+    assert answer["tls_client_certificate_bound_access_tokens"] is True
+    cert = client_ca.issue(pki.name("registered", organization="Example"))
+    form = {"grant_type": "client_credentials", "client_id": answer["client_id"]}
+    token = post_form(client, protocol_endpoint(realm, "token"), form, **cert.forwarded)
+    assert token.status_code == 200, token.content
+    claims = verify(client, realm, token.json()["access_token"])
+    assert claims["cnf"] == {"x5t#S256": cert.thumbprint}
+    # The subject DN of RFC 8705 is a name, not a pattern.
+    assert (
+        Client.objects.get(client_id=answer["client_id"]).attributes[
+            "x509.allow.regex.pattern.comparison"
+        ]
+        == "false"
+    )
+
+
+def test_it_registers_a_self_signed_client_by_its_certificate(client, realm, mtls):
+    cert = pki.self_signed("registered")
+    body = MACHINE | {
+        "token_endpoint_auth_method": "self_signed_tls_client_auth",
+        "jwks": json.loads(cert.jwks()),
+    }
+    response = register(client, realm, body, initial_token(realm))
+    assert response.status_code == 201, response.content
+    form = {"grant_type": "client_credentials", "client_id": response.json()["client_id"]}
+    url = protocol_endpoint(realm, "token")
+    assert post_form(client, url, form, **cert.forwarded).status_code == 200
+    assert (
+        post_form(client, url, form, **pki.self_signed("registered").forwarded).status_code == 401
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"token_endpoint_auth_method": "tls_client_auth"},
+        {
+            "token_endpoint_auth_method": "tls_client_auth",
+            "tls_client_auth_subject_dn": "CN=a",
+            "tls_client_auth_san_dns": "a.example",
+        },
+        {"token_endpoint_auth_method": "tls_client_auth", "tls_client_auth_subject_dn": "a"},
+        {"token_endpoint_auth_method": "tls_client_auth", "tls_client_auth_san_ip": "a"},
+        {"token_endpoint_auth_method": "self_signed_tls_client_auth"},
+        {"tls_client_auth_subject_dn": "CN=a"},
+        {"tls_client_certificate_bound_access_tokens": "yes"},
+    ],
+)
+def test_it_refuses_certificate_metadata_it_cannot_honour(client, realm, mtls, change):
+    response = register(client, realm, MACHINE | change, initial_token(realm))
+    assert response.status_code == 400, response.content
+    assert response.json()["error"] == "invalid_client_metadata"
+
+
+def test_it_refuses_certificate_methods_where_no_certificate_arrives(client, realm, settings):
+    settings.AUTHSERVER_MTLS_ENABLED = False
+    for change in (
+        {"token_endpoint_auth_method": "tls_client_auth", "tls_client_auth_subject_dn": "CN=a"},
+        {"tls_client_certificate_bound_access_tokens": True},
+    ):
+        response = register(client, realm, MACHINE | change, initial_token(realm))
+        assert response.status_code == 400, response.content
+        assert response.json()["error"] == "invalid_client_metadata"

@@ -41,10 +41,13 @@ def free_port() -> int:
 class Service:
     """One service: migrated SQLite database under ``directory``, gunicorn on a free port."""
 
-    def __init__(self, name: str, directory: Path, environment: dict):
+    def __init__(self, name: str, directory: Path, environment: dict, *, tls_ca: str = ""):
+        """``tls_ca``: the service serves TLS (its ``AUTHSERVER_TLS_*`` in ``environment``), with a
+        certificate of this CA."""
         self.name = name
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls_ca else 'http'}://127.0.0.1:{self.port}"
+        self.verify = tls_ca or True
         self.database = directory / f"{name}.sqlite3"
         self.log = directory / f"{name}.log"
         self.environment = {
@@ -98,7 +101,10 @@ class Service:
         while time.monotonic() < deadline:
             assert self.process.poll() is None, f"{self.name} exited:\n{self.log.read_text()}"
             try:
-                if requests.get(f"{self.url}/api/public/health", timeout=5).status_code == 200:
+                health = requests.get(
+                    f"{self.url}/api/public/health", timeout=5, verify=self.verify
+                )
+                if health.status_code == 200:
                     return
             except (requests.ConnectionError, requests.Timeout):
                 pass

@@ -176,7 +176,7 @@ def test_it_answers_503_when_the_issuer_cannot_be_reached(client, service, monke
     from resource_server import wiring
 
     class Down:
-        def validate(self, token):
+        def validate(self, token, **kwargs):
             raise IssuerUnavailable("connection refused")
 
     monkeypatch.setattr(wiring, "validator", Down)
@@ -201,3 +201,47 @@ def test_it_answers_a_token_nested_too_deeply_with_invalid_token(client, service
         response = client.get("/api/read", HTTP_AUTHORIZATION=f"Bearer {token}")
         assert response.status_code == 401
         assert response.json()["error"] == "invalid_token"
+
+
+# --- certificate-bound tokens (RFC 8705 §3) ----------------------------------------------------
+class _TLSSocket:
+    """What gunicorn puts in the environ of a request over its TLS (``gunicorn.socket``)."""
+
+    def __init__(self, der):
+        self.der = der
+
+    def getpeercert(self, binary_form=False):
+        return self.der
+
+
+def test_it_checks_a_bound_token_against_the_connections_certificate(client, service, bearer):
+    from tests import pki
+
+    cert = pki.self_signed("device")
+    headers = bearer(cnf={"x5t#S256": cert.thumbprint})
+    mine = client.get("/api/who", **headers, **{"gunicorn.socket": _TLSSocket(cert.der)})
+    assert mine.status_code == 200, mine.content
+    for other in (_TLSSocket(pki.self_signed("device").der), _TLSSocket(None), object()):
+        refused = client.get("/api/who", **headers, **{"gunicorn.socket": other})
+        assert refused.status_code == 401
+        assert 'error="invalid_token"' in refused["WWW-Authenticate"]
+
+
+def test_it_believes_a_forwarded_certificate_from_a_trusted_proxy_only(client, service, bearer):
+    import ipaddress
+
+    from tests import pki
+
+    service(
+        mtls_cert_header="Ssl-Client-Cert",
+        trusted_proxies=(ipaddress.ip_network("10.0.0.2/32"),),
+    )
+    cert = pki.self_signed("device")
+    headers = bearer(cnf={"x5t#S256": cert.thumbprint}) | {"HTTP_SSL_CLIENT_CERT": cert.header}
+    # The proxy's own connection shows its own certificate: only the header counts.
+    proxy = _TLSSocket(pki.self_signed("gateway").der)
+    trusted = client.get(
+        "/api/who", REMOTE_ADDR="10.0.0.2", **headers, **{"gunicorn.socket": proxy}
+    )
+    assert trusted.status_code == 200, trusted.content
+    assert client.get("/api/who", REMOTE_ADDR="192.0.2.9", **headers).status_code == 401

@@ -20,6 +20,8 @@ VARIABLES = (
     "RS_RATE_BURST",
     "RS_RATE_REPLENISH",
     "REDIS_URL",
+    "RS_MTLS_CERT_HEADER",
+    "RS_TRUSTED_PROXIES",
 )
 
 
@@ -123,3 +125,17 @@ def test_it_keeps_the_challenge_within_rfc_6750s_characters():
         'Bearer realm="orders", error="insufficient_scope", '
         'error_description="the scope orders:write is required", scope="orders:write"'
     )
+
+
+def test_it_reads_a_forwarded_certificate_only_from_the_proxies_it_names(environment):
+    environment.setenv("RS_ISSUER", "https://auth.example.test/realms/demo")
+    assert conf.load("orders", default_audience="orders").mtls_cert_header == ""
+    environment.setenv("RS_MTLS_CERT_HEADER", "Ssl-Client-Cert")
+    with pytest.raises(env.ConfigurationError, match="RS_TRUSTED_PROXIES"):
+        conf.load("orders", default_audience="orders")
+    environment.setenv("RS_TRUSTED_PROXIES", "10.0.0.2")
+    config = conf.load("orders", default_audience="orders")
+    assert config.trusted_proxies == (ipaddress.ip_network("10.0.0.2/32"),)
+    environment.setenv("RS_MTLS_CERT_HEADER", "Ssl_Client Cert")
+    with pytest.raises(env.ConfigurationError, match="RS_MTLS_CERT_HEADER"):
+        conf.load("orders", default_audience="orders")

@@ -223,3 +223,20 @@ def test_it_logs_a_refusal_with_the_request_id_and_never_the_token(server, clock
     assert "request trace-42" in caplog.text
     assert "192.0.2.1" in caplog.text
     assert token not in caplog.text and token.split(".")[2] not in caplog.text
+
+
+# --- certificate-bound tokens (RFC 8705 §3) ----------------------------------------------------
+def test_it_lets_a_bound_token_through_with_its_certificate_only(server, clock, key):
+    from tests import pki
+
+    cert = pki.self_signed("device")
+    check = _check(server, clock)
+    token = _token(key, clock, cnf={"x5t#S256": cert.thumbprint})
+    assert _ask(check, token=token, ssl_client_cert=cert.header)[0] == 204
+    # The answer kept for the right certificate is not the answer for another, or for none.
+    other = pki.self_signed("device").header
+    status, headers = _ask(check, token=token, ssl_client_cert=other)
+    assert (status, headers["X-Gateway-Error"]) == (401, "invalid_token")
+    status, headers = _ask(check, token=token)
+    assert (status, headers["X-Gateway-Error"]) == (401, "invalid_token")
+    assert _ask(check, token=token, ssl_client_cert=cert.header)[0] == 204

@@ -390,3 +390,31 @@ def test_it_names_the_client_as_actor_of_a_token_without_act(server, key, clock)
     assert principal.act is None
     assert principal.actor == "web"
     assert principal.actor_client == "web"
+
+
+# --- certificate-bound tokens (RFC 8705 §3) ----------------------------------------------------
+def test_it_takes_a_bound_token_only_with_its_certificate(server, key, clock):
+    from tests import pki
+
+    cert = pki.self_signed("device")
+    token = sign(key, claims(clock, cnf={"x5t#S256": cert.thumbprint}))
+    check = validator(server, clock)
+    assert check.validate(token, certificate=cert.der).sub
+    assert check.validate(token, certificate=lambda: cert.der).sub
+    for other in (None, pki.self_signed("device").der):
+        with pytest.raises(InvalidToken) as raised:
+            check.validate(token, certificate=other)
+        assert raised.value.code == "invalid_token"
+    refused(check, token)  # no certificate at all
+
+
+def test_it_asks_for_no_certificate_for_an_unbound_token(server, key, clock):
+    def never():
+        raise AssertionError("the certificate was looked for")
+
+    assert validator(server, clock).validate(sign(key, claims(clock)), certificate=never).sub
+
+
+def test_it_refuses_a_token_bound_to_what_it_cannot_check(server, key, clock):
+    token = sign(key, claims(clock, cnf={"jkt": "a DPoP key's thumbprint"}))
+    refused(validator(server, clock), token)
