@@ -9,9 +9,17 @@ service::
     issuer = Issuer("https://auth.example.com/realms/demo")
     validator = BearerValidator(issuer, audience="orders")
     principal = validator.validate(token)        # or raises a BearerError
+
+A service that is a client of the issuer also hears of logouts (Back-Channel Logout 1.0)::
+
+    ended = EndedSessions(shared_cache)
+    validator = BearerValidator(issuer, audience="orders", ended_sessions=ended)
+    logout = LogoutTokenValidator(issuer, client_id="orders-service").validate(logout_token)
+    ended.end(sid=logout.sid, sub=logout.sub, at=logout.issued_at)
 """
 
 from resource_server.auth.challenge import bearer_token, www_authenticate
+from resource_server.auth.ended_sessions import EndedSessions
 from resource_server.auth.errors import (
     AccessDenied,
     BearerError,
@@ -20,9 +28,11 @@ from resource_server.auth.errors import (
     InvalidToken,
     IssuerUnavailable,
     MissingToken,
+    StoreUnavailable,
 )
 from resource_server.auth.introspection import Introspector
 from resource_server.auth.issuer import Issuer
+from resource_server.auth.logout import InvalidLogoutToken, Logout, LogoutTokenValidator
 from resource_server.auth.outbound import TokenClient, TokenRequestFailed
 from resource_server.auth.principal import Principal
 from resource_server.auth.validator import BearerValidator
@@ -31,14 +41,19 @@ __all__ = [
     "AccessDenied",
     "BearerError",
     "BearerValidator",
+    "EndedSessions",
     "InsufficientScope",
     "Introspector",
+    "InvalidLogoutToken",
     "InvalidRequest",
     "InvalidToken",
     "Issuer",
     "IssuerUnavailable",
+    "Logout",
+    "LogoutTokenValidator",
     "MissingToken",
     "Principal",
+    "StoreUnavailable",
     "TokenClient",
     "TokenRequestFailed",
     "bearer_token",

@@ -20,6 +20,8 @@ VARIABLES = (
     "RS_RATE_BURST",
     "RS_RATE_REPLENISH",
     "REDIS_URL",
+    "RS_LOGOUT_REMEMBER_SECONDS",
+    "RS_VAR_DIR",
 )
 
 
@@ -44,6 +46,7 @@ def test_it_has_safe_defaults(environment):
     )
     assert config.cors_origins == ()
     assert not config.introspect
+    assert config.logout_remember_seconds == 86400
     assert conf.missing(config, needs_client=False) == []
     assert conf.missing(config, needs_client=True) == [
         "RS_CLIENT_ID",
@@ -86,6 +89,7 @@ def test_it_allows_no_address_when_the_allowlist_is_set_empty(environment):
         ("RS_RATE_BURST", "0"),
         ("RS_RATE_REPLENISH", "fast"),
         ("RS_INTROSPECT", "maybe"),
+        ("RS_LOGOUT_REMEMBER_SECONDS", "0"),
     ],
 )
 def test_it_fails_loudly_on_a_bad_value(environment, name, value):
@@ -123,3 +127,17 @@ def test_it_keeps_the_challenge_within_rfc_6750s_characters():
         'Bearer realm="orders", error="insufficient_scope", '
         'error_description="the scope orders:write is required", scope="orders:write"'
     )
+
+
+def test_it_shares_the_ended_sessions_between_workers_with_or_without_redis(environment, tmp_path):
+    """Every worker must read the sessions ended by logout tokens: Redis when there is one,
+    else files that every worker of the machine reads."""
+    environment.setenv("RS_VAR_DIR", str(tmp_path))
+    without = conf.caches("orders")
+    assert without["shared"]["BACKEND"].endswith("FileBasedCache")
+    assert without["shared"]["LOCATION"] == str(tmp_path / "orders-shared-cache")
+
+    environment.setenv("REDIS_URL", "redis://127.0.0.1:6379/5")
+    with_redis = conf.caches("orders")
+    assert with_redis["shared"]["BACKEND"] == "django_redis.cache.RedisCache"
+    assert with_redis["shared"]["LOCATION"] == "redis://127.0.0.1:6379/5"
