@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from accounts.models import UserSession
 from authserver.backchannel.models import LogoutDelivery
-from authserver.models import Client, RefreshToken
-from authserver.protocol import jwt
+from authserver.models import Client
+from authserver.protocol import jwt, session_clients
 
 URL_ATTRIBUTE = "backchannel.logout.url"
 SESSION_REQUIRED_ATTRIBUTE = "backchannel.logout.session.required"
@@ -26,10 +26,10 @@ def logout_url(client: Client) -> str:
 
 
 def enqueue(session: UserSession) -> list[LogoutDelivery]:
-    """One delivery per client that was issued tokens in ``session`` and has a back-channel
-    logout URI; written in the logout's transaction, sent after it (delivery.py)."""
-    client_ids = RefreshToken.objects.filter(session=session).values("application_id")
-    clients = Client.objects.filter(pk__in=client_ids, enabled=True)
+    """One delivery per client of ``session`` (protocol/session_clients.py) that has a
+    back-channel logout URI; written in the logout's transaction, sent after it
+    (delivery.py)."""
+    clients = session_clients.of(session)
     now = timezone.now()
     return LogoutDelivery.objects.bulk_create(
         LogoutDelivery(

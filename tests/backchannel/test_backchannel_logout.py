@@ -196,3 +196,25 @@ def test_a_disabled_client_is_not_told(client, receiver):
     Client.objects.filter(client_id="app").update(enabled=False)
     sessions.terminate(UserSession.objects.get())
     assert not LogoutDelivery.objects.exists()
+
+
+def test_it_tells_a_client_that_exchanged_a_token_of_the_session(client, receiver):
+    """A service that exchanged the user's token (RFC 8693) took part in the session, as
+    Keycloak counts it: it hears of the logout too, with the session's sid."""
+    from tests.protocol.test_token_exchange import exchanged, setup
+
+    realm = make_realm()
+    _, access, _, orders = setup(realm)
+    orders.attributes["backchannel.logout.url"] = receiver.url
+    orders.save()
+    exchanged(client, realm, access)
+    session = UserSession.objects.get()
+
+    sessions.terminate(session)
+
+    assert sorted(LogoutDelivery.objects.values_list("client__client_id", flat=True)) == [
+        "orders-service"
+    ]
+    assert delivery.deliver_due() == 1
+    claims = verify(client, realm, receiver.tokens()[0], typ="logout+jwt")
+    assert claims["aud"] == "orders-service" and claims["sid"] == str(session.sid)
