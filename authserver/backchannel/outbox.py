@@ -13,8 +13,6 @@ from authserver.backchannel.models import LogoutDelivery
 from authserver.models import Client
 from authserver.protocol import jwt, session_clients
 
-URL_ATTRIBUTE = "backchannel.logout.url"
-SESSION_REQUIRED_ATTRIBUTE = "backchannel.logout.session.required"
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
 # §2.4: RECOMMENDED to be short; the client checks it when it arrives.
 TOKEN_LIFETIME = 120
@@ -22,7 +20,7 @@ TOKEN_TYPE = "logout+jwt"
 
 
 def logout_url(client: Client) -> str:
-    return str(client.attributes.get(URL_ATTRIBUTE, "") or "")
+    return client.backchannel_logout_url
 
 
 def enqueue(session: UserSession) -> list[LogoutDelivery]:
@@ -56,6 +54,6 @@ def logout_token(delivery: LogoutDelivery) -> str:
         "events": {EVENT: {}},
         "sub": delivery.subject,
     }
-    if str(client.attributes.get(SESSION_REQUIRED_ATTRIBUTE, "true")).lower() != "false":
+    if client.backchannel_logout_session_required:
         claims["sid"] = delivery.sid
     return jwt.sign(client.realm, claims, typ=TOKEN_TYPE)
