@@ -7,6 +7,7 @@ session). Read before the session's tokens are revoked, which deletes the exchan
 from django.db.models import Q, QuerySet
 
 from accounts.models import UserSession
+from accounts.realms import for_realm
 from authserver.models import AccessToken, Client, RefreshToken
 
 
@@ -15,7 +16,8 @@ def of(session: UserSession) -> QuerySet[Client]:
     families = RefreshToken.objects.filter(session=session).values("application_id")
     exchanges = AccessToken.objects.filter(session=session).values("application_id")
     return (
-        Client.objects.filter(Q(pk__in=families) | Q(pk__in=exchanges), enabled=True)
+        for_realm(Client, session.realm_id)
+        .filter(Q(pk__in=families) | Q(pk__in=exchanges), enabled=True)
         .select_related("realm")
         .order_by("client_id")
     )

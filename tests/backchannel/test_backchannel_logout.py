@@ -218,3 +218,23 @@ def test_it_tells_a_client_that_exchanged_a_token_of_the_session(client, receive
     assert delivery.deliver_due() == 1
     claims = verify(client, realm, receiver.tokens()[0], typ="logout+jwt")
     assert claims["aud"] == "orders-service" and claims["sid"] == str(session.sid)
+
+
+def test_a_delivery_being_sent_is_not_sent_twice_and_is_sent_again_if_its_sender_stopped(
+    client, receiver
+):
+    import time_machine
+
+    realm = make_realm()
+    _, tokens = signed_in(client, realm, receiver.url)
+    log_out(client, realm, tokens["refresh_token"])
+    # What a process does first, had it stopped right after: the delivery is claimed.
+    claimed_until = timezone.now() + timedelta(seconds=delivery.CLAIM_SECONDS)
+    assert delivery.due().update(next_attempt=claimed_until) == 1
+
+    assert delivery.deliver_due() == 0  # another process leaves it alone
+    assert not receiver.received
+    with time_machine.travel(claimed_until + timedelta(seconds=1)):
+        assert delivery.deliver_due() == 1
+    assert len(receiver.tokens()) == 1
+    assert LogoutDelivery.objects.get().attempts == 1
