@@ -337,7 +337,21 @@ class UserSession(models.Model):
 
     class Meta:
         ordering = ["-last_seen"]
-        indexes = [models.Index(fields=["realm", "user"])]
+        indexes = [
+            models.Index(fields=["realm", "user"]),
+            # The sessions that expire without a logout are found through these (sessions.py,
+            # end_expired): the live sessions of a realm by idleness and by age.
+            models.Index(
+                fields=["realm", "last_seen"],
+                condition=Q(ended__isnull=True),
+                name="session_live_last_seen",
+            ),
+            models.Index(
+                fields=["realm", "started"],
+                condition=Q(ended__isnull=True),
+                name="session_live_started",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.user} {self.sid}"

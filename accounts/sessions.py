@@ -17,6 +17,8 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.addresses import client_ip
@@ -177,3 +179,41 @@ def terminate(session: UserSession) -> None:
 
     UserSession.objects.filter(pk=session.pk, ended__isnull=True).update(ended=timezone.now())
     session_ended.send(sender=UserSession, session=session)
+
+
+def end_expired(*, now=None, limit: int = 200) -> int:
+    """End the sessions that expired without a logout (idle too long, or past their maximum
+    lifetime) and tell the listeners, as a logout does but with ``expired=True``; at most
+    ``limit`` of them, the number ended. Once each: the conditional update lets one process
+    end a session, whoever else looks at it. Its ``ended`` is when it expired.
+
+    One indexed query per realm (the live sessions by ``last_seen`` and by ``started``), so
+    that a process may call it every few seconds (manage.py deliver_logouts does)."""
+    now = now or timezone.now()
+    done = 0
+    for realm in Realm.objects.only("sso_session_idle_timeout", "sso_session_max_lifespan"):
+        idle = timedelta(seconds=realm.sso_session_idle_timeout)
+        lifespan = timedelta(seconds=realm.sso_session_max_lifespan)
+        expired = (
+            UserSession.objects.filter(realm=realm, ended__isnull=True)
+            .filter(Q(last_seen__lte=now - idle) | Q(started__lte=now - lifespan))
+            .select_related("user")
+            .order_by()[: limit - done]
+        )
+        for session in expired:
+            session.realm = realm
+            done += _end_expired(session, min(session.last_seen + idle, session.started + lifespan))
+        if done >= limit:
+            break
+    return done
+
+
+def _end_expired(session: UserSession, at) -> bool:
+    from accounts.signals import session_ended
+
+    with transaction.atomic():
+        if not UserSession.objects.filter(pk=session.pk, ended__isnull=True).update(ended=at):
+            return False
+        session.ended = at
+        session_ended.send(sender=UserSession, session=session, expired=True)
+    return True

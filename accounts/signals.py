@@ -3,8 +3,10 @@ from django.dispatch import Signal, receiver
 
 from accounts.models import ClientScope, Realm, User
 
-# Sent with ``session`` when an SSO session ends (logout, admin revocation). The provider
-# listens to revoke what the session issued; accounts itself knows nothing of tokens.
+# Sent with ``session`` when an SSO session ends (logout, admin revocation), and ``expired``
+# (True when it ended by its idle timeout or maximum lifetime, noticed by sessions.end_expired).
+# The provider listens to revoke what the session issued and tell its clients; accounts itself
+# knows nothing of tokens.
 session_ended = Signal()
 
 

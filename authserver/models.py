@@ -38,6 +38,16 @@ CERTIFICATE_AUTHENTICATORS = (X509_AUTHENTICATOR, SELF_SIGNED_X509_AUTHENTICATOR
 CERTIFICATE_BOUND_TOKENS_ATTRIBUTE = "tls.client.certificate.bound.access.tokens"
 # Keycloak's ``directAccessGrantsEnabled`` (the password grant), kept as a client attribute.
 DIRECT_ACCESS_ATTRIBUTE = "direct.access.grants.enabled"
+# OpenID Connect Front-Channel and Back-Channel Logout, in Keycloak's words: its client field
+# ``frontchannelLogout`` (kept as an attribute, as ``directAccessGrantsEnabled`` is) and its
+# attributes. A URI is told of a logout only when set; ``sid`` (and ``iss``) go with it unless
+# its session-required attribute is ``false`` (Keycloak's default is true).
+FRONTCHANNEL_LOGOUT_ATTRIBUTE = "frontchannel.logout"
+FRONTCHANNEL_URL_ATTRIBUTE = "frontchannel.logout.url"
+FRONTCHANNEL_SESSION_ATTRIBUTE = "frontchannel.logout.session.required"
+BACKCHANNEL_URL_ATTRIBUTE = "backchannel.logout.url"
+BACKCHANNEL_SESSION_ATTRIBUTE = "backchannel.logout.session.required"
+LOGOUT_URL_ATTRIBUTES = (FRONTCHANNEL_URL_ATTRIBUTE, BACKCHANNEL_URL_ATTRIBUTE)
 WILDCARD = "*"
 # Keycloak's web origins that stand for others: the redirect URIs' origins, and any origin.
 KEYCLOAK_ORIGINS = ("+", WILDCARD)
@@ -132,6 +142,29 @@ class Client(AbstractApplication):
         return str(attributes.get(DIRECT_ACCESS_ATTRIBUTE, "false")).lower() == "true"
 
     @property
+    def frontchannel_logout(self) -> bool:
+        """Keycloak's ``frontchannelLogout``: the browser is sent to the front-channel URL."""
+        return _attribute(self, FRONTCHANNEL_LOGOUT_ATTRIBUTE, "false").lower() == "true"
+
+    @property
+    def frontchannel_logout_url(self) -> str:
+        """Where the browser is sent when a session of this client ends; "" when nowhere."""
+        return _attribute(self, FRONTCHANNEL_URL_ATTRIBUTE) if self.frontchannel_logout else ""
+
+    @property
+    def frontchannel_logout_session_required(self) -> bool:
+        return _attribute(self, FRONTCHANNEL_SESSION_ATTRIBUTE, "true").lower() != "false"
+
+    @property
+    def backchannel_logout_url(self) -> str:
+        """Where a logout token is POSTed when a session of this client ends; "" when nowhere."""
+        return _attribute(self, BACKCHANNEL_URL_ATTRIBUTE)
+
+    @property
+    def backchannel_logout_session_required(self) -> bool:
+        return _attribute(self, BACKCHANNEL_SESSION_ATTRIBUTE, "true").lower() != "false"
+
+    @property
     def authenticator(self) -> str:
         """Keycloak's ``clientAuthenticatorType``: how the client proves who it is.
         ``client-secret`` (the default) also takes private_key_jwt when the client has keys;
@@ -200,6 +233,12 @@ class Client(AbstractApplication):
         if not self.is_public:
             return False
         return any(_same_loopback_uri(uri, candidate) for candidate in registered)
+
+
+def _attribute(client: Client, name: str, default: str = "") -> str:
+    attributes = client.attributes if isinstance(client.attributes, dict) else {}
+    value = attributes.get(name, default)
+    return value if isinstance(value, str) else str(value or default)
 
 
 # RFC 8252 §7.3: loopback IP literals only; "localhost" is NOT RECOMMENDED (§8.3) and gets no

@@ -10,7 +10,8 @@ nothing more than its exact URI. Schemes that make the browser run, show or fetc
 itself are no app's and are refused.
 
 The console, the admin API and the realm file all ask ``problem``; post-logout redirect URIs
-follow the same rule.
+follow the same rule. A front- or back-channel logout URI is fetched by a browser frame or by
+this server, never handed to an app: ``web_problem``, http(s) only.
 """
 
 from urllib.parse import urlsplit
@@ -61,6 +62,21 @@ def problem(uri: str, what: str = "redirect URI") -> str | None:
         return f"uses the {scheme}: scheme, which no app can receive"
     schemes = (*WEB_SCHEMES, scheme) if is_private_use(uri) else WEB_SCHEMES
     validator = AllowedURIValidator(schemes, what, allow_path=True, allow_query=True)
+    try:
+        validator(uri)
+    except ValidationError as error:
+        cause = (error.params or {}).get("cause") or " ".join(error.messages)
+        return f"is not a valid {what} ({cause})"
+    return None
+
+
+def web_problem(uri: str, what: str) -> str | None:
+    """Why ``uri`` cannot be registered as a ``what`` that a browser frame or this server
+    fetches (Front-Channel Logout 1.0 §2, Back-Channel Logout 1.0 §2.2: absolute, http or
+    https, no fragment), or None if it can."""
+    if scheme_of(uri) not in WEB_SCHEMES:
+        return f"is not a valid {what} (an http or https URI)"
+    validator = AllowedURIValidator(WEB_SCHEMES, what, allow_path=True, allow_query=True)
     try:
         validator(uri)
     except ValidationError as error:

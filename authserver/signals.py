@@ -10,9 +10,14 @@ from authserver.models import AccessToken, RefreshToken
 
 
 @receiver(session_ended, dispatch_uid="authserver.backchannel_logout")
-def tell_clients_of_the_logout(sender, session, **kwargs):
-    """Back-Channel Logout 1.0: queued in the logout's transaction, sent after it."""
-    delivery.soon(outbox.enqueue(session))
+def tell_clients_of_the_logout(sender, session, expired=False, **kwargs):
+    """Back-Channel Logout 1.0: queued in the logout's transaction, sent after it. Connected
+    before revoke_session_tokens, which deletes the exchanged tokens that name some of the
+    session's clients. An expired session is noticed by manage.py deliver_logouts, which sends
+    what it queued itself."""
+    deliveries = outbox.enqueue(session)
+    if not expired:
+        delivery.soon(deliveries)
 
 
 @receiver(session_ended, dispatch_uid="authserver.revoke_session_tokens")

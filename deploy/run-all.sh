@@ -55,10 +55,14 @@ cat <<BANNER
   Sample resource servers (README.md, "The sample resource servers"):
     orders    http://$ORDERS_BIND/api/orders      audience orders
     payments  http://$PAYMENTS_BIND/api/payments  audience payments
+    logouts   http://$ORDERS_BIND/backchannel-logout  (orders-service's backchannel.logout.url)
 
 BANNER
 
-# Back-channel logout retries (the first try is made by the server itself, after the logout).
+# Back-channel logout: retries (the first try is made by the server itself, after the logout),
+# and the logout tokens of sessions that expire without a logout (idle, or at their maximum age).
+# The demo realm tells orders-service at http://127.0.0.1:8001/backchannel-logout: with another
+# ORDERS_BIND, change its backchannel.logout.url too.
 "$BIN/python" manage.py deliver_logouts &
 pids+=("$!")
 

@@ -45,6 +45,9 @@ class ServiceConfig:
     # Where a caller's TLS certificate is forwarded by a proxy, believed from these only.
     mtls_cert_header: str = ""
     trusted_proxies: tuple = ()
+    # How long a session ended by a logout token stays refused: at least the longest lifetime
+    # of an access token of the realm.
+    logout_remember_seconds: float = 86400
 
 
 def load(name: str, *, default_audience: str) -> ServiceConfig:
@@ -74,6 +77,7 @@ def load(name: str, *, default_audience: str) -> ServiceConfig:
         public_url=_public_url(env.string("RS_PUBLIC_URL")),
         mtls_cert_header=env.string("RS_MTLS_CERT_HEADER"),
         trusted_proxies=env.networks("RS_TRUSTED_PROXIES"),
+        logout_remember_seconds=env.number("RS_LOGOUT_REMEMBER_SECONDS", 86400, minimum=1),
     )
     if config.introspect and not (config.client_id and config.client_secret):
         raise env.ConfigurationError("RS_INTROSPECT needs RS_CLIENT_ID and RS_CLIENT_SECRET")
@@ -95,13 +99,18 @@ def missing(config: ServiceConfig, *, needs_client: bool) -> list[str]:
     return absent
 
 
+def _var_dir() -> Path:
+    var = Path(env.string("RS_VAR_DIR") or BASE_DIR / "var")
+    var.mkdir(parents=True, exist_ok=True)
+    return var
+
+
 def databases(name: str) -> dict:
     """``RS_DATABASE_URL``, else SQLite at ``var/<service>.sqlite3``: each service its own."""
     configured = env.string("RS_DATABASE_URL")
     if configured:
         return {"default": dj_database_url.parse(configured, conn_max_age=60)}
-    var = Path(env.string("RS_VAR_DIR") or BASE_DIR / "var")
-    var.mkdir(parents=True, exist_ok=True)
+    var = _var_dir()
     return {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -116,22 +125,31 @@ def databases(name: str) -> dict:
 
 
 def caches(name: str) -> dict:
-    """Redis (``REDIS_URL``) when set: the rate limiter's buckets and the DPoP proofs' replay
-    cache live there, shared by every worker; else an in-process cache (each worker its own)
-    and no rate limiting."""
+    """Redis (``REDIS_URL``) when set: the rate limiter's buckets, the DPoP proofs' replay cache
+    and the sessions ended by logout tokens live there, shared by every worker of every machine.
+    Else an in-process cache (and no rate limiting), and files under ``RS_VAR_DIR`` for what
+    every worker of this machine must see alike (``shared``: the ended sessions, the logout
+    tokens' ``jti``)."""
     url = env.string("REDIS_URL")
     if not url:
-        # Room for the DPoP proofs' jti (each kept about a minute) as for the rest.
         return {
+            # Room for the DPoP proofs' jti (each kept about a minute) as for the rest.
             "default": {
                 "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                 "OPTIONS": {"MAX_ENTRIES": 10_000},
-            }
+            },
+            "shared": {
+                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": str(_var_dir() / f"{name}-shared-cache"),
+                # Django culls a third of the entries past MAX_ENTRIES, at random: an ended
+                # session must not be forgotten that way. Entries are written by logouts only.
+                "OPTIONS": {"MAX_ENTRIES": 100_000},
+            },
         }
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
-    return {
+    found = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": url,
@@ -145,6 +163,8 @@ def caches(name: str) -> dict:
             },
         }
     }
+    found["shared"] = dict(found["default"])
+    return found
 
 
 def logging_config() -> dict:

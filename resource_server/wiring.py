@@ -1,13 +1,15 @@
-"""The process's issuer, validator and token client, built once from ``RESOURCE_SERVER``.
+"""The process's issuer, validators and token client, built once from ``RESOURCE_SERVER``.
 
 One of each per process: the issuer's parsed keys and the cached service token are shared by
-every request the process serves. A change of the setting (tests) builds them anew.
+every request the process serves. A change of the setting (tests) builds them anew. What every
+worker must see alike (the sessions ended by logout tokens, their ``jti``) is in the ``shared``
+cache (conf.caches).
 """
 
 import functools
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -16,8 +18,10 @@ from resource_server import conf, tls
 from resource_server.auth import (
     BearerValidator,
     CertificateSource,
+    EndedSessions,
     Introspector,
     Issuer,
+    LogoutTokenValidator,
     ProofChecker,
     TokenClient,
 )
@@ -54,6 +58,7 @@ def validator() -> BearerValidator:
         # DPoP proofs (RFC 9449): each jti once, in Django's cache: Redis with REDIS_URL, so
         # that every worker of the service sees it.
         proofs=ProofChecker(replay_cache=cache),
+        ended_sessions=ended_sessions(),
     )
 
 
@@ -70,6 +75,23 @@ def certificate_source() -> CertificateSource:
     current = config()
     return CertificateSource(
         header=current.mtls_cert_header, trusted_proxies=current.trusted_proxies
+    )
+
+
+@functools.cache
+def ended_sessions() -> EndedSessions:
+    return EndedSessions(caches["shared"], remember_seconds=config().logout_remember_seconds)
+
+
+@functools.cache
+def logout_tokens() -> LogoutTokenValidator:
+    """Back-Channel Logout 1.0: the logout tokens the issuer sends to this service's client."""
+    current = config()
+    return LogoutTokenValidator(
+        issuer(),
+        client_id=current.client_id,
+        replay_cache=caches["shared"],
+        leeway_seconds=current.leeway_seconds,
     )
 
 
@@ -97,7 +119,15 @@ def require_configuration(*, needs_client: bool) -> None:
         )
 
 
-_BUILT = (issuer, validator, certificate_source, token_client, payments_tls)
+_BUILT = (
+    issuer,
+    validator,
+    certificate_source,
+    ended_sessions,
+    logout_tokens,
+    token_client,
+    payments_tls,
+)
 
 
 def reset() -> None:

@@ -18,6 +18,11 @@ from authserver import redirect_uris
 from authserver.admin import client_authentication
 from authserver.admin.base import RealmScopedAdmin, RealmScopedForm
 from authserver.models import (
+    BACKCHANNEL_SESSION_ATTRIBUTE,
+    BACKCHANNEL_URL_ATTRIBUTE,
+    FRONTCHANNEL_LOGOUT_ATTRIBUTE,
+    FRONTCHANNEL_SESSION_ATTRIBUTE,
+    FRONTCHANNEL_URL_ATTRIBUTE,
     KEYCLOAK_ORIGINS,
     WILDCARD,
     AccessToken,
@@ -119,6 +124,32 @@ _REDIRECT_HELP = (
 )
 
 
+def _logout_url_field(label: str, help_text: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=2000,
+        widget=forms.TextInput(attrs={"size": 80}),
+        help_text=help_text,
+    )
+
+
+# The form's logout fields and the client attributes they are kept in (Keycloak's names).
+_LOGOUT_URLS = {
+    "frontchannel_logout_url": FRONTCHANNEL_URL_ATTRIBUTE,
+    "backchannel_logout_url": BACKCHANNEL_URL_ATTRIBUTE,
+}
+_LOGOUT_SESSION_FLAGS = {
+    "frontchannel_logout_session_required": FRONTCHANNEL_SESSION_ATTRIBUTE,
+    "backchannel_logout_session_required": BACKCHANNEL_SESSION_ATTRIBUTE,
+}
+_LOGOUT_ATTRIBUTES = {
+    FRONTCHANNEL_LOGOUT_ATTRIBUTE,
+    *_LOGOUT_URLS.values(),
+    *_LOGOUT_SESSION_FLAGS.values(),
+}
+
+
 class ClientForm(RealmScopedForm, client_authentication.ClientAuthenticationFields):
     redirect_uris = URIListField(
         label="Valid redirect URIs",
@@ -160,6 +191,34 @@ class ClientForm(RealmScopedForm, client_authentication.ClientAuthenticationFiel
         required=False,
         help_text="The client's DPoP proofs must carry a nonce the server gave "
         f"(DPoP-Nonce); attribute {dpop.NONCE_ATTRIBUTE}.",
+    )
+    frontchannel_logout = forms.BooleanField(
+        label="Front channel logout",
+        required=False,
+        help_text="When a session of this client ends at the end-session endpoint, the browser "
+        "loads the front-channel logout URL in a hidden frame (OpenID Connect Front-Channel "
+        "Logout).",
+    )
+    frontchannel_logout_url = _logout_url_field(
+        "Front-channel logout URL",
+        "An absolute http(s) URL without a fragment, at the origin of a redirect URI.",
+    )
+    frontchannel_logout_session_required = forms.BooleanField(
+        label="Front-channel logout session required",
+        required=False,
+        initial=True,
+        help_text="Add iss and sid (the session's id, as in the ID token) to the URL.",
+    )
+    backchannel_logout_url = _logout_url_field(
+        "Backchannel logout URL",
+        "Where a logout token is POSTed when a session of this client ends (OpenID Connect "
+        "Back-Channel Logout): an absolute http(s) URL without a fragment.",
+    )
+    backchannel_logout_session_required = forms.BooleanField(
+        label="Backchannel logout session required",
+        required=False,
+        initial=True,
+        help_text="Put the session's id (sid) in the logout token.",
     )
     regenerate_secret = forms.BooleanField(
         label="Regenerate secret",
@@ -207,12 +266,64 @@ class ClientForm(RealmScopedForm, client_authentication.ClientAuthenticationFiel
             if name in self.fields:
                 self.fields[name].initial = _switched_on(self.instance, attribute)
         self.init_client_authentication(self.instance)
+        self._show_logout_settings()
         roles = self.fields.get("service_account_roles")
         if roles is not None and self.instance.realm_id is not None:
             roles.queryset = for_realm(Role, self.instance.realm).select_related("client")
             account = self.instance.service_account
             if account is not None:
                 roles.initial = list(account.roles.all())
+
+    def _show_logout_settings(self) -> None:
+        """The logout attributes have fields of their own: shown there, not among the other
+        attributes."""
+        client = self.instance
+        attributes = client.attributes if isinstance(client.attributes, dict) else {}
+        shown = self.initial.get("attributes", attributes)  # less what other fields show
+        self.initial["attributes"] = {
+            name: value for name, value in shown.items() if name not in _LOGOUT_ATTRIBUTES
+        }
+        self.initial["frontchannel_logout"] = client.frontchannel_logout
+        self.initial["frontchannel_logout_url"] = attributes.get(FRONTCHANNEL_URL_ATTRIBUTE, "")
+        self.initial["backchannel_logout_url"] = client.backchannel_logout_url
+        self.initial["frontchannel_logout_session_required"] = (
+            client.frontchannel_logout_session_required
+        )
+        self.initial["backchannel_logout_session_required"] = (
+            client.backchannel_logout_session_required
+        )
+
+    def _clean_logout_url(self, name: str) -> str:
+        uri = (self.cleaned_data.get(name) or "").strip()
+        problem = uri and redirect_uris.web_problem(uri, "logout URL")
+        if problem:
+            raise ValidationError(f"{uri} {problem}.")
+        return uri
+
+    def clean_frontchannel_logout_url(self):
+        return self._clean_logout_url("frontchannel_logout_url")
+
+    def clean_backchannel_logout_url(self):
+        return self._clean_logout_url("backchannel_logout_url")
+
+    def _logout_attributes(self, attributes: dict) -> dict:
+        """``attributes`` with the logout fields written into them. A session-required flag
+        is written where it was before, or when it is off for a URL (on is Keycloak's
+        default, and without a URL it means nothing)."""
+        found = {key: value for key, value in attributes.items() if key not in _LOGOUT_ATTRIBUTES}
+        before = self.instance.attributes if isinstance(self.instance.attributes, dict) else {}
+        if self.cleaned_data.get("frontchannel_logout"):
+            found[FRONTCHANNEL_LOGOUT_ATTRIBUTE] = "true"
+        for field, attribute in _LOGOUT_URLS.items():
+            if self.cleaned_data.get(field):
+                found[attribute] = self.cleaned_data[field]
+        for (url_field, _), (field, attribute) in zip(
+            _LOGOUT_URLS.items(), _LOGOUT_SESSION_FLAGS.items(), strict=True
+        ):
+            required = bool(self.cleaned_data.get(field))
+            if attribute in before or (not required and self.cleaned_data.get(url_field)):
+                found[attribute] = "true" if required else "false"
+        return found
 
     def clean_allowed_origins(self):
         origins = self.cleaned_data.get("allowed_origins", "")
@@ -233,6 +344,8 @@ class ClientForm(RealmScopedForm, client_authentication.ClientAuthenticationFiel
     def clean(self):
         data = super().clean()
         self._switch_attributes(data)
+        if isinstance(data.get("attributes"), dict):
+            data["attributes"] = self._logout_attributes(data["attributes"])
         standard_flow = data.get("standard_flow_enabled", False)
         service_accounts = data.get("service_accounts_enabled", False)
         if service_accounts and data.get("client_type") == Client.CLIENT_PUBLIC:
@@ -425,6 +538,18 @@ class ClientAdmin(RealmScopedAdmin):
         (
             "Access settings",
             {"fields": ["redirect_uris", "post_logout_redirect_uris", "allowed_origins"]},
+        ),
+        (
+            "Logout settings",
+            {
+                "fields": [
+                    "frontchannel_logout",
+                    "frontchannel_logout_url",
+                    "frontchannel_logout_session_required",
+                    "backchannel_logout_url",
+                    "backchannel_logout_session_required",
+                ]
+            },
         ),
         ("Client scopes", {"fields": ["default_client_scopes", "optional_client_scopes"]}),
         ("Advanced", {"fields": ["attributes"]}),

@@ -89,6 +89,15 @@ SCHEMAS = {
                 "description": "the password grant (RFC 9700 §2.4: off unless needed)",
             },
             "consentRequired": {"type": "boolean"},
+            "frontchannelLogout": {
+                "type": "boolean",
+                "description": (
+                    "OpenID Connect Front-Channel Logout: the end-session page frames the "
+                    "attribute frontchannel.logout.url (with iss and sid unless "
+                    "frontchannel.logout.session.required is false); back-channel logout is the "
+                    "attribute backchannel.logout.url (backchannel.logout.session.required)"
+                ),
+            },
             "defaultClientScopes": _NAMES,
             "optionalClientScopes": _NAMES,
             "attributes": {"type": "object"},

@@ -23,6 +23,8 @@ TIMEOUT_SECONDS = 5
 MAX_ATTEMPTS = 8
 FIRST_BACKOFF_SECONDS = 10
 MAX_BACKOFF_SECONDS = 3600
+# How long a process that took a delivery has to send it before another may.
+CLAIM_SECONDS = TIMEOUT_SECONDS * 6
 
 
 def due(now=None):
@@ -39,31 +41,35 @@ def deliver_due(*, limit: int = 100) -> int:
 
 
 def deliver(pk: int) -> bool:
-    """Send one delivery, if it is still due and no other process is sending it."""
-    with transaction.atomic():
-        locked = due().select_for_update(skip_locked=True).select_related("client__realm")
-        delivery = locked.filter(pk=pk).first()
-        if delivery is None:
-            return False
-        error = _post(delivery)
-        now = timezone.now()
-        delivery.attempts += 1
-        if error is None:
-            delivery.delivered = now
+    """Send one delivery, if it is still due and no other process is sending it.
+
+    The delivery is claimed first by one conditional update: its next attempt is moved past
+    the time a send may take, so that no other process finds it due meanwhile (of two that try,
+    one updates it), and no database transaction stays open while the client is waited on. A
+    process that stops while sending leaves it to be sent again once that time has passed."""
+    claim = timezone.now() + timedelta(seconds=CLAIM_SECONDS)
+    if not due().filter(pk=pk).update(next_attempt=claim):
+        return False
+    delivery = LogoutDelivery.objects.select_related("client__realm").get(pk=pk)
+    error = _post(delivery)
+    now = timezone.now()
+    delivery.attempts += 1
+    if error is None:
+        delivery.delivered = now
+    else:
+        delivery.last_error = error[:255]
+        if delivery.attempts >= MAX_ATTEMPTS:
+            delivery.given_up = now
         else:
-            delivery.last_error = error[:255]
-            if delivery.attempts >= MAX_ATTEMPTS:
-                delivery.given_up = now
-            else:
-                backoff = FIRST_BACKOFF_SECONDS * 2 ** (delivery.attempts - 1)
-                delivery.next_attempt = now + timedelta(seconds=min(backoff, MAX_BACKOFF_SECONDS))
-            log.warning(
-                "back-channel logout to %s failed (attempt %d): %s",
-                delivery.client.client_id,
-                delivery.attempts,
-                delivery.last_error,
-            )
-        delivery.save()
+            backoff = FIRST_BACKOFF_SECONDS * 2 ** (delivery.attempts - 1)
+            delivery.next_attempt = now + timedelta(seconds=min(backoff, MAX_BACKOFF_SECONDS))
+        log.warning(
+            "back-channel logout to %s failed (attempt %d): %s",
+            delivery.client.client_id,
+            delivery.attempts,
+            delivery.last_error,
+        )
+    delivery.save(update_fields=["attempts", "delivered", "given_up", "next_attempt", "last_error"])
     return error is None
 
 

@@ -10,11 +10,9 @@ from django.utils import timezone
 
 from accounts.models import UserSession
 from authserver.backchannel.models import LogoutDelivery
-from authserver.models import Client, RefreshToken
-from authserver.protocol import jwt
+from authserver.models import Client
+from authserver.protocol import jwt, session_clients
 
-URL_ATTRIBUTE = "backchannel.logout.url"
-SESSION_REQUIRED_ATTRIBUTE = "backchannel.logout.session.required"
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
 # §2.4: RECOMMENDED to be short; the client checks it when it arrives.
 TOKEN_LIFETIME = 120
@@ -22,14 +20,14 @@ TOKEN_TYPE = "logout+jwt"
 
 
 def logout_url(client: Client) -> str:
-    return str(client.attributes.get(URL_ATTRIBUTE, "") or "")
+    return client.backchannel_logout_url
 
 
 def enqueue(session: UserSession) -> list[LogoutDelivery]:
-    """One delivery per client that was issued tokens in ``session`` and has a back-channel
-    logout URI; written in the logout's transaction, sent after it (delivery.py)."""
-    client_ids = RefreshToken.objects.filter(session=session).values("application_id")
-    clients = Client.objects.filter(pk__in=client_ids, enabled=True)
+    """One delivery per client of ``session`` (protocol/session_clients.py) that has a
+    back-channel logout URI; written in the logout's transaction, sent after it
+    (delivery.py)."""
+    clients = session_clients.of(session)
     now = timezone.now()
     return LogoutDelivery.objects.bulk_create(
         LogoutDelivery(
@@ -56,6 +54,6 @@ def logout_token(delivery: LogoutDelivery) -> str:
         "events": {EVENT: {}},
         "sub": delivery.subject,
     }
-    if str(client.attributes.get(SESSION_REQUIRED_ATTRIBUTE, "true")).lower() != "false":
+    if client.backchannel_logout_session_required:
         claims["sid"] = delivery.sid
     return jwt.sign(client.realm, claims, typ=TOKEN_TYPE)

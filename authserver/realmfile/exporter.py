@@ -14,6 +14,7 @@ from authserver.models import (
     AUTHENTICATOR_ATTRIBUTE,
     BEARER_ONLY_ATTRIBUTE,
     DIRECT_ACCESS_ATTRIBUTE,
+    FRONTCHANNEL_LOGOUT_ATTRIBUTE,
     Client,
 )
 from authserver.realmfile import credentials, otp_credentials
@@ -231,6 +232,7 @@ def _client(client: Client) -> dict:
     if attributes.pop(BEARER_ONLY_ATTRIBUTE, None) == "true":
         entry["bearerOnly"] = True
     attributes.pop(DIRECT_ACCESS_ATTRIBUTE, None)
+    attributes.pop(FRONTCHANNEL_LOGOUT_ATTRIBUTE, None)
     if attributes.pop(AUTHENTICATOR_ATTRIBUTE, None) is not None:
         entry["clientAuthenticatorType"] = client.authenticator
     if client.pkce_method:
@@ -244,6 +246,7 @@ def _client(client: Client) -> dict:
         "serviceAccountsEnabled": client.service_accounts_enabled,
         "directAccessGrantsEnabled": client.direct_access_grants_enabled,
         "consentRequired": client.consent_required,
+        "frontchannelLogout": client.frontchannel_logout,
         "defaultClientScopes": sorted(scope.name for scope in client.default_client_scopes.all()),
         "optionalClientScopes": sorted(scope.name for scope in client.optional_client_scopes.all()),
         "attributes": _sorted_dict(attributes),

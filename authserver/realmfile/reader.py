@@ -25,6 +25,8 @@ from authserver.models import (
     CLIENT_JWT_AUTHENTICATOR,
     CLIENT_SECRET_AUTHENTICATOR,
     DIRECT_ACCESS_ATTRIBUTE,
+    FRONTCHANNEL_LOGOUT_ATTRIBUTE,
+    LOGOUT_URL_ATTRIBUTES,
 )
 from authserver.protocol import client_policies, mtls
 from authserver.realmfile import credentials, keycloak, otp_credentials
@@ -42,6 +44,7 @@ from authserver.realmfile.schema import (
     UserSpec,
 )
 from authserver.redirect_uris import problem as redirect_uri_problem
+from authserver.redirect_uris import web_problem
 
 # Counts are stored in 32-bit columns on every database.
 _MAX_COUNT = 2**31 - 1
@@ -629,6 +632,11 @@ def _client(client: _Object, client_id: str, *, wildcards: bool = False) -> Clie
     direct_access = client.flag("directAccessGrantsEnabled", default=stored == "true")
     if direct_access and not bearer_only:
         attributes[DIRECT_ACCESS_ATTRIBUTE] = "true"
+    # Keycloak's field, kept as an attribute (the front-channel URL is one already).
+    stored = str(attributes.pop(FRONTCHANNEL_LOGOUT_ATTRIBUTE, "false")).lower()
+    if client.flag("frontchannelLogout", default=stored == "true"):
+        attributes[FRONTCHANNEL_LOGOUT_ATTRIBUTE] = "true"
+    _check_logout_urls(attributes, attributes_path)
     root_url = client.text("rootUrl")
     redirect_uris = tuple(
         keycloak.resolve_uri(uri, root_url, settings.AUTHSERVER_URL)
@@ -809,6 +817,21 @@ def _post_logout_redirect_uris(
             if each not in found:
                 found.append(each)
     return tuple(found)
+
+
+def _check_logout_urls(attributes: dict, path: str) -> None:
+    """The front- and back-channel logout URLs: absolute http(s) URLs without a fragment, or
+    empty (none)."""
+    for attribute in LOGOUT_URL_ATTRIBUTES:
+        uri = attributes.get(attribute)
+        if uri is None or uri == "":
+            continue
+        where = member(path, attribute)
+        if not isinstance(uri, str):
+            raise RealmFileError(where, f"expected a string, not {_kind(uri)}")
+        problem = web_problem(uri, "logout URL")
+        if problem:
+            raise RealmFileError(where, f"{quote(uri)} {problem}")
 
 
 def _pkce_method(value: object, path: str) -> str:

@@ -15,7 +15,7 @@ from django.db import transaction
 
 from accounts.models import ClientScope, Realm
 from accounts.realms import for_realm
-from authserver.models import Client
+from authserver.models import LOGOUT_URL_ATTRIBUTES, Client
 from authserver.protocol.errors import InvalidToken
 from authserver.realmfile import credentials, reader
 from authserver.realmfile.errors import RealmFileError
@@ -122,6 +122,8 @@ def _check(registration_policy, representation: dict) -> None:
     policy.check_redirect_uris(registration_policy, representation["redirectUris"])
     post_logout = representation["attributes"].get("post.logout.redirect.uris", "")
     policy.check_redirect_uris(registration_policy, [u for u in post_logout.split("##") if u])
+    logout_uris = [representation["attributes"].get(name) for name in LOGOUT_URL_ATTRIBUTES]
+    policy.check_logout_uris(registration_policy, [uri for uri in logout_uris if uri])
     policy.check_scopes(registration_policy, representation["defaultClientScopes"])
 
 

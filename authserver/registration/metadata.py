@@ -14,9 +14,17 @@ from urllib.parse import urlsplit
 from jwcrypto.common import JWException
 from jwcrypto.jwk import JWKSet
 
-from authserver.models import CLIENT_JWT_AUTHENTICATOR, Client
+from authserver.models import (
+    BACKCHANNEL_SESSION_ATTRIBUTE,
+    BACKCHANNEL_URL_ATTRIBUTE,
+    CLIENT_JWT_AUTHENTICATOR,
+    FRONTCHANNEL_SESSION_ATTRIBUTE,
+    FRONTCHANNEL_URL_ATTRIBUTE,
+    Client,
+)
 from authserver.protocol import dpop, origins
 from authserver.protocol.errors import OAuthError
+from authserver.redirect_uris import web_problem
 from authserver.registration import certificates
 
 AUTHORIZATION_CODE = "authorization_code"
@@ -28,6 +36,20 @@ _PAGE_URIS = {"logo_uri": "logoUri", "policy_uri": "policyUri", "tos_uri": "tosU
 _KEPT = ("client_uri", "contacts", "software_id", "software_version")
 # The methods whose client registers keys: its signing keys, or its self-signed certificate.
 _KEYED = ("private_key_jwt", "self_signed_tls_client_auth")
+# Front-Channel Logout 1.0 §2 and Back-Channel Logout 1.0 §2.2: each URI with its
+# session-required flag, kept as Keycloak's attributes.
+_LOGOUT = {
+    "frontchannel_logout_uri": (
+        FRONTCHANNEL_URL_ATTRIBUTE,
+        "frontchannel_logout_session_required",
+        FRONTCHANNEL_SESSION_ATTRIBUTE,
+    ),
+    "backchannel_logout_uri": (
+        BACKCHANNEL_URL_ATTRIBUTE,
+        "backchannel_logout_session_required",
+        BACKCHANNEL_SESSION_ATTRIBUTE,
+    ),
+}
 
 
 class InvalidClientMetadata(OAuthError):
@@ -77,6 +99,7 @@ def read(body: object, client_id: str) -> Registration:
     if AUTHORIZATION_CODE in grants and not redirect_uris:
         raise InvalidRedirectUri("redirect_uris is required for the authorization_code grant")
     attributes = _attributes(body, method=method)
+    attributes |= _logout_attributes(body, redirect_uris)
     representation = {
         "clientId": client_id,
         "name": _text(body, "client_name"),
@@ -86,6 +109,7 @@ def read(body: object, client_id: str) -> Registration:
         "standardFlowEnabled": AUTHORIZATION_CODE in grants,
         "serviceAccountsEnabled": "client_credentials" in grants,
         "directAccessGrantsEnabled": False,
+        "frontchannelLogout": FRONTCHANNEL_URL_ATTRIBUTE in attributes,
         "defaultClientScopes": _scopes(body),
         "attributes": attributes,
     }
@@ -133,6 +157,32 @@ def _attributes(body: dict, *, method: str) -> dict:
                 raise InvalidClientMetadata(f"{name} must be an https URI")
             attributes[attribute] = uri
     return attributes
+
+
+def _logout_attributes(body: dict, redirect_uris: list[str]) -> dict:
+    """The front- and back-channel logout URIs (absolute http(s), no fragment; a front-channel
+    URI at the origin of a redirect URI, Front-Channel Logout 1.0 §2) and their
+    session-required flags (a boolean; when left out, ``iss`` and ``sid`` are sent all the
+    same, as Keycloak does)."""
+    found = {}
+    for name, (attribute, flag, flag_attribute) in _LOGOUT.items():
+        uri = _text(body, name)
+        if uri:
+            problem = web_problem(uri, name)
+            if problem:
+                raise InvalidClientMetadata(f"{name} {problem}")
+            found[attribute] = uri
+        value = body.get(flag)
+        if value is not None:
+            if not isinstance(value, bool):
+                raise InvalidClientMetadata(f"{flag} is true or false")
+            found[flag_attribute] = "true" if value else "false"
+    front = found.get(FRONTCHANNEL_URL_ATTRIBUTE)
+    if front and origins.origin_of(front) not in {origins.origin_of(u) for u in redirect_uris}:
+        raise InvalidClientMetadata(
+            "frontchannel_logout_uri must have the scheme, host and port of a redirect URI"
+        )
+    return found
 
 
 def _public_key_set(jwks: dict) -> str:
@@ -208,6 +258,12 @@ def of_client(client: Client, kept: dict) -> dict:
     if dpop.required(client):
         found["dpop_bound_access_tokens"] = True
     found |= certificates.of_client(client)
+    if client.frontchannel_logout_url:
+        found["frontchannel_logout_uri"] = client.frontchannel_logout_url
+        found["frontchannel_logout_session_required"] = client.frontchannel_logout_session_required
+    if client.backchannel_logout_url:
+        found["backchannel_logout_uri"] = client.backchannel_logout_url
+        found["backchannel_logout_session_required"] = client.backchannel_logout_session_required
     for name in (*_PAGE_URIS, *_KEPT):
         if name in kept:
             found[name] = kept[name]

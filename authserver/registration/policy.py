@@ -34,13 +34,23 @@ def check_room(policy: RegistrationPolicy) -> None:
 
 
 def check_redirect_uris(policy: RegistrationPolicy, uris: list[str]) -> None:
+    _check_hosts(policy, uris, InvalidRedirectUri)
+
+
+def check_logout_uris(policy: RegistrationPolicy, uris: list[str]) -> None:
+    """Front- and back-channel logout URIs: a browser is framed there, this server POSTs there;
+    at the hosts the realm trusts, as its redirect URIs."""
+    _check_hosts(policy, uris, InvalidClientMetadata)
+
+
+def _check_hosts(policy: RegistrationPolicy, uris: list[str], error: type) -> None:
     trusted = policy.trusted_hosts.split()
     if not trusted:
         return
     for uri in uris:
         host = _host(uri)
         if host is None or not any(_matches(host, entry.lower()) for entry in trusted):
-            raise InvalidRedirectUri(f"{uri} is not at a host this realm trusts")
+            raise error(f"{uri} is not at a host this realm trusts")
 
 
 def check_scopes(policy: RegistrationPolicy, names: list[str]) -> None:

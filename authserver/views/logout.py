@@ -1,6 +1,12 @@
 """GET/POST {issuer}/protocol/openid-connect/logout: RP-initiated logout, and Keycloak's logout
-by refresh token (a POST carrying ``refresh_token``, from a client rather than a browser)."""
+by refresh token (a POST carrying ``refresh_token``, from a client rather than a browser).
 
+When clients of the ended session want front-channel logout (protocol/frontchannel.py), the
+answer is a page that frames their URLs, then goes on to the post-logout redirect URI by itself
+(a meta refresh, which a browser follows once the frames have loaded; a link for the rest), as
+Keycloak's page does; its Content-Security-Policy lets it frame those origins and no other."""
+
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
@@ -10,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from accounts import sessions
-from authserver.protocol import client_auth, refresh_token_logout
+from authserver.protocol import client_auth, frontchannel, refresh_token_logout
 from authserver.protocol import logout as protocol
 from authserver.protocol.errors import InvalidClient, InvalidRequest, OAuthError
 from authserver.views import responses
@@ -61,12 +67,26 @@ def end_session(request):
             {"realm": realm, "params": _params(request), "client": logout.client},
         )
     target = logout.redirect_target()
-    response = (
-        _redirect(target)
-        if target
-        else render(request, "authserver/logged_out.html", {"realm": realm})
-    )
+    frames = frontchannel.frames(session)
+    if frames:
+        response = _frames_then(request, frames, target)
+    elif target:
+        response = _redirect(target)
+    else:
+        response = render(request, "authserver/logged_out.html", {"realm": realm})
     sessions.end(request, response, realm)
+    return response
+
+
+def _frames_then(request, frames: list[frontchannel.Frame], target: str | None) -> HttpResponse:
+    """The signed-out page with a hidden frame per front-channel URL, then ``target``."""
+    response = render(
+        request,
+        "authserver/frontchannel_logout.html",
+        {"realm": request.realm, "frames": frames, "target": target},
+    )
+    allowed = " ".join(sorted({frame.origin for frame in frames}))
+    response["Content-Security-Policy"] = f"{settings.CONTENT_SECURITY_POLICY}; frame-src {allowed}"
     return response
 
 

@@ -17,11 +17,19 @@ A DPoP-bound token (RFC 9449) is validated with its request's proof::
 
 A token bound to a TLS client certificate (RFC 8705) is good only with that certificate:
 ``validator.validate(token, certificate=CertificateSource().presented(environ))``.
+
+A service that is a client of the issuer also hears of logouts (Back-Channel Logout 1.0)::
+
+    ended = EndedSessions(shared_cache)
+    validator = BearerValidator(issuer, audience="orders", ended_sessions=ended)
+    logout = LogoutTokenValidator(issuer, client_id="orders-service").validate(logout_token)
+    ended.end(sid=logout.sid, sub=logout.sub, at=logout.issued_at)
 """
 
 from resource_server.auth.certificates import CertificateSource
 from resource_server.auth.challenge import bearer_token, dpop_token, scheme_of, www_authenticate
 from resource_server.auth.dpop import ProofChecker, ProofRequest
+from resource_server.auth.ended_sessions import EndedSessions
 from resource_server.auth.errors import (
     AccessDenied,
     BearerError,
@@ -31,9 +39,11 @@ from resource_server.auth.errors import (
     InvalidToken,
     IssuerUnavailable,
     MissingToken,
+    StoreUnavailable,
 )
 from resource_server.auth.introspection import Introspector
 from resource_server.auth.issuer import Issuer
+from resource_server.auth.logout import InvalidLogoutToken, Logout, LogoutTokenValidator
 from resource_server.auth.outbound import TokenClient, TokenRequestFailed
 from resource_server.auth.principal import Principal
 from resource_server.auth.validator import BearerValidator
@@ -43,17 +53,22 @@ __all__ = [
     "BearerError",
     "BearerValidator",
     "CertificateSource",
+    "EndedSessions",
     "InsufficientScope",
     "Introspector",
     "InvalidDPoPProof",
+    "InvalidLogoutToken",
     "InvalidRequest",
     "InvalidToken",
     "Issuer",
     "IssuerUnavailable",
+    "Logout",
+    "LogoutTokenValidator",
     "MissingToken",
     "Principal",
     "ProofChecker",
     "ProofRequest",
+    "StoreUnavailable",
     "TokenClient",
     "TokenRequestFailed",
     "bearer_token",

@@ -26,31 +26,35 @@ class TTLCache:
                 return default
             return value
 
+    def get_many(self, keys) -> dict:
+        """The entries of ``keys`` that are there, as Django's ``get_many`` answers."""
+        missing = object()
+        found = {key: self.get(key, missing) for key in keys}
+        return {key: value for key, value in found.items() if value is not missing}
+
     def set(self, key: str, value, timeout: float) -> None:
         if timeout <= 0:
             return
         with self._lock:
-            self._store(key, value, self._clock() + timeout)
+            self._set(key, value, timeout)
 
-    def _store(self, key: str, value, expires: float) -> None:
-        self._entries[key] = (expires, value)
+    def add(self, key: str, value, timeout: float) -> bool:
+        """Set ``key`` unless it is there: whether it was set (Django's ``add``, atomic)."""
+        if timeout <= 0:
+            return False
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and self._clock() < entry[0]:
+                return False
+            self._set(key, value, timeout)
+            return True
+
+    def _set(self, key: str, value, timeout: float) -> None:
+        self._entries[key] = (self._clock() + timeout, value)
         self._entries.move_to_end(key)
         # A flood of distinct keys (random tokens) must not grow the process without bound.
         while len(self._entries) > self._max_entries:
             self._entries.popitem(last=False)
-
-    def add(self, key: str, value, timeout: float) -> bool:
-        """Set ``key`` only if it is absent (or expired): True when it was set, as Django's
-        cache answers (a DPoP proof's jti is accepted once)."""
-        if timeout <= 0:
-            return False
-        with self._lock:
-            now = self._clock()
-            entry = self._entries.get(key)
-            if entry is not None and now < entry[0]:
-                return False
-            self._store(key, value, now + timeout)
-        return True
 
     def delete(self, key: str) -> None:
         with self._lock:

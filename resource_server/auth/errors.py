@@ -68,3 +68,8 @@ class AccessDenied(BearerError):
 class IssuerUnavailable(Exception):
     """The authorization server could not be reached (discovery, JWKS, introspection): the
     token may be fine, so the answer is 503, not 401."""
+
+
+class StoreUnavailable(Exception):
+    """The store every worker shares (Redis) failed: a logout cannot be checked or kept now,
+    so it is not acknowledged and the issuer sends it again."""

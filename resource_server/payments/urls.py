@@ -1,10 +1,11 @@
 from django.urls import path
 
-from resource_server import views
+from resource_server import logout_views, views
 from resource_server.payments import views as payments
 
 urlpatterns = [
     path("api/public/health", views.health, name="health"),
+    path("backchannel-logout", logout_views.backchannel_logout, name="backchannel-logout"),
     path("api/payments", payments.payments, name="payments"),
 ]
 

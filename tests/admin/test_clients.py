@@ -412,3 +412,65 @@ def test_it_refuses_a_certificate_that_is_no_pem(console):
     )
     response = console.post("/admin/authserver/client/add/", data)
     assert "x509_certificate" in response.context["adminform"].form.errors
+
+
+def test_it_edits_front_and_back_channel_logout_in_the_logout_settings(console):
+    client = make_client(make_realm(), "shop", attributes={"login_theme": "acme"})
+    url = f"/admin/authserver/client/{client.pk}/change/"
+    page = console.get(url)
+    assert "Logout settings" in page.content.decode()
+    data = form_data(
+        page,
+        frontchannel_logout=True,
+        frontchannel_logout_url="https://shop.example/frontchannel-logout",
+        frontchannel_logout_session_required=False,
+        backchannel_logout_url="https://shop.example/backchannel-logout",
+    )
+
+    assert console.post(url, data).status_code == 302
+
+    client.refresh_from_db()
+    assert client.attributes == {
+        "login_theme": "acme",
+        "frontchannel.logout": "true",
+        "frontchannel.logout.url": "https://shop.example/frontchannel-logout",
+        "frontchannel.logout.session.required": "false",
+        "backchannel.logout.url": "https://shop.example/backchannel-logout",
+    }
+    again = console.get(url).context["adminform"].form
+    assert again["attributes"].value() == '{"login_theme": "acme"}'
+    assert again["frontchannel_logout"].value() is True
+    assert again["frontchannel_logout_session_required"].value() is False
+    assert again["backchannel_logout_session_required"].value() is True
+
+
+def test_it_keeps_the_logout_settings_when_other_fields_change(console):
+    logout = {
+        "frontchannel.logout": "true",
+        "frontchannel.logout.url": "https://shop.example/fc",
+        "backchannel.logout.url": "https://shop.example/bc",
+        "backchannel.logout.session.required": "true",
+    }
+    client = make_client(make_realm(), "shop", attributes=logout)
+    url = f"/admin/authserver/client/{client.pk}/change/"
+
+    assert console.post(url, form_data(console.get(url), name="Renamed")).status_code == 302
+
+    client.refresh_from_db()
+    assert (client.name, client.attributes) == ("Renamed", logout)
+
+
+@pytest.mark.parametrize(
+    "field", ["frontchannel_logout_url", "backchannel_logout_url"], ids=["front", "back"]
+)
+def test_it_refuses_a_logout_url_that_is_no_absolute_http_url(console, field):
+    client = make_client(make_realm(), "shop")
+    url = f"/admin/authserver/client/{client.pk}/change/"
+    data = form_data(console.get(url), **{field: "javascript:alert(1)"})
+
+    response = console.post(url, data)
+
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    client.refresh_from_db()
+    assert client.attributes == {}

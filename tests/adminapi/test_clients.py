@@ -285,3 +285,37 @@ def test_it_keeps_a_certificate_clients_settings(client, realm, manager, mtls, c
         **cert.forwarded,
     )
     assert token.status_code == 200, token.content
+
+
+def test_it_sets_front_and_back_channel_logout_as_keycloak_does(client, realm, manager):
+    call(client, "POST", url(realm, "clients"), manager, WEB)
+    logout = {
+        "frontchannel.logout.url": "https://web.example/frontchannel-logout",
+        "backchannel.logout.url": "https://web.example/backchannel-logout",
+        "backchannel.logout.session.required": "false",
+    }
+    body = {"frontchannelLogout": True, "attributes": logout}
+
+    assert call(client, "PUT", url(realm, "clients", "web"), manager, body).status_code == 204
+
+    shown = call(client, "GET", url(realm, "clients", "web"), manager).json()
+    assert shown["frontchannelLogout"] is True
+    assert shown["attributes"] == WEB["attributes"] | logout
+    stored = Client.objects.get(realm=realm, client_id="web")
+    assert stored.frontchannel_logout_url == logout["frontchannel.logout.url"]
+    assert not stored.backchannel_logout_session_required
+    off = {"frontchannelLogout": False, "attributes": {"backchannel.logout.url": None}}
+    assert call(client, "PUT", url(realm, "clients", "web"), manager, off).status_code == 204
+    stored.refresh_from_db()
+    assert stored.frontchannel_logout_url == "" and stored.backchannel_logout_url == ""
+
+
+@pytest.mark.parametrize("attribute", ["frontchannel.logout.url", "backchannel.logout.url"])
+def test_it_names_a_bad_logout_url(client, realm, manager, attribute):
+    body = WEB | {"attributes": {attribute: "https://web.example/logout#fragment"}}
+
+    response = call(client, "POST", url(realm, "clients"), manager, body)
+
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == [f'attributes["{attribute}"]']
+    assert not Client.objects.filter(realm=realm, client_id="web").exists()

@@ -196,3 +196,45 @@ def test_a_disabled_client_is_not_told(client, receiver):
     Client.objects.filter(client_id="app").update(enabled=False)
     sessions.terminate(UserSession.objects.get())
     assert not LogoutDelivery.objects.exists()
+
+
+def test_it_tells_a_client_that_exchanged_a_token_of_the_session(client, receiver):
+    """A service that exchanged the user's token (RFC 8693) took part in the session, as
+    Keycloak counts it: it hears of the logout too, with the session's sid."""
+    from tests.protocol.test_token_exchange import exchanged, setup
+
+    realm = make_realm()
+    _, access, _, orders = setup(realm)
+    orders.attributes["backchannel.logout.url"] = receiver.url
+    orders.save()
+    exchanged(client, realm, access)
+    session = UserSession.objects.get()
+
+    sessions.terminate(session)
+
+    assert sorted(LogoutDelivery.objects.values_list("client__client_id", flat=True)) == [
+        "orders-service"
+    ]
+    assert delivery.deliver_due() == 1
+    claims = verify(client, realm, receiver.tokens()[0], typ="logout+jwt")
+    assert claims["aud"] == "orders-service" and claims["sid"] == str(session.sid)
+
+
+def test_a_delivery_being_sent_is_not_sent_twice_and_is_sent_again_if_its_sender_stopped(
+    client, receiver
+):
+    import time_machine
+
+    realm = make_realm()
+    _, tokens = signed_in(client, realm, receiver.url)
+    log_out(client, realm, tokens["refresh_token"])
+    # What a process does first, had it stopped right after: the delivery is claimed.
+    claimed_until = timezone.now() + timedelta(seconds=delivery.CLAIM_SECONDS)
+    assert delivery.due().update(next_attempt=claimed_until) == 1
+
+    assert delivery.deliver_due() == 0  # another process leaves it alone
+    assert not receiver.received
+    with time_machine.travel(claimed_until + timedelta(seconds=1)):
+        assert delivery.deliver_due() == 1
+    assert len(receiver.tokens()) == 1
+    assert LogoutDelivery.objects.get().attempts == 1

@@ -75,6 +75,7 @@ def test_the_production_overlay_holds_the_whole_deployment():
     for expected in [
         ("Namespace", "authserver"),
         ("Deployment", "authserver"),
+        ("Deployment", "authserver-logouts"),
         ("Service", "authserver"),
         ("Job", "authserver-migrate"),
         ("PodDisruptionBudget", "authserver"),

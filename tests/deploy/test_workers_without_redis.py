@@ -57,7 +57,9 @@ class _Form(HTMLParser):
                 return
             if kind in {"submit", "button", "file"}:
                 return
-            self.fields.append((attrs["name"], attrs.get("value", "on")))
+            # A browser sends "on" for a checked box without a value; "" for an empty field.
+            default = "on" if kind in {"checkbox", "radio"} else ""
+            self.fields.append((attrs["name"], attrs.get("value", default)))
         elif tag == "select":
             self._select = attrs.get("name")
         elif tag == "option" and self._select and "selected" in attrs:

@@ -96,7 +96,8 @@ def test_it_says_exactly_what_is_supported(client):
     assert document["request_parameter_supported"] is True
     assert document["request_uri_parameter_supported"] is False
     assert document["claims_parameter_supported"] is False
-    assert document["frontchannel_logout_supported"] is False
+    assert document["frontchannel_logout_supported"] is True
+    assert document["frontchannel_logout_session_supported"] is True
     assert document["backchannel_logout_supported"] is True
     assert document["backchannel_logout_session_supported"] is True
     assert document["prompt_values_supported"] == ["none", "login", "consent"]

@@ -684,6 +684,8 @@ def test_the_demo_realm_lets_orders_service_exchange_for_payments(client):
         "token.exchange.audiences": "payments",
         "token.exchange.subject.audiences": "orders",
         "token.exchange.scopes": "payments:write=orders:write",
+        "backchannel.logout.url": "http://127.0.0.1:8001/backchannel-logout",
+        "backchannel.logout.session.required": "true",
     }
     exported = {c["clientId"]: c for c in export_realm(realm)["clients"]}
     assert exported["orders-service"]["attributes"] == orders.attributes

@@ -231,6 +231,7 @@ def test_it_exports_client_fields_as_keycloak_names_them():
         "serviceAccountsEnabled": False,
         "directAccessGrantsEnabled": False,
         "consentRequired": True,
+        "frontchannelLogout": False,
         "defaultClientScopes": ["openid", "profile"],
         "optionalClientScopes": ["orders:read"],
         "attributes": {

@@ -162,6 +162,11 @@ def user_token(issuer: str, user: tuple, scope: str, *, dpop=None) -> str:
     """An access token of ``user`` for demo-web: log in through the authorization-code flow with
     PKCE, as a browser and a web application would; bound to ``dpop``'s key (a DPoPKey of
     tests/protocol/dpop_keys.py) when given."""
+    return log_in(issuer, user, scope, dpop=dpop)[1]["access_token"]
+
+
+def log_in(issuer: str, user: tuple, scope: str, *, dpop=None) -> tuple[requests.Session, dict]:
+    """The browser (with its session cookie) and demo-web's token response of ``user``."""
     username, password, _ = user
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
@@ -214,7 +219,7 @@ def user_token(issuer: str, user: tuple, scope: str, *, dpop=None) -> str:
         timeout=10,
     )
     assert tokens.status_code == 200, tokens.text
-    return tokens.json()["access_token"]
+    return browser, tokens.json()
 
 
 def service_token(issuer: str) -> str:

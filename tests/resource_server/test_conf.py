@@ -22,6 +22,8 @@ VARIABLES = (
     "REDIS_URL",
     "RS_MTLS_CERT_HEADER",
     "RS_TRUSTED_PROXIES",
+    "RS_LOGOUT_REMEMBER_SECONDS",
+    "RS_VAR_DIR",
 )
 
 
@@ -46,6 +48,7 @@ def test_it_has_safe_defaults(environment):
     )
     assert config.cors_origins == ()
     assert not config.introspect
+    assert config.logout_remember_seconds == 86400
     assert conf.missing(config, needs_client=False) == []
     assert conf.missing(config, needs_client=True) == [
         "RS_CLIENT_ID",
@@ -88,6 +91,7 @@ def test_it_allows_no_address_when_the_allowlist_is_set_empty(environment):
         ("RS_RATE_BURST", "0"),
         ("RS_RATE_REPLENISH", "fast"),
         ("RS_INTROSPECT", "maybe"),
+        ("RS_LOGOUT_REMEMBER_SECONDS", "0"),
     ],
 )
 def test_it_fails_loudly_on_a_bad_value(environment, name, value):
@@ -139,3 +143,17 @@ def test_it_reads_a_forwarded_certificate_only_from_the_proxies_it_names(environ
     environment.setenv("RS_MTLS_CERT_HEADER", "Ssl_Client Cert")
     with pytest.raises(env.ConfigurationError, match="RS_MTLS_CERT_HEADER"):
         conf.load("orders", default_audience="orders")
+
+
+def test_it_shares_the_ended_sessions_between_workers_with_or_without_redis(environment, tmp_path):
+    """Every worker must read the sessions ended by logout tokens: Redis when there is one,
+    else files that every worker of the machine reads."""
+    environment.setenv("RS_VAR_DIR", str(tmp_path))
+    without = conf.caches("orders")
+    assert without["shared"]["BACKEND"].endswith("FileBasedCache")
+    assert without["shared"]["LOCATION"] == str(tmp_path / "orders-shared-cache")
+
+    environment.setenv("REDIS_URL", "redis://127.0.0.1:6379/5")
+    with_redis = conf.caches("orders")
+    assert with_redis["shared"]["BACKEND"] == "django_redis.cache.RedisCache"
+    assert with_redis["shared"]["LOCATION"] == "redis://127.0.0.1:6379/5"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from resource_server import responses
+from resource_server import logout_views, responses
 from resource_server.authorization import (
     owner_or_role,
     public,
@@ -55,6 +55,7 @@ def thing(request, thing_id):
 
 urlpatterns = [
     path("api/public/health", health),
+    path("backchannel-logout", logout_views.backchannel_logout),
     path("api/public/anyone", anyone),
     path("api/who", _who),
     path("api/read", read),
