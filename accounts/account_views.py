@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from accounts import account_console, audit, email_views, otp, passkeys, ratelimit
+from accounts import account_console, audit, links, otp, passkeys, ratelimit
 from accounts import sessions as sso
 from accounts.forms import (
     ChangePasswordForm,
@@ -79,7 +79,7 @@ def profile(request):
         _event(request, "UPDATE_PROFILE")
         pending_email = data["email"] if data["email"] != user.email else None
         if pending_email:
-            email_views.send_link(request, user, ActionToken.Kind.UPDATE_EMAIL, email=pending_email)
+            links.send_link(request, user, ActionToken.Kind.UPDATE_EMAIL, email=pending_email)
         form = UpdateProfileForm(
             initial={**initial, "firstName": user.first_name, "lastName": user.last_name}
         )

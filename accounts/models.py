@@ -464,3 +464,32 @@ class Passkey(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.user})"
+
+
+class OutgoingMail(models.Model):
+    """A message to a realm's user waiting to be sent: the mail outbox. Written in the
+    request's transaction and sent after it commits, off the request's thread (accounts.mail),
+    so that no answer waits on an SMTP server or tells by its time whether it sent anything.
+    The message is sealed at rest (it may carry a link that resets a password), and the row is
+    deleted once it is sent."""
+
+    realm = models.ForeignKey(Realm, on_delete=models.CASCADE, related_name="+")
+    message_sealed = models.TextField()
+    created = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    # When it may be tried next; a sender pushes it ahead while it sends (its lease).
+    next_attempt = models.DateTimeField()
+    given_up = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_attempt"],
+                condition=Q(given_up__isnull=True),
+                name="outgoing_mail_due",
+            )
+        ]
+
+    def __str__(self):
+        return f"Mail of {self.realm} ({self.attempts} attempt(s))"

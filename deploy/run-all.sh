@@ -61,6 +61,9 @@ BANNER
 # Back-channel logout retries (the first try is made by the server itself, after the logout).
 "$BIN/python" manage.py deliver_logouts &
 pids+=("$!")
+# Mail retries, likewise (the server sends each message itself once its request has committed).
+"$BIN/python" manage.py deliver_mail &
+pids+=("$!")
 
 # In the background too, so that a TERM or INT to this script stops all of them at once.
 serve "$AUTHSERVER_BIND" authserver.wsgi:application &

@@ -11,7 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from accounts import email_views, permissions, required_actions
+from accounts import links, permissions, required_actions
 from accounts.models import ActionToken, User
 from accounts.realms import for_realm
 from authserver.adminapi import mappings
@@ -212,6 +212,6 @@ def execute_actions_email(context: Context, user_id: str) -> Result:
         user.password_temporary = True
     user.required_actions = required_actions.stored([*user.required_actions, *body])
     user.save(update_fields=["password_temporary", "required_actions"])
-    email_views.send_link(context.request, user, ActionToken.Kind.EXECUTE_ACTIONS, email=user.email)
+    links.send_link(context.request, user, ActionToken.Kind.EXECUTE_ACTIONS, email=user.email)
     context.record("ACTION", RESOURCE, f"{_path(user)}/execute-actions-email")
     return NO_CONTENT
