@@ -71,7 +71,9 @@ def profile(request):
     """Names change at once; a new e-mail address once the link mailed to it is followed."""
     user = request.sso.user
     initial = {"email": user.email, "firstName": user.first_name, "lastName": user.last_name}
-    form = UpdateProfileForm(request.POST if request.method == "POST" else None, initial=initial)
+    form = UpdateProfileForm(
+        request.POST if request.method == "POST" else None, initial=initial, user=user
+    )
     if form.is_valid():
         data = form.cleaned_data
         user.first_name, user.last_name = data["firstName"], data["lastName"]
@@ -81,7 +83,8 @@ def profile(request):
         if pending_email:
             links.send_link(request, user, ActionToken.Kind.UPDATE_EMAIL, email=pending_email)
         form = UpdateProfileForm(
-            initial={**initial, "firstName": user.first_name, "lastName": user.last_name}
+            initial={**initial, "firstName": user.first_name, "lastName": user.last_name},
+            user=user,
         )
         return _page(
             request, "profile", "profile", form=form, saved=True, pending_email=pending_email

@@ -12,6 +12,7 @@ from accounts import (
     audit,
     backends,
     links,
+    login_names,
     login_steps,
     ratelimit,
     required_actions,
@@ -105,6 +106,11 @@ def confirm_email(request, kind):
     if token is None:
         return _expired(request)
     user = token.user
+    if kind == Kind.UPDATE_EMAIL and login_names.email_taken(realm, token.email, other_than=user):
+        # Another user took the address since the link was sent.
+        return render(
+            request, "accounts/email/expired.html", {"realm": realm, "taken": True}, status=409
+        )
     if kind == Kind.VERIFY_EMAIL and token.email != user.email:
         # The address changed since the link was sent: it proves nothing of the new one.
         return _expired(request)

@@ -10,7 +10,7 @@ request costs the same whether or not an account exists.
 
 from urllib.parse import urlencode
 
-from accounts import action_tokens, audit, mail
+from accounts import action_tokens, audit, login_names, mail
 from accounts.models import Realm, User
 from accounts.realms import for_realm
 
@@ -87,9 +87,7 @@ def password_reset_message(realm: Realm, question: dict) -> dict | None:
 
 
 def _find(realm: Realm, name: str) -> User | None:
+    """The account a forgotten password's name is, as at the login (the username, or the
+    address where the realm allows it), if it is enabled and has an address to mail."""
     users = for_realm(User, realm).filter(is_active=True).exclude(email="")
-    found = users.filter(username=name).first()
-    if found is None and "@" in name:
-        matches = list(users.filter(email__iexact=name)[:2])
-        found = matches[0] if len(matches) == 1 else None
-    return found
+    return login_names.find(realm, name, users)

@@ -103,6 +103,17 @@ class Realm(models.Model):
         default=False,
         help_text="A registering user's username is the address.",
     )
+    login_with_email_allowed = models.BooleanField(
+        "login with e-mail",
+        default=True,
+        help_text="A user may sign in (and ask for a forgotten password) with the e-mail "
+        "address instead of the username; not while duplicate e-mails are allowed.",
+    )
+    duplicate_emails_allowed = models.BooleanField(
+        "duplicate e-mails",
+        default=False,
+        help_text="Several users may share an e-mail address (then nobody signs in with one).",
+    )
     reset_password_allowed = models.BooleanField(
         "forgot password", default=False, help_text="The login page offers a reset by e-mail."
     )
@@ -128,6 +139,12 @@ class Realm(models.Model):
     @property
     def title(self) -> str:
         return self.display_name or self.name
+
+    @property
+    def email_login(self) -> bool:
+        """Whether an e-mail address names a user at this realm's login: never while two
+        users may share one, as in Keycloak (accounts.login_names)."""
+        return self.login_with_email_allowed and not self.duplicate_emails_allowed
 
     @property
     def issuer(self) -> str:

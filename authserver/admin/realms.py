@@ -39,6 +39,8 @@ class RealmForm(forms.ModelForm):
             "otp_policy_initial_counter",
             "registration_allowed",
             "registration_email_as_username",
+            "login_with_email_allowed",
+            "duplicate_emails_allowed",
             "reset_password_allowed",
             "verify_email",
             "smtp_server",
@@ -148,6 +150,8 @@ class RealmAdmin(AuditedAdmin):
                 "fields": [
                     "registration_allowed",
                     "registration_email_as_username",
+                    "login_with_email_allowed",
+                    "duplicate_emails_allowed",
                     "reset_password_allowed",
                     "verify_email",
                     "smtp_server",

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from accounts import otp, permissions, required_actions
+from accounts import login_names, otp, permissions, required_actions
 from accounts.backends import reset_failures
 from accounts.console_audit import record, snapshot
 from accounts.models import MASTER_REALM, OTPDevice, User
@@ -27,7 +27,24 @@ class LockedOutFilter(admin.SimpleListFilter):
         return queryset
 
 
-class UserAddForm(RealmScopedForm):
+class _UniqueEmail:
+    """A form of a user: the address may not be another's of the realm unless the realm allows
+    duplicate e-mails (accounts.login_names)."""
+
+    def clean(self):
+        data = super().clean()
+        realm, email = self._realm_being_saved(), data.get("email")
+        unchanged = (
+            self.instance.pk is not None
+            and (email or "").lower() == (self.initial.get("email") or "").lower()
+        )
+        taken = realm is not None and not unchanged
+        if taken and login_names.email_taken(realm, email, other_than=self.instance):
+            self.add_error("email", login_names.EMAIL_TAKEN)
+        return data
+
+
+class UserAddForm(_UniqueEmail, RealmScopedForm):
     """A new user of a realm, with an optional initial password checked by the realm's policy."""
 
     password1 = forms.CharField(
@@ -93,7 +110,7 @@ class UserAddForm(RealmScopedForm):
         return user
 
 
-class UserChangeForm(RealmScopedForm):
+class UserChangeForm(_UniqueEmail, RealmScopedForm):
     """A user's details and role mappings; the password can only be replaced, never read."""
 
     required_actions = forms.MultipleChoiceField(

@@ -53,6 +53,14 @@ SCHEMAS = {
             "otpRequired": {"type": "boolean"},
             "registrationAllowed": {"type": "boolean"},
             "registrationEmailAsUsername": {"type": "boolean"},
+            "loginWithEmailAllowed": {
+                "type": "boolean",
+                "description": "the e-mail address names a user at the login (default true)",
+            },
+            "duplicateEmailsAllowed": {
+                "type": "boolean",
+                "description": "users may share an e-mail address (then none signs in with it)",
+            },
             "resetPasswordAllowed": {"type": "boolean"},
             "verifyEmail": {"type": "boolean"},
             "smtpServer": {

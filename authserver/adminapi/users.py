@@ -11,7 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from accounts import links, permissions, required_actions
+from accounts import links, login_names, permissions, required_actions
 from accounts.models import ActionToken, User
 from accounts.realms import for_realm
 from authserver.adminapi import mappings
@@ -97,6 +97,8 @@ def create_user(context: Context) -> Result:
     spec = reader.read_user(object_body(context))
     if for_realm(User, context.realm).filter(username=spec.username).exists():
         raise Conflict(f"user {quote(spec.username)} already exists")
+    if login_names.email_taken(context.realm, spec.email):
+        raise Conflict("a user with this e-mail address already exists")
     user = User(realm=context.realm)
     if spec.subject is not None:
         if User.objects.filter(subject=spec.subject).exists():
@@ -118,6 +120,10 @@ def update_user(context: Context, user_id: str) -> Result:
     taken = for_realm(User, context.realm).filter(username=spec.username).exclude(pk=user.pk)
     if taken.exists():
         raise Conflict(f"user {quote(spec.username)} already exists")
+    if spec.email.lower() != user.email.lower() and login_names.email_taken(
+        context.realm, spec.email, other_than=user
+    ):
+        raise Conflict("a user with this e-mail address already exists")
     _save(context, user, spec)
     context.record("UPDATE", RESOURCE, _path(user), before=before, after=rep.user(user))
     return NO_CONTENT

@@ -70,6 +70,8 @@ def export_realm_settings(realm: Realm) -> dict:
         "otpRequired": realm.otp_required,
         "registrationAllowed": realm.registration_allowed,
         "registrationEmailAsUsername": realm.registration_email_as_username,
+        "loginWithEmailAllowed": realm.login_with_email_allowed,
+        "duplicateEmailsAllowed": realm.duplicate_emails_allowed,
         "resetPasswordAllowed": realm.reset_password_allowed,
         "verifyEmail": realm.verify_email,
         # The password never leaves: Keycloak's mask says there is one.

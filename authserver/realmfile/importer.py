@@ -144,6 +144,8 @@ def realm_fields(spec: RealmSpec) -> dict:
         "otp_required": spec.otp_required,
         "registration_allowed": spec.registration_allowed,
         "registration_email_as_username": spec.registration_email_as_username,
+        "login_with_email_allowed": spec.login_with_email_allowed,
+        "duplicate_emails_allowed": spec.duplicate_emails_allowed,
         "reset_password_allowed": spec.reset_password_allowed,
         "verify_email": spec.verify_email,
         "smtp_server": spec.smtp_server,

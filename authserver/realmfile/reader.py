@@ -350,6 +350,12 @@ def _realm_settings(root: _Object) -> RealmSpec:
         registration_email_as_username=root.flag(
             "registrationEmailAsUsername", default=_default("registration_email_as_username")
         ),
+        login_with_email_allowed=root.flag(
+            "loginWithEmailAllowed", default=_default("login_with_email_allowed")
+        ),
+        duplicate_emails_allowed=root.flag(
+            "duplicateEmailsAllowed", default=_default("duplicate_emails_allowed")
+        ),
         reset_password_allowed=root.flag(
             "resetPasswordAllowed", default=_default("reset_password_allowed")
         ),
@@ -1026,6 +1032,25 @@ def _service_accounts_are_single(realm: RealmSpec) -> None:
         _unique(seen, client_id, path, "service account of client")
 
 
+def _emails_are_unique(realm: RealmSpec) -> None:
+    """Unless the realm allows duplicate e-mails, no two users share an address (compared
+    without regard to case), as Keycloak's import refuses them."""
+    if realm.duplicate_emails_allowed:
+        return
+    seen: dict[str, str] = {}
+    for user in realm.users:
+        if user.email:
+            path = member(user.path, "email")
+            if user.email.lower() in seen:
+                raise RealmFileError(
+                    path,
+                    f"e-mail address {quote(user.email)} is another user's too (at "
+                    f"{seen[user.email.lower()]}); the realm does not allow duplicate e-mails "
+                    "(duplicateEmailsAllowed)",
+                )
+            seen[user.email.lower()] = path
+
+
 _REFERENCE_CHECKS = (
     _client_roles_belong_to_clients,
     _client_scopes_are_defined,
@@ -1034,4 +1059,5 @@ _REFERENCE_CHECKS = (
     _composite_roles_are_defined,
     _user_groups_are_defined,
     _service_accounts_are_single,
+    _emails_are_unique,
 )

@@ -160,6 +160,8 @@ class RealmSpec:
     otp_required: bool = False
     registration_allowed: bool = False
     registration_email_as_username: bool = False
+    login_with_email_allowed: bool = True
+    duplicate_emails_allowed: bool = False
     reset_password_allowed: bool = False
     verify_email: bool = False
     # Keycloak's smtpServer without its password; the password in clear, None when the file

@@ -134,6 +134,8 @@ def test_it_exports_every_field_in_a_stable_order():
         "otpRequired",
         "registrationAllowed",
         "registrationEmailAsUsername",
+        "loginWithEmailAllowed",
+        "duplicateEmailsAllowed",
         "resetPasswordAllowed",
         "verifyEmail",
         "smtpServer",
