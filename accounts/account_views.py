@@ -137,7 +137,7 @@ def signing_in(request):
         ).first()
         action = request.POST.get("action")
         if action == "remove-passkey":
-            passkey = passkeys.of(user).filter(pk=_int(request.POST.get("passkey"))).first()
+            passkey = passkeys.all_of(user).filter(pk=_int(request.POST.get("passkey"))).first()
             if passkey is None:
                 return _page(request, "signing_in", "signing-in", status=400, **_devices(user))
             passkey.delete()
@@ -166,7 +166,7 @@ def _devices(user) -> dict:
     return {
         "devices": list(otp.confirmed_devices(user)),
         "recovery_codes_left": otp.recovery_codes_left(user),
-        "passkeys": list(passkeys.of(user)),
+        "passkeys": list(passkeys.all_of(user)),
     }
 
 

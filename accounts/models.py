@@ -124,6 +124,12 @@ class Realm(models.Model):
     # user), without its password, which is kept sealed (accounts.sealed) below.
     smtp_server = models.JSONField("SMTP server", default=dict, blank=True)
     smtp_password_sealed = models.TextField(blank=True)
+    # Keycloak's WebAuthn policies (webAuthnPolicy*, webAuthnPolicyPasswordless*), by the names
+    # after the prefix; absent settings take Keycloak's defaults (accounts.webauthn_policy).
+    webauthn_policy = models.JSONField("WebAuthn policy", default=dict, blank=True)
+    webauthn_policy_passwordless = models.JSONField(
+        "WebAuthn passwordless policy", default=dict, blank=True
+    )
     # Keycloak's default role (``default-roles-<realm>``, a composite): every new user gets it.
     default_role = models.ForeignKey(
         "Role", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -464,20 +470,35 @@ class ActionToken(models.Model):
 
 
 class Passkey(models.Model):
-    """A realm user's WebAuthn credential (Keycloak's ``webauthn`` credential), a second
-    factor: its public key, never a secret."""
+    """A realm user's WebAuthn credential: Keycloak's ``webauthn`` (a second factor after the
+    password) or ``webauthn-passwordless`` (signs in alone, found by its id). Its public key,
+    never a secret. A credential id is one user's only within a realm (accounts.passkeys)."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="passkeys")
     name = models.CharField(max_length=64)
+    passwordless = models.BooleanField(default=False)
     # The credential id, base64url without padding, as the browser names it.
-    credential_id = models.CharField(max_length=1400, unique=True)
+    credential_id = models.CharField(max_length=1400, db_index=True)
+    # The COSE key, as the authenticator gave it.
     public_key = models.BinaryField()
     sign_count = models.BigIntegerField(default=0)
+    # What the authenticator said of itself: its model (AAGUID), the attestation statement's
+    # format, how it is reached (usb, nfc, ble, internal, hybrid), and whether the credential
+    # may be copied to the user's other devices (a synced passkey: RFC 8176's "swk").
+    aaguid = models.CharField(max_length=36, blank=True)
+    attestation_format = models.CharField(max_length=32, blank=True)
+    transports = models.JSONField(default=list, blank=True)
+    backup_eligible = models.BooleanField(default=False)
     created = models.DateTimeField(default=timezone.now)
     last_used = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["user", "created"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "credential_id"], name="unique_credential_per_user"
+            )
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.user})"

@@ -58,7 +58,7 @@ def login_passkey(request):
     if request.method == "POST":
         used = passkeys.authenticate(request, user, request.POST.get("credential", ""))
         if used is not None:
-            pending.amr.append(login_steps.HARDWARE_KEY)
+            pending.amr.append(passkeys.method(used))
             login_steps.save(request, pending)
             return step_views.proceed(request)
         problem = "The passkey was not accepted."

@@ -11,6 +11,7 @@ from functools import cache
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
+from accounts import webauthn_policy
 from authserver.adminapi.realm_management import CLIENT_ID
 from authserver.adminapi.routes import ROUTES
 
@@ -27,6 +28,22 @@ _REQUIRED_ACTION = {
 }
 _BY_CLIENT = {"type": "object", "additionalProperties": _NAMES}
 _ID = {"type": "string", "readOnly": True}
+
+
+def _webauthn_policy(prefix: str) -> dict:
+    """Keycloak's webAuthnPolicy* (or webAuthnPolicyPasswordless*) fields."""
+    found = {}
+    for key, kind, _default, choices in webauthn_policy.settings_of(prefix):
+        if kind is list:
+            items = {"enum": list(choices)} if choices else {"type": "string"}
+            schema = {"type": "array", "items": items}
+        elif choices:
+            schema = {"enum": list(choices)}
+        else:
+            schema = {"type": {str: "string", int: "integer", bool: "boolean"}[kind]}
+        found[webauthn_policy.field_name(prefix, key)] = schema
+    return found
+
 
 SCHEMAS = {
     "Realm": {
@@ -63,6 +80,8 @@ SCHEMAS = {
             },
             "resetPasswordAllowed": {"type": "boolean"},
             "verifyEmail": {"type": "boolean"},
+            **_webauthn_policy(webauthn_policy.SECOND_FACTOR),
+            **_webauthn_policy(webauthn_policy.PASSWORDLESS),
             "smtpServer": {
                 "type": "object",
                 "description": "Keycloak's smtpServer; the password shows as **********",

@@ -7,7 +7,7 @@ passwords leave only as the hashes that are stored, never in clear.
 
 import json
 
-from accounts import required_actions
+from accounts import required_actions, webauthn_policy
 from accounts.models import ClientScope, Group, Realm, Role, User
 from accounts.realms import for_realm
 from authserver.models import (
@@ -68,6 +68,8 @@ def export_realm_settings(realm: Realm) -> dict:
         "otpPolicyLookAheadWindow": realm.otp_policy_look_ahead_window,
         "otpPolicyInitialCounter": realm.otp_policy_initial_counter,
         "otpRequired": realm.otp_required,
+        **_webauthn_policy(webauthn_policy.SECOND_FACTOR, realm.webauthn_policy),
+        **_webauthn_policy(webauthn_policy.PASSWORDLESS, realm.webauthn_policy_passwordless),
         "registrationAllowed": realm.registration_allowed,
         "registrationEmailAsUsername": realm.registration_email_as_username,
         "loginWithEmailAllowed": realm.login_with_email_allowed,
@@ -78,6 +80,12 @@ def export_realm_settings(realm: Realm) -> dict:
         "smtpServer": realm.smtp_server
         | ({"password": _MASKED} if realm.smtp_password_sealed else {}),
     }
+
+
+def _webauthn_policy(prefix: str, stored: dict) -> dict:
+    """A WebAuthn policy as Keycloak's fields, every one of them (defaults for those unset)."""
+    policy, _notes = webauthn_policy.checked(prefix, stored or {})
+    return {webauthn_policy.field_name(prefix, key): value for key, value in policy.items()}
 
 
 def export_client(client: Client) -> dict:

@@ -149,6 +149,8 @@ def realm_fields(spec: RealmSpec) -> dict:
         "reset_password_allowed": spec.reset_password_allowed,
         "verify_email": spec.verify_email,
         "smtp_server": spec.smtp_server,
+        "webauthn_policy": spec.webauthn_policy,
+        "webauthn_policy_passwordless": spec.webauthn_policy_passwordless,
     } | (
         {"smtp_password_sealed": sealed.seal(spec.smtp_password) if spec.smtp_password else ""}
         if spec.smtp_password is not None

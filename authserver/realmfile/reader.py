@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.validators import AllowedURIValidator
 
-from accounts import password_policy, required_actions
+from accounts import password_policy, required_actions, webauthn_policy
 from accounts.models import REALM_NAME, ClientScope, Realm
 from accounts.signals import default_roles_name
 from authserver.models import (
@@ -361,7 +361,33 @@ def _realm_settings(root: _Object) -> RealmSpec:
         ),
         verify_email=root.flag("verifyEmail", default=_default("verify_email")),
         **_smtp_server(root),
+        webauthn_policy=_webauthn_policy(root, webauthn_policy.SECOND_FACTOR),
+        webauthn_policy_passwordless=_webauthn_policy(root, webauthn_policy.PASSWORDLESS),
     )
+
+
+_EXPECTED = {str: "a string", int: "a whole number", bool: "true or false", list: "a list"}
+
+
+def _webauthn_policy(root: _Object, prefix: str) -> dict:
+    """Keycloak's webAuthnPolicy* (or webAuthnPolicyPasswordless*) fields, checked and
+    complete (accounts.webauthn_policy); algorithms this server cannot verify are left out,
+    said so."""
+    given = {}
+    for key, kind, _fallback, _choices in webauthn_policy.settings_of(prefix):
+        value = root._take(webauthn_policy.field_name(prefix, key), kind, _EXPECTED[kind])
+        if value is not None:
+            given[key] = value
+    try:
+        policy, notes = webauthn_policy.checked(prefix, given)
+    except webauthn_policy.PolicyError as error:
+        raise RealmFileError(
+            root.at(webauthn_policy.field_name(prefix, error.key)), str(error)
+        ) from None
+    root.notes.extend(
+        f"{root.at(webauthn_policy.field_name(prefix, key))}: {note}" for key, note in notes
+    )
+    return policy
 
 
 # Keycloak's smtpServer: every value a string ("true"/"false" for the flags).

@@ -18,6 +18,8 @@ How the file maps onto the models:
 - a user's ``id`` is the token subject (``sub``), so relying parties know the user after a move;
 - a user's ``otp`` credentials carry Keycloak's ``secretData`` and ``credentialData``; the
   secret is sealed on import (accounts.sealed) and unsealed on export, as Keycloak exports it;
+- the realm's ``webAuthnPolicy*`` and ``webAuthnPolicyPasswordless*`` fields are Keycloak's,
+  kept as two dicts by the names after the prefix (accounts.webauthn_policy);
 - the realm's ``otpPolicy*`` fields are Keycloak's; ``otpRequired`` is this server's own (in
   Keycloak a browser flow with a required OTP form says it);
 - built-in client scopes (``ClientScope.BUILT_IN``) exist in every realm without being declared.
@@ -168,6 +170,9 @@ class RealmSpec:
     # gave none or Keycloak's mask (an update then keeps the current one).
     smtp_server: dict = field(default_factory=dict)
     smtp_password: str | None = None
+    # Keycloak's webAuthnPolicy* and webAuthnPolicyPasswordless*, by the names after the prefix.
+    webauthn_policy: dict = field(default_factory=dict)
+    webauthn_policy_passwordless: dict = field(default_factory=dict)
     realm_roles: tuple[RoleSpec, ...] = ()
     # The realm role every new user is given (Keycloak's defaultRole), by name.
     default_role: str | None = None
