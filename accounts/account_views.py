@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from accounts import account_console, audit, links, otp, passkeys, ratelimit
+from accounts import account_console, audit, links, otp, passkeys, ratelimit, webauthn_policy
 from accounts import sessions as sso
 from accounts.forms import (
     ChangePasswordForm,
@@ -167,6 +167,9 @@ def _devices(user) -> dict:
         "devices": list(otp.confirmed_devices(user)),
         "recovery_codes_left": otp.recovery_codes_left(user),
         "passkeys": list(passkeys.all_of(user)),
+        "second_factor_passkeys": list(passkeys.of(user)),
+        "passwordless_passkeys": list(passkeys.of(user, passwordless=True)),
+        "passwordless_allowed": webauthn_policy.passkeys_enabled(user.realm),
     }
 
 

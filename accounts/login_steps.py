@@ -37,6 +37,8 @@ _ACTION_PAGES = {
     required_actions.CONFIGURE_TOTP: "login-configure-totp",
     required_actions.UPDATE_PROFILE: "login-update-profile",
     required_actions.VERIFY_EMAIL: "login-verify-email",
+    required_actions.WEBAUTHN_REGISTER: "login-webauthn-register",
+    required_actions.WEBAUTHN_REGISTER_PASSWORDLESS: "login-webauthn-register-passwordless",
 }
 
 

@@ -176,7 +176,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False, help_text="The user must choose a new password at the next login."
     )
     # Keycloak's required actions other than UPDATE_PASSWORD (which is password_temporary):
-    # CONFIGURE_TOTP, VERIFY_EMAIL, UPDATE_PROFILE, TERMS_AND_CONDITIONS, done at the next login.
+    # CONFIGURE_TOTP, VERIFY_EMAIL, UPDATE_PROFILE, TERMS_AND_CONDITIONS, webauthn-register,
+    # webauthn-register-passwordless: done at the next login.
     required_actions = models.JSONField(default=list, blank=True)
     failed_logins = models.PositiveIntegerField(default=0)
     last_failed_login = models.DateTimeField(null=True, blank=True)

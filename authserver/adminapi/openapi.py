@@ -11,21 +11,13 @@ from functools import cache
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
-from accounts import webauthn_policy
+from accounts import required_actions, webauthn_policy
 from authserver.adminapi.realm_management import CLIENT_ID
 from authserver.adminapi.routes import ROUTES
 
 _PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
 _NAMES = {"type": "array", "items": {"type": "string"}}
-_REQUIRED_ACTION = {
-    "enum": [
-        "TERMS_AND_CONDITIONS",
-        "UPDATE_PASSWORD",
-        "CONFIGURE_TOTP",
-        "UPDATE_PROFILE",
-        "VERIFY_EMAIL",
-    ]
-}
+_REQUIRED_ACTION = {"enum": list(required_actions.ALL)}
 _BY_CLIENT = {"type": "object", "additionalProperties": _NAMES}
 _ID = {"type": "string", "readOnly": True}
 

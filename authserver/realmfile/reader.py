@@ -914,7 +914,8 @@ def _otp_credential(credential: _Object) -> OTPSpec:
 def _required_actions(user: _Object) -> tuple[str, ...]:
     """Keycloak's ``requiredActions``: UPDATE_PASSWORD makes the password temporary (the user
     chooses a new one at the next login), as Keycloak's exports say it; CONFIGURE_TOTP,
-    VERIFY_EMAIL, UPDATE_PROFILE and TERMS_AND_CONDITIONS are kept; others are reported as
+    VERIFY_EMAIL, UPDATE_PROFILE, TERMS_AND_CONDITIONS, webauthn-register and
+    webauthn-register-passwordless are kept; others are reported as
     ignored."""
     path = user.at("requiredActions")
     kept = []
