@@ -27,7 +27,7 @@ from authserver.adminapi.api import (
     page,
 )
 from authserver.adminapi.errors import Conflict, Forbidden, NotFound, invalid_field
-from authserver.realmfile import exporter, reader
+from authserver.realmfile import exporter, reader, webauthn_credentials
 from authserver.realmfile.errors import RealmFileError, quote
 from authserver.realmfile.importer import checked
 from authserver.realmfile.schema import PasswordSpec, UserSpec
@@ -93,8 +93,20 @@ def get_user(context: Context, user_id: str) -> Result:
     return ok(rep.user(find(context, user_id)))
 
 
+def _read(body: dict) -> UserSpec:
+    """The user of an API body: a realm file's user, but passkeys are their user's to register
+    (a file skips a malformed one with a warning; an API caller is told)."""
+    credentials = body.get("credentials")
+    if isinstance(credentials, list) and any(
+        isinstance(each, dict) and each.get("type") in webauthn_credentials.TYPES
+        for each in credentials
+    ):
+        raise invalid_field("credentials", "passkeys (webauthn) are registered by their user")
+    return reader.read_user(body)
+
+
 def create_user(context: Context) -> Result:
-    spec = reader.read_user(object_body(context))
+    spec = _read(object_body(context))
     if for_realm(User, context.realm).filter(username=spec.username).exists():
         raise Conflict(f"user {quote(spec.username)} already exists")
     if login_names.email_taken(context.realm, spec.email):
@@ -114,7 +126,7 @@ def create_user(context: Context) -> Result:
 def update_user(context: Context, user_id: str) -> Result:
     user = changeable(context, user_id)
     before = rep.user(user)
-    spec = reader.read_user(before | object_body(context))
+    spec = _read(before | object_body(context))
     if spec.subject != user.subject:
         raise invalid_field("id", "does not match the user of the URL")
     taken = for_realm(User, context.realm).filter(username=spec.username).exclude(pk=user.pk)

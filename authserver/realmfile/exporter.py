@@ -16,7 +16,7 @@ from authserver.models import (
     DIRECT_ACCESS_ATTRIBUTE,
     Client,
 )
-from authserver.realmfile import credentials, otp_credentials
+from authserver.realmfile import credentials, otp_credentials, webauthn_credentials
 from authserver.realmfile.schema import PKCE_ATTRIBUTE, POST_LOGOUT_ATTRIBUTE
 
 _MASKED = "**********"
@@ -270,7 +270,7 @@ def _users(realm: Realm, paths: dict[int, str]) -> list[dict]:
     users = (
         for_realm(User, realm)
         .select_related("service_account_client")
-        .prefetch_related("roles__client", "realm_groups", "otpdevice_set")
+        .prefetch_related("roles__client", "realm_groups", "otpdevice_set", "passkeys")
     )
     return [_user(user, paths) for user in sorted(users, key=lambda user: user.username)]
 
@@ -281,7 +281,12 @@ def _credentials(user: User, devices: list) -> list[dict]:
         if user.password and user.has_usable_password()
         else []
     )
-    return password + [otp_credentials.export(device) for device in devices]
+    passkeys = sorted(user.passkeys.all(), key=lambda each: (each.passwordless, each.created))
+    return (
+        password
+        + [otp_credentials.export(device) for device in devices]
+        + [webauthn_credentials.export(passkey) for passkey in passkeys]
+    )
 
 
 def _user(user: User, paths: dict[int, str], *, with_credentials: bool = True) -> dict:

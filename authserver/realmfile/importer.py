@@ -18,7 +18,7 @@ from authserver.models import (
     CLIENT_SECRET_AUTHENTICATOR,
     Client,
 )
-from authserver.realmfile import credentials, keycloak, otp_credentials
+from authserver.realmfile import credentials, keycloak, otp_credentials, webauthn_credentials
 from authserver.realmfile.errors import RealmExistsError, RealmFileError, member, quote
 from authserver.realmfile.schema import (
     POST_LOGOUT_ATTRIBUTE,
@@ -336,6 +336,8 @@ def _write_user(
     user.realm_groups.set([groups[path] for path in spec.groups])
     for otp in spec.otp:
         otp_credentials.device(user, otp).save()
+    for passkey in spec.passkeys:
+        webauthn_credentials.passkey(user, passkey).save()
     if spec.service_account_client_id is not None:
         client = clients[spec.service_account_client_id]
         # An update, not a save: saving would run the secret field's hashing again.

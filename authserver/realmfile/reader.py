@@ -25,7 +25,7 @@ from authserver.models import (
     CLIENT_SECRET_AUTHENTICATOR,
     DIRECT_ACCESS_ATTRIBUTE,
 )
-from authserver.realmfile import credentials, keycloak, otp_credentials
+from authserver.realmfile import credentials, keycloak, otp_credentials, webauthn_credentials
 from authserver.realmfile.errors import RealmFileError, item, member, quote
 from authserver.realmfile.schema import (
     PKCE_ATTRIBUTE,
@@ -34,6 +34,7 @@ from authserver.realmfile.schema import (
     ClientSpec,
     GroupSpec,
     OTPSpec,
+    PasskeySpec,
     PasswordSpec,
     RealmSpec,
     RoleSpec,
@@ -829,21 +830,37 @@ def _pkce_method(value: object, path: str) -> str:
 
 
 def _users(root: _Object) -> tuple[UserSpec, ...]:
-    specs, seen, seen_ids = [], {}, {}
+    specs, seen, seen_ids, credential_ids = [], {}, {}, {}
     for user in root.children("users"):
         with user:
             spec = _user(user)
             _unique(seen, spec.username, user.at("username"), "username")
             if spec.subject is not None:
                 _unique(seen_ids, str(spec.subject), user.at("id"), "user id")
-            specs.append(spec)
+            specs.append(_one_holder_per_passkey(spec, credential_ids, user))
     return tuple(specs)
+
+
+def _one_holder_per_passkey(spec: UserSpec, seen: dict[str, str], user: _Object) -> UserSpec:
+    """A credential id is one user's only in a realm: a second holder's is skipped, said so."""
+    kept = []
+    for passkey in spec.passkeys:
+        if passkey.credential_id in seen:
+            kind = "webauthn-passwordless" if passkey.passwordless else "webauthn"
+            user.notes.append(
+                f"{user.at('credentials')}: a {kind} credential that user "
+                f"{quote(seen[passkey.credential_id])} has too; skipped"
+            )
+            continue
+        seen[passkey.credential_id] = spec.username
+        kept.append(passkey)
+    return replace(spec, passkeys=tuple(kept))
 
 
 def _user(user: _Object) -> UserSpec:
     # Keycloak's "totp" says whether the user has an otp credential: the credentials say it.
     user.flag("totp", default=False)
-    password, otp = _credentials(user)
+    password, otp, passkeys = _credentials(user)
     actions = _required_actions(user)
     if password is not None and UPDATE_PASSWORD in actions:
         password = replace(password, temporary=True)
@@ -859,6 +876,7 @@ def _user(user: _Object) -> UserSpec:
         password=password,
         required_actions=actions,
         otp=otp,
+        passkeys=passkeys,
         realm_roles=user.names("realmRoles"),
         client_roles=_by_client(user.mapping("clientRoles"), user.at("clientRoles")),
         groups=tuple(name if name.startswith("/") else f"/{name}" for name in user.names("groups")),
@@ -876,23 +894,53 @@ def _subject(user: _Object) -> uuid.UUID | None:
         raise RealmFileError(user.at("id"), f"expected a UUID, not {quote(value)}") from None
 
 
-def _credentials(user: _Object) -> tuple[PasswordSpec | None, tuple[OTPSpec, ...]]:
-    password, otp = None, []
+def _credentials(
+    user: _Object,
+) -> tuple[PasswordSpec | None, tuple[OTPSpec, ...], tuple[PasskeySpec, ...]]:
+    password, otp, passkeys = None, [], []
     for credential in user.children("credentials"):
         with credential:
             kind = credential.text("type", required=True)
             if kind == "otp":
                 otp.append(_otp_credential(credential))
                 continue
+            if kind in webauthn_credentials.TYPES:
+                passkey = _webauthn_credential(credential, kind)
+                if passkey is not None:
+                    passkeys.append(passkey)
+                continue
             if kind != "password":
                 raise RealmFileError(
                     credential.at("type"),
-                    f'only "password" and "otp" credentials are supported, not {quote(kind)}',
+                    'only "password", "otp", "webauthn" and "webauthn-passwordless" '
+                    f"credentials are supported, not {quote(kind)}",
                 )
             if password is not None:
                 raise RealmFileError(credential.path, "a user has at most one password")
             password = _password_credential(credential)
-    return password, tuple(otp)
+    return password, tuple(otp), tuple(passkeys)
+
+
+def _webauthn_credential(credential: _Object, kind: str) -> PasskeySpec | None:
+    """A passkey; a malformed one is skipped with a warning naming it (the user keeps the
+    rest: a passkey can be registered again, a realm file is not worth refusing for it)."""
+    secret_data = credential.text("secretData", default=None)
+    credential_data = credential.text("credentialData", default=None)
+    created = credential._take("createdDate", int, "a whole number")
+    credential.text("id")  # Keycloak's credential id: not kept
+    try:
+        if not credential_data:
+            raise credentials.CredentialError("is required", field="credentialData")
+        return webauthn_credentials.read(
+            kind,
+            secret_data,
+            credential_data,
+            label=credential.text("userLabel"),
+            created_ms=created or None,
+        )
+    except credentials.CredentialError as error:
+        credential.notes.append(f"{credential.at(error.field)}: {kind} credential skipped: {error}")
+        return None
 
 
 def _otp_credential(credential: _Object) -> OTPSpec:

@@ -18,6 +18,9 @@ How the file maps onto the models:
 - a user's ``id`` is the token subject (``sub``), so relying parties know the user after a move;
 - a user's ``otp`` credentials carry Keycloak's ``secretData`` and ``credentialData``; the
   secret is sealed on import (accounts.sealed) and unsealed on export, as Keycloak exports it;
+- a user's ``webauthn`` and ``webauthn-passwordless`` credentials (passkeys) carry Keycloak's
+  ``credentialData``: the credential id and public key, kept as they are; a malformed one, or
+  one whose credential id another user of the file has, is skipped with a warning;
 - the realm's ``webAuthnPolicy*`` and ``webAuthnPolicyPasswordless*`` fields are Keycloak's,
   kept as two dicts by the names after the prefix (accounts.webauthn_policy);
 - the realm's ``otpPolicy*`` fields are Keycloak's; ``otpRequired`` is this server's own (in
@@ -116,6 +119,22 @@ class OTPSpec:
 
 
 @dataclass(frozen=True)
+class PasskeySpec:
+    """Keycloak's ``webauthn`` or ``webauthn-passwordless`` credential: the credential id
+    (base64url), the COSE public key, and what the authenticator said of itself."""
+
+    credential_id: str
+    public_key: bytes
+    sign_count: int = 0
+    aaguid: str = ""
+    attestation_format: str = ""
+    transports: tuple[str, ...] = ()
+    passwordless: bool = False
+    label: str = ""
+    created_ms: int | None = None
+
+
+@dataclass(frozen=True)
 class UserSpec:
     path: str
     username: str
@@ -136,6 +155,7 @@ class UserSpec:
     # Keycloak's required actions; UPDATE_PASSWORD is also in ``password.temporary``.
     required_actions: tuple[str, ...] = ()
     otp: tuple[OTPSpec, ...] = ()
+    passkeys: tuple[PasskeySpec, ...] = ()
 
 
 @dataclass(frozen=True)
