@@ -104,15 +104,18 @@ def deliver(pk: int) -> bool:
     now = timezone.now()
     if _due(now).filter(pk=pk).update(next_attempt=now + LEASE) != 1:
         return False
-    queued = OutgoingMail.objects.select_related("realm").get(pk=pk)
+    # Leased: from here on a busy database is waited for, not left to the lease's end.
+    queued = _persistently(lambda: OutgoingMail.objects.select_related("realm").get(pk=pk))
     try:
-        message = _message(queued)
+        message = _persistently(lambda: _message(queued))
     except (ValueError, KeyError, TypeError, InvalidJWEData) as problem:
         message, error = None, type(problem).__name__
     else:
         error = None if message is None else _send(queued.realm, message)
     if error is None:
-        queued.delete()
+        # Sent: the row goes, even if the database is busy a moment (else the lease would end
+        # and the message go twice).
+        _persistently(queued.delete)
         return message is not None
     now = timezone.now()
     queued.attempts += 1
@@ -123,7 +126,7 @@ def deliver(pk: int) -> bool:
     else:
         backoff = FIRST_BACKOFF_SECONDS * 2 ** (queued.attempts - 1)
         queued.next_attempt = now + timedelta(seconds=min(backoff, MAX_BACKOFF_SECONDS))
-    queued.save()
+    _persistently(queued.save)
     log.warning(
         "mail of realm %s not sent (attempt %d): %s",
         queued.realm.name,
@@ -131,6 +134,17 @@ def deliver(pk: int) -> bool:
         queued.last_error,
     )
     return False
+
+
+def _persistently(work):
+    """``work()``, tried again while the database is busy (SQLite's lock), a few times."""
+    for attempt in range(_THREAD_TRIES):
+        try:
+            return work()
+        except OperationalError:
+            if attempt == _THREAD_TRIES - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
 
 
 def _message(queued: OutgoingMail) -> dict | None:
@@ -172,16 +186,9 @@ def _send(realm: Realm, message: dict) -> str | None:
 def _start(pk: int) -> None:
     def run():
         try:
-            for attempt in range(_THREAD_TRIES):
-                try:
-                    deliver(pk)
-                    return
-                except OperationalError:
-                    # The database busy (SQLite's lock): the row is untouched, or leased and
-                    # picked up again by deliver_mail once the lease ends.
-                    if attempt == _THREAD_TRIES - 1:
-                        raise
-                    time.sleep(0.2 * (attempt + 1))
+            # The database busy (SQLite's lock) before the lease was taken: the row is
+            # untouched, and taken again here (or by deliver_mail).
+            _persistently(lambda: deliver(pk))
         except Exception:  # a thread's failure must not go unseen; deliver_mail retries
             log.exception("mail delivery failed")
         finally:
