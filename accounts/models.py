@@ -12,7 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django_otp.models import Device
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
 from accounts.managers import UserManager
 
@@ -532,3 +532,33 @@ class OutgoingMail(models.Model):
 
     def __str__(self):
         return f"Mail of {self.realm} ({self.attempts} attempt(s))"
+
+
+class ConsoleTOTPDevice(TimestampMixin, ThrottlingMixin, Device):
+    """A console account's authenticator (``manage.py console_totp``): RFC 6238 TOTP as
+    django-otp's TOTPDevice computes it (HMAC-SHA1, ``step`` seconds, ``digits`` digits, codes
+    ``tolerance`` steps away accepted, each step once), with its key sealed at rest as realm
+    users' seeds are (accounts.sealed), where TOTPDevice keeps it in clear. Failed codes slow
+    the next tries (django-otp's throttling). The checking is accounts.console_otp's."""
+
+    # The key's hex, sealed: a compact JWE.
+    key_sealed = models.TextField()
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(choices=[(6, "6"), (8, "8")], default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    # The time step of the last code accepted: a code is accepted once.
+    last_t = models.BigIntegerField(default=-1)
+
+    class Meta(Device.Meta):
+        verbose_name = "console two-factor device"
+
+    def verify_token(self, token) -> bool:
+        # django-otp's interface; imported here, as the module imports this one.
+        from accounts import console_otp
+
+        return console_otp.verify(self, token)
+
+    def get_throttle_factor(self) -> int:
+        return getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1)

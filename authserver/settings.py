@@ -49,7 +49,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "oauth2_provider",
     "django_otp",
-    "django_otp.plugins.otp_totp",
     "accounts",
     "authserver",
 ]
