@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from accounts import account_console, audit, email_views, otp, passkeys, ratelimit
+from accounts import account_console, audit, links, otp, passkeys, ratelimit, webauthn_policy
 from accounts import sessions as sso
 from accounts.forms import (
     ChangePasswordForm,
@@ -71,7 +71,9 @@ def profile(request):
     """Names change at once; a new e-mail address once the link mailed to it is followed."""
     user = request.sso.user
     initial = {"email": user.email, "firstName": user.first_name, "lastName": user.last_name}
-    form = UpdateProfileForm(request.POST if request.method == "POST" else None, initial=initial)
+    form = UpdateProfileForm(
+        request.POST if request.method == "POST" else None, initial=initial, user=user
+    )
     if form.is_valid():
         data = form.cleaned_data
         user.first_name, user.last_name = data["firstName"], data["lastName"]
@@ -79,9 +81,10 @@ def profile(request):
         _event(request, "UPDATE_PROFILE")
         pending_email = data["email"] if data["email"] != user.email else None
         if pending_email:
-            email_views.send_link(request, user, ActionToken.Kind.UPDATE_EMAIL, email=pending_email)
+            links.send_link(request, user, ActionToken.Kind.UPDATE_EMAIL, email=pending_email)
         form = UpdateProfileForm(
-            initial={**initial, "firstName": user.first_name, "lastName": user.last_name}
+            initial={**initial, "firstName": user.first_name, "lastName": user.last_name},
+            user=user,
         )
         return _page(
             request, "profile", "profile", form=form, saved=True, pending_email=pending_email
@@ -134,7 +137,7 @@ def signing_in(request):
         ).first()
         action = request.POST.get("action")
         if action == "remove-passkey":
-            passkey = passkeys.of(user).filter(pk=_int(request.POST.get("passkey"))).first()
+            passkey = passkeys.all_of(user).filter(pk=_int(request.POST.get("passkey"))).first()
             if passkey is None:
                 return _page(request, "signing_in", "signing-in", status=400, **_devices(user))
             passkey.delete()
@@ -163,7 +166,10 @@ def _devices(user) -> dict:
     return {
         "devices": list(otp.confirmed_devices(user)),
         "recovery_codes_left": otp.recovery_codes_left(user),
-        "passkeys": list(passkeys.of(user)),
+        "passkeys": list(passkeys.all_of(user)),
+        "second_factor_passkeys": list(passkeys.of(user)),
+        "passwordless_passkeys": list(passkeys.of(user, passwordless=True)),
+        "passwordless_allowed": webauthn_policy.passkeys_enabled(user.realm),
     }
 
 

@@ -32,8 +32,10 @@ def user_event(
     client_id: str = "",
     error: str = "",
     details: dict | None = None,
+    ip_address: str | None = None,
 ) -> Event:
-    """LOGIN, LOGIN_ERROR, LOGOUT, CODE_TO_TOKEN_ERROR, REFRESH_TOKEN_ERROR, ..."""
+    """LOGIN, LOGIN_ERROR, LOGOUT, CODE_TO_TOKEN_ERROR, REFRESH_TOKEN_ERROR, ...; without a
+    request (work done after it was answered), ``ip_address`` is the client's."""
     return Event.objects.create(
         realm=realm,
         category=Event.Category.USER,
@@ -41,7 +43,7 @@ def user_event(
         user=user,
         username=username or (user.username if user else ""),
         client_id=client_id,
-        ip_address=_client_ip(request),
+        ip_address=_client_ip(request) if request is not None else ip_address,
         error=error,
         details=_scrub(details or {}),
     )

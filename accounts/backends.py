@@ -6,8 +6,8 @@ from django.contrib.auth.backends import ModelBackend
 from django.db.models import F
 from django.utils import timezone
 
-from accounts import otp, passkeys, passwords
-from accounts.models import MASTER_REALM, User
+from accounts import login_names, otp, passkeys, passwords
+from accounts.models import MASTER_REALM, Realm, User
 
 # Keycloak's defaults: after failureFactor failures, wait before trying again.
 LOCKOUT_WAIT = timedelta(minutes=15)
@@ -35,7 +35,8 @@ def reset_failures(user: User) -> None:
 
 
 class RealmBackend(ModelBackend):
-    """``authenticate(request, username=..., password=..., realm=...)``.
+    """``authenticate(request, username=..., password=..., realm=...)``: ``username`` is the
+    username, or the e-mail address where the realm allows it (accounts.login_names).
 
     Without a realm it authenticates console users, who live in the ``master`` realm. Console
     permissions are Django's (ModelBackend): superusers have all, others what its tables grant.
@@ -44,10 +45,11 @@ class RealmBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, realm=None, **kwargs):
         if username is None or password is None:
             return None
-        lookup = {"realm": realm} if realm is not None else {"realm__name": MASTER_REALM}
-        try:
-            user = User.objects.select_related("realm").get(username=username, **lookup)
-        except User.DoesNotExist:
+        if realm is None:
+            realm = Realm.objects.filter(name=MASTER_REALM).first()
+        users = User.objects.select_related("realm").filter(realm=realm)
+        user = login_names.find(realm, username, users) if realm is not None else None
+        if user is None:
             # Hash anyway, so an unknown username costs what a wrong password costs.
             passwords.spend_default_work(password)
             return None

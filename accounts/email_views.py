@@ -2,8 +2,6 @@
 required action), confirm a new address. A link's page shows a button; only the POST spends
 it, so a mail scanner that fetches links spends nothing. HTTP only."""
 
-from urllib.parse import urlencode
-
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -13,65 +11,19 @@ from accounts import (
     action_tokens,
     audit,
     backends,
+    links,
+    login_names,
     login_steps,
-    mail,
-    passwords,
     ratelimit,
     required_actions,
     step_views,
 )
 from accounts import sessions as sso
+from accounts.addresses import client_ip
 from accounts.forms import ForgotPasswordForm, UpdatePasswordForm
-from accounts.models import User
 from accounts.no_referrer import no_referrer_form
-from accounts.realms import for_realm
 
 Kind = action_tokens.Kind
-_PATHS = {
-    Kind.RESET_PASSWORD: "login/action/reset-password",
-    Kind.VERIFY_EMAIL: "login/action/verify-email",
-    Kind.UPDATE_EMAIL: "login/action/update-email",
-    Kind.EXECUTE_ACTIONS: "login/action/execute-actions",
-}
-_SUBJECTS = {
-    Kind.RESET_PASSWORD: "Reset your password",
-    Kind.VERIFY_EMAIL: "Verify your e-mail address",
-    Kind.UPDATE_EMAIL: "Confirm your new e-mail address",
-    Kind.EXECUTE_ACTIONS: "Update your account",
-}
-_BODIES = {
-    Kind.RESET_PASSWORD: "Someone asked to reset the password of your account {username}. "
-    "If it was you, follow this link within {minutes} minutes to choose a new one:",
-    Kind.VERIFY_EMAIL: "Follow this link within {minutes} minutes to verify the e-mail address "
-    "of your account {username}:",
-    Kind.UPDATE_EMAIL: "Follow this link within {minutes} minutes to make this the e-mail "
-    "address of your account {username}:",
-    Kind.EXECUTE_ACTIONS: "Your administrator asks you to update your account {username}. "
-    "Follow this link within {minutes} minutes to do it:",
-}
-
-
-def send_link(request, user: User, kind: str, *, email: str) -> None:
-    """Issue a link of ``kind`` for ``user`` and mail it to ``email``."""
-    realm = user.realm
-    token = action_tokens.issue(user, kind, email=email)
-    link = f"{realm.issuer}/{_PATHS[kind]}?{urlencode({'key': token})}"
-    minutes = int(action_tokens.LIFETIMES[kind].total_seconds() // 60)
-    intro = _BODIES[kind].format(username=user.username, minutes=minutes)
-    body = f"{intro}\n\n{link}\n\nIf it was not you, ignore this message.\n"
-    mail.send(realm, email, _SUBJECTS[kind], body)
-    audit.user_event(
-        f"SEND_{kind.upper().replace('-', '_')}", realm=realm, request=request, user=user
-    )
-
-
-def _find(realm, name: str) -> User | None:
-    users = for_realm(User, realm).filter(is_active=True).exclude(email="")
-    found = users.filter(username=name).first()
-    if found is None and "@" in name:
-        matches = list(users.filter(email__iexact=name)[:2])
-        found = matches[0] if len(matches) == 1 else None
-    return found
 
 
 @no_referrer_form
@@ -79,19 +31,17 @@ def _find(realm, name: str) -> User | None:
 @require_http_methods(["GET", "POST"])
 @ratelimit.limit_logins("reset-password", per_username=True)
 def forgot_password(request):
-    """The same answer whether the account exists or not; rate limited per address and per
-    name asked for, as logins are."""
+    """The same answer, in the same time, whether the account exists or not: the name asked
+    for is queued as it is, and looked up only after the answer has gone (accounts.links).
+    Rate limited per address and per name asked for, as logins are."""
     realm = request.realm
     if not realm.reset_password_allowed:
         raise Http404("No password reset here")
     form = ForgotPasswordForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
-        user = _find(realm, form.cleaned_data["username"])
-        if user is None:
-            # As much hashing as the other way costs nothing here; no mail is sent.
-            passwords.spend_default_work(form.cleaned_data["username"])
-        else:
-            send_link(request, user, Kind.RESET_PASSWORD, email=user.email)
+        links.ask_password_reset(
+            realm, form.cleaned_data["username"], ip_address=client_ip(request) or None
+        )
         return render(request, "accounts/email/sent.html", {"realm": realm})
     status = 400 if form.is_bound else 200
     return render(
@@ -156,6 +106,11 @@ def confirm_email(request, kind):
     if token is None:
         return _expired(request)
     user = token.user
+    if kind == Kind.UPDATE_EMAIL and login_names.email_taken(realm, token.email, other_than=user):
+        # Another user took the address since the link was sent.
+        return render(
+            request, "accounts/email/expired.html", {"realm": realm, "taken": True}, status=409
+        )
     if kind == Kind.VERIFY_EMAIL and token.email != user.email:
         # The address changed since the link was sent: it proves nothing of the new one.
         return _expired(request)
@@ -189,7 +144,7 @@ def verify_email_step(request):
         required_actions.complete(user, required_actions.VERIFY_EMAIL)
         return step_views.proceed(request)
     if request.method == "POST" or not pending.verification_sent:
-        send_link(request, user, Kind.VERIFY_EMAIL, email=user.email)
+        links.send_link(request, user, Kind.VERIFY_EMAIL, email=user.email)
         pending.verification_sent = True
         login_steps.save(request, pending)
     return render(request, "accounts/email/verify_step.html", {"realm": realm, "user": user})

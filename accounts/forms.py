@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import password_validation
 
+from accounts import login_names
 from accounts.models import User
 
 
@@ -49,9 +50,24 @@ class ConfigureTOTPForm(forms.Form):
 
 
 class UpdateProfileForm(forms.Form):
+    """The user's names and address; a new address may not be another user's of the realm
+    (unless it allows duplicate e-mails)."""
+
     email = forms.EmailField(label="E-mail", max_length=254)
     firstName = forms.CharField(label="First name", max_length=255)
     lastName = forms.CharField(label="Last name", max_length=255)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if email.lower() != self.user.email.lower() and login_names.email_taken(
+            self.user.realm, email, other_than=self.user
+        ):
+            raise forms.ValidationError(login_names.EMAIL_TAKEN)
+        return email
 
 
 class ChangePasswordForm(forms.Form):

@@ -18,9 +18,13 @@ _KEY = "accounts.login"
 _SECONDS = 600
 PASSWORD = "pwd"
 OTP = "otp"
-# RFC 8176 "hwk": a key held by an authenticator (a passkey).
-HARDWARE_KEY = "hwk"
-SECOND_FACTORS = frozenset({OTP, HARDWARE_KEY})
+# RFC 8176 "hwk" and "swk": a key held by an authenticator (a passkey; "swk" when it may be
+# synced to the user's other devices). A passwordless sign-in shows one with user
+# verification, which is two factors on its own (what the user has, and their PIN or
+# biometric): its session counts as multi-factor, as Keycloak counts it.
+HARDWARE_KEY = passkeys.HARDWARE_KEY
+SOFTWARE_KEY = passkeys.SOFTWARE_KEY
+SECOND_FACTORS = frozenset({OTP, HARDWARE_KEY, SOFTWARE_KEY})
 # acr_values (OIDC Core §3.1.2.1) that ask for a second factor: Keycloak's level "2", or "mfa".
 TWO_FACTOR_ACR_VALUES = frozenset({"2", "mfa"})
 
@@ -33,6 +37,8 @@ _ACTION_PAGES = {
     required_actions.CONFIGURE_TOTP: "login-configure-totp",
     required_actions.UPDATE_PROFILE: "login-update-profile",
     required_actions.VERIFY_EMAIL: "login-verify-email",
+    required_actions.WEBAUTHN_REGISTER: "login-webauthn-register",
+    required_actions.WEBAUTHN_REGISTER_PASSWORDLESS: "login-webauthn-register-passwordless",
 }
 
 
@@ -60,9 +66,12 @@ def asks_second_factor(next_url: str) -> bool:
     return not TWO_FACTOR_ACR_VALUES.isdisjoint(values)
 
 
-def begin(request, user: User, next_url: str, *, by_mail: bool = False) -> None:
-    """The password was right (or, ``by_mail``, a mailed link was followed): start the rest
-    of the login under a new session key."""
+def begin(
+    request, user: User, next_url: str, *, by_mail: bool = False, amr: list[str] | None = None
+) -> None:
+    """The password was right (or, ``by_mail``, a mailed link was followed; or ``amr`` says
+    what else signed the user in, a passwordless passkey): start the rest of the login under a
+    new session key."""
     request.session.cycle_key()
     request.session[_KEY] = {
         "user": user.pk,
@@ -70,7 +79,7 @@ def begin(request, user: User, next_url: str, *, by_mail: bool = False) -> None:
         "next": next_url,
         "at": timezone.now().timestamp(),
         "by_mail": by_mail,
-        "amr": [] if by_mail else [PASSWORD],
+        "amr": list(amr) if amr is not None else [] if by_mail else [PASSWORD],
         "enrolling": None,
         "second_factor": asks_second_factor(next_url),
     }

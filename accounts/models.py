@@ -12,7 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django_otp.models import Device
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
 from accounts.managers import UserManager
 
@@ -105,6 +105,17 @@ class Realm(models.Model):
         default=False,
         help_text="A registering user's username is the address.",
     )
+    login_with_email_allowed = models.BooleanField(
+        "login with e-mail",
+        default=True,
+        help_text="A user may sign in (and ask for a forgotten password) with the e-mail "
+        "address instead of the username; not while duplicate e-mails are allowed.",
+    )
+    duplicate_emails_allowed = models.BooleanField(
+        "duplicate e-mails",
+        default=False,
+        help_text="Several users may share an e-mail address (then nobody signs in with one).",
+    )
     reset_password_allowed = models.BooleanField(
         "forgot password", default=False, help_text="The login page offers a reset by e-mail."
     )
@@ -115,6 +126,12 @@ class Realm(models.Model):
     # user), without its password, which is kept sealed (accounts.sealed) below.
     smtp_server = models.JSONField("SMTP server", default=dict, blank=True)
     smtp_password_sealed = models.TextField(blank=True)
+    # Keycloak's WebAuthn policies (webAuthnPolicy*, webAuthnPolicyPasswordless*), by the names
+    # after the prefix; absent settings take Keycloak's defaults (accounts.webauthn_policy).
+    webauthn_policy = models.JSONField("WebAuthn policy", default=dict, blank=True)
+    webauthn_policy_passwordless = models.JSONField(
+        "WebAuthn passwordless policy", default=dict, blank=True
+    )
     # Keycloak's default role (``default-roles-<realm>``, a composite): every new user gets it.
     default_role = models.ForeignKey(
         "Role", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -135,6 +152,12 @@ class Realm(models.Model):
     @property
     def title(self) -> str:
         return self.display_name or self.name
+
+    @property
+    def email_login(self) -> bool:
+        """Whether an e-mail address names a user at this realm's login: never while two
+        users may share one, as in Keycloak (accounts.login_names)."""
+        return self.login_with_email_allowed and not self.duplicate_emails_allowed
 
     @property
     def issuer(self) -> str:
@@ -160,7 +183,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False, help_text="The user must choose a new password at the next login."
     )
     # Keycloak's required actions other than UPDATE_PASSWORD (which is password_temporary):
-    # CONFIGURE_TOTP, VERIFY_EMAIL, UPDATE_PROFILE, TERMS_AND_CONDITIONS, done at the next login.
+    # CONFIGURE_TOTP, VERIFY_EMAIL, UPDATE_PROFILE, TERMS_AND_CONDITIONS, webauthn-register,
+    # webauthn-register-passwordless: done at the next login.
     required_actions = models.JSONField(default=list, blank=True)
     failed_logins = models.PositiveIntegerField(default=0)
     last_failed_login = models.DateTimeField(null=True, blank=True)
@@ -468,20 +492,94 @@ class ActionToken(models.Model):
 
 
 class Passkey(models.Model):
-    """A realm user's WebAuthn credential (Keycloak's ``webauthn`` credential), a second
-    factor: its public key, never a secret."""
+    """A realm user's WebAuthn credential: Keycloak's ``webauthn`` (a second factor after the
+    password) or ``webauthn-passwordless`` (signs in alone, found by its id). Its public key,
+    never a secret. A credential id is one user's only within a realm (accounts.passkeys)."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="passkeys")
     name = models.CharField(max_length=64)
+    passwordless = models.BooleanField(default=False)
     # The credential id, base64url without padding, as the browser names it.
-    credential_id = models.CharField(max_length=1400, unique=True)
+    credential_id = models.CharField(max_length=1400, db_index=True)
+    # The COSE key, as the authenticator gave it.
     public_key = models.BinaryField()
     sign_count = models.BigIntegerField(default=0)
+    # What the authenticator said of itself: its model (AAGUID), the attestation statement's
+    # format, how it is reached (usb, nfc, ble, internal, hybrid), and whether the credential
+    # may be copied to the user's other devices (a synced passkey: RFC 8176's "swk").
+    aaguid = models.CharField(max_length=36, blank=True)
+    attestation_format = models.CharField(max_length=32, blank=True)
+    transports = models.JSONField(default=list, blank=True)
+    backup_eligible = models.BooleanField(default=False)
     created = models.DateTimeField(default=timezone.now)
     last_used = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["user", "created"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "credential_id"], name="unique_credential_per_user"
+            )
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.user})"
+
+
+class OutgoingMail(models.Model):
+    """A message to a realm's user waiting to be sent: the mail outbox. Written in the
+    request's transaction and sent after it commits, off the request's thread (accounts.mail),
+    so that no answer waits on an SMTP server or tells by its time whether it sent anything.
+    The message is sealed at rest (it may carry a link that resets a password), and the row is
+    deleted once it is sent."""
+
+    realm = models.ForeignKey(Realm, on_delete=models.CASCADE, related_name="+")
+    message_sealed = models.TextField()
+    created = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    # When it may be tried next; a sender pushes it ahead while it sends (its lease).
+    next_attempt = models.DateTimeField()
+    given_up = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_attempt"],
+                condition=Q(given_up__isnull=True),
+                name="outgoing_mail_due",
+            )
+        ]
+
+    def __str__(self):
+        return f"Mail of {self.realm} ({self.attempts} attempt(s))"
+
+
+class ConsoleTOTPDevice(TimestampMixin, ThrottlingMixin, Device):
+    """A console account's authenticator (``manage.py console_totp``): RFC 6238 TOTP as
+    django-otp's TOTPDevice computes it (HMAC-SHA1, ``step`` seconds, ``digits`` digits, codes
+    ``tolerance`` steps away accepted, each step once), with its key sealed at rest as realm
+    users' seeds are (accounts.sealed), where TOTPDevice keeps it in clear. Failed codes slow
+    the next tries (django-otp's throttling). The checking is accounts.console_otp's."""
+
+    # The key's hex, sealed: a compact JWE.
+    key_sealed = models.TextField()
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(choices=[(6, "6"), (8, "8")], default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    # The time step of the last code accepted: a code is accepted once.
+    last_t = models.BigIntegerField(default=-1)
+
+    class Meta(Device.Meta):
+        verbose_name = "console two-factor device"
+
+    def verify_token(self, token) -> bool:
+        # django-otp's interface; imported here, as the module imports this one.
+        from accounts import console_otp
+
+        return console_otp.verify(self, token)
+
+    def get_throttle_factor(self) -> int:
+        return getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1)

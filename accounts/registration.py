@@ -59,8 +59,13 @@ def register(request):
 
 
 def _taken(realm, username: str, email: str) -> User | None:
+    """The user who has the username, or (unless the realm allows duplicate e-mails) the
+    address."""
     users = for_realm(User, realm)
-    return users.filter(username=username).first() or users.filter(email__iexact=email).first()
+    found = users.filter(username=username).first()
+    if found is None and not realm.duplicate_emails_allowed:
+        found = users.filter(email__iexact=email).first()
+    return found
 
 
 def _create(realm, data) -> User | None:

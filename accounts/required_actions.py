@@ -1,5 +1,8 @@
 """Keycloak's required actions: what a user must do at the next login before it completes.
 
+TERMS_AND_CONDITIONS, UPDATE_PASSWORD, CONFIGURE_TOTP, UPDATE_PROFILE, VERIFY_EMAIL, and the
+passkey enrolments webauthn-register and webauthn-register-passwordless (Keycloak's aliases).
+
 UPDATE_PASSWORD is the user's temporary password (``password_temporary``); the others are kept
 in ``User.required_actions``. CONFIGURE_TOTP is due too when the realm requires OTP and the user
 has no authenticator; VERIFY_EMAIL when the realm's ``verifyEmail`` is on and the user's address
@@ -14,14 +17,28 @@ CONFIGURE_TOTP = "CONFIGURE_TOTP"
 VERIFY_EMAIL = "VERIFY_EMAIL"
 UPDATE_PROFILE = "UPDATE_PROFILE"
 TERMS_AND_CONDITIONS = "TERMS_AND_CONDITIONS"
+# Keycloak's aliases (lower case, as Keycloak names these two): register a passkey for the
+# second factor, or a passwordless one.
+WEBAUTHN_REGISTER = "webauthn-register"
+WEBAUTHN_REGISTER_PASSWORDLESS = "webauthn-register-passwordless"
 # In the order a login asks for them (Keycloak's default priorities).
-ALL = (TERMS_AND_CONDITIONS, UPDATE_PASSWORD, CONFIGURE_TOTP, UPDATE_PROFILE, VERIFY_EMAIL)
+ALL = (
+    TERMS_AND_CONDITIONS,
+    UPDATE_PASSWORD,
+    CONFIGURE_TOTP,
+    UPDATE_PROFILE,
+    VERIFY_EMAIL,
+    WEBAUTHN_REGISTER,
+    WEBAUTHN_REGISTER_PASSWORDLESS,
+)
 LABELS = {
     TERMS_AND_CONDITIONS: "Accept the terms and conditions",
     UPDATE_PASSWORD: "Update password",
     CONFIGURE_TOTP: "Configure an authenticator (OTP)",
     UPDATE_PROFILE: "Update profile",
     VERIFY_EMAIL: "Verify e-mail",
+    WEBAUTHN_REGISTER: "Register a passkey (WebAuthn)",
+    WEBAUTHN_REGISTER_PASSWORDLESS: "Register a passwordless passkey (WebAuthn)",
 }
 
 

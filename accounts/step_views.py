@@ -174,7 +174,9 @@ def update_profile(request):
         return elsewhere
     user = pending.user
     initial = {"email": user.email, "firstName": user.first_name, "lastName": user.last_name}
-    form = UpdateProfileForm(request.POST if request.method == "POST" else None, initial=initial)
+    form = UpdateProfileForm(
+        request.POST if request.method == "POST" else None, initial=initial, user=user
+    )
     if form.is_valid():
         data = form.cleaned_data
         if data["email"] != user.email:

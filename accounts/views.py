@@ -5,7 +5,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from accounts import audit, login_steps, ratelimit, required_actions, sessions, step_views
+from accounts import (
+    audit,
+    login_steps,
+    ratelimit,
+    required_actions,
+    sessions,
+    step_views,
+    webauthn_policy,
+)
 from accounts.forms import LoginForm, UpdatePasswordForm
 from accounts.no_referrer import no_referrer_form
 from accounts.redirects import safe_next
@@ -43,7 +51,12 @@ def login(request):
     return render(
         request,
         "accounts/login.html",
-        {"realm": realm, "form": form, "next": next_url},
+        {
+            "realm": realm,
+            "form": form,
+            "next": next_url,
+            "passkeys": webauthn_policy.passkeys_enabled(realm),
+        },
         status=status,
     )
 

@@ -50,7 +50,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "oauth2_provider",
     "django_otp",
-    "django_otp.plugins.otp_totp",
     "accounts",
     "authserver",
 ]

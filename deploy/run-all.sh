@@ -65,6 +65,9 @@ BANNER
 # ORDERS_BIND, change its backchannel.logout.url too.
 "$BIN/python" manage.py deliver_logouts &
 pids+=("$!")
+# Mail retries, likewise (the server sends each message itself once its request has committed).
+"$BIN/python" manage.py deliver_mail &
+pids+=("$!")
 
 # In the background too, so that a TERM or INT to this script stops all of them at once.
 serve "$AUTHSERVER_BIND" authserver.wsgi:application &

@@ -9,8 +9,8 @@ factor. As on a console user's own page (users.py), only a superuser hands these
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.models import Group
-from django_otp.plugins.otp_totp import admin as totp_admin
-from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import MASTER_REALM, ConsoleTOTPDevice
 
 
 class SuperusersOnly:
@@ -32,7 +32,26 @@ class SuperusersOnly:
         return request.user.is_superuser and super().has_delete_permission(request, obj)
 
 
-for _model, _admin in ((Group, GroupAdmin), (TOTPDevice, totp_admin.TOTPDeviceAdmin)):
-    if admin.site.is_registered(_model):
-        admin.site.unregister(_model)
-    admin.site.register(_model, type(_admin.__name__, (SuperusersOnly, _admin), {}))
+class ConsoleTOTPDeviceAdmin(admin.ModelAdmin):
+    """Console accounts' authenticators: seen, renamed, turned off or removed here; made with
+    ``manage.py console_totp USERNAME``, which shows the key once (it is sealed, and no page
+    shows it)."""
+
+    list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    list_filter = ["confirmed"]
+    fields = ["user", "name", "confirmed", "created_at", "last_used_at", "throttling_failure_count"]
+    readonly_fields = ["user", "created_at", "last_used_at", "throttling_failure_count"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(user__realm__name=MASTER_REALM)
+
+    def has_add_permission(self, request):
+        return False
+
+
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+admin.site.register(Group, type("GroupAdmin", (SuperusersOnly, GroupAdmin), {}))
+admin.site.register(
+    ConsoleTOTPDevice, type("ConsoleTOTPDeviceAdmin", (SuperusersOnly, ConsoleTOTPDeviceAdmin), {})
+)

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.urls import path
 
-from accounts import password_policy, sealed
+from accounts import password_policy, sealed, webauthn_policy
 from accounts.administrators import administered_realms, administers, administers_any
 from accounts.console_audit import AuditedAdmin
 from accounts.models import MASTER_REALM, Realm
@@ -14,8 +14,64 @@ from authserver.admin import realm_files
 from authserver.admin.keys import rotate_keys
 from authserver.protocol import client_policies
 
+_POLICY_LABELS = {
+    "rpEntityName": ("Relying party name", "Shown by the authenticator; empty: the realm's name."),
+    "signatureAlgorithms": ("Signature algorithms", "Key algorithms offered and accepted."),
+    "rpId": ("Relying party ID", "Empty: this server's host; else a domain the host is under."),
+    "attestationConveyancePreference": ("Attestation conveyance preference", ""),
+    "authenticatorAttachment": ("Authenticator attachment", ""),
+    "requireResidentKey": ("Require discoverable credential", ""),
+    "userVerificationRequirement": ("User verification requirement", ""),
+    "createTimeout": ("Timeout (seconds)", "Time given to register one; 0: a minute."),
+    "avoidSameAuthenticatorRegister": ("Avoid registering the same authenticator twice", ""),
+    "acceptableAaguids": (
+        "Acceptable AAGUIDs",
+        "One authenticator model per line; empty: any.",
+    ),
+    "passkeysEnabled": (
+        "Passkeys (passwordless sign-in)",
+        "The login page offers to sign in with a passkey alone, and users may add such passkeys.",
+    ),
+}
 
-class RealmForm(forms.ModelForm):
+
+def _policy_field(key: str, kind: type, choices) -> forms.Field:
+    label, help_text = _POLICY_LABELS[key]
+    common = {"label": label, "help_text": help_text, "required": False}
+    if kind is list and choices:
+        return forms.MultipleChoiceField(
+            choices=[(each, each) for each in choices],
+            widget=forms.CheckboxSelectMultiple,
+            **common,
+        )
+    if kind is list:
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), **common)
+    if choices:
+        return forms.ChoiceField(choices=[(each, each) for each in choices], **common)
+    if kind is int:
+        return forms.IntegerField(
+            min_value=0, max_value=webauthn_policy.MAX_TIMEOUT_SECONDS, **common
+        )
+    if kind is bool:
+        return forms.BooleanField(**common)
+    return forms.CharField(max_length=255, **common)
+
+
+# The form fields of both policies, named as Keycloak names the settings.
+POLICY_FIELDS = {
+    prefix: {
+        webauthn_policy.field_name(prefix, key): (key, _policy_field(key, kind, choices))
+        for key, kind, _default, choices in webauthn_policy.settings_of(prefix)
+    }
+    for prefix in (webauthn_policy.SECOND_FACTOR, webauthn_policy.PASSWORDLESS)
+}
+_MODEL_FIELD = {
+    webauthn_policy.SECOND_FACTOR: "webauthn_policy",
+    webauthn_policy.PASSWORDLESS: "webauthn_policy_passwordless",
+}
+
+
+class _RealmForm(forms.ModelForm):
     class Meta:
         model = Realm
         fields = [
@@ -40,6 +96,8 @@ class RealmForm(forms.ModelForm):
             "otp_policy_initial_counter",
             "registration_allowed",
             "registration_email_as_username",
+            "login_with_email_allowed",
+            "duplicate_emails_allowed",
             "reset_password_allowed",
             "verify_email",
             "smtp_server",
@@ -77,8 +135,45 @@ class RealmForm(forms.ModelForm):
         server.pop("password", None)
         return server
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for prefix, fields in POLICY_FIELDS.items():
+            stored = getattr(self.instance, _MODEL_FIELD[prefix]) or {}
+            policy, _notes = webauthn_policy.checked(prefix, stored)
+            for name, (key, _field) in fields.items():
+                value = policy[key]
+                if key == "acceptableAaguids":
+                    value = "\n".join(value)
+                self.initial.setdefault(name, value)
+
+    def clean(self):
+        data = super().clean()
+        self.policies = {}
+        for prefix, fields in POLICY_FIELDS.items():
+            given = {}
+            for name, (key, _field) in fields.items():
+                value = data.get(name)
+                if key == "acceptableAaguids":
+                    value = (value or "").split()
+                if value is not None and value != "":
+                    given[key] = value
+            try:
+                policy, _notes = webauthn_policy.checked(prefix, given)
+            except webauthn_policy.PolicyError as error:
+                self.add_error(webauthn_policy.field_name(prefix, error.key), str(error))
+                continue
+            problem = webauthn_policy.rp_id_problem(policy["rpId"])
+            if problem:
+                self.add_error(webauthn_policy.field_name(prefix, "rpId"), f"It {problem}.")
+                continue
+            self.policies[prefix] = policy
+        self._clean_client_policies(data)
+        return data
+
     def save(self, commit=True):
         realm = super().save(commit=False)
+        for prefix, policy in self.policies.items():
+            setattr(realm, _MODEL_FIELD[prefix], policy)
         if self.cleaned_data.get("smtp_password"):
             realm.smtp_password_sealed = sealed.seal(self.cleaned_data["smtp_password"])
         if commit:
@@ -86,8 +181,7 @@ class RealmForm(forms.ModelForm):
             self.save_m2m()
         return realm
 
-    def clean(self):
-        cleaned = super().clean()
+    def _clean_client_policies(self, cleaned: dict) -> None:
         policies = cleaned.get("client_policies") or {"policies": []}
         profiles = cleaned.get("client_profiles") or {"profiles": []}
         algorithm = cleaned.get("default_signature_algorithm")
@@ -101,7 +195,6 @@ class RealmForm(forms.ModelForm):
             if problems:
                 raise ValidationError({"client_policies": problems})
             cleaned["client_policies"], cleaned["client_profiles"] = policies, profiles
-        return cleaned
 
     def clean_password_policy(self):
         policy = self.cleaned_data["password_policy"].strip()
@@ -116,6 +209,14 @@ class RealmForm(forms.ModelForm):
         if not enabled and self.instance.name == MASTER_REALM:
             raise ValidationError("The master realm is where console users log in: keep it on.")
         return enabled
+
+
+# Django's form metaclass collects the policies' fields from the class's attributes.
+RealmForm = type(
+    "RealmForm",
+    (_RealmForm,),
+    {name: field for fields in POLICY_FIELDS.values() for name, (_key, field) in fields.items()},
+)
 
 
 @admin.register(Realm)
@@ -173,11 +274,31 @@ class RealmAdmin(AuditedAdmin):
             },
         ),
         (
+            "WebAuthn policy (passkeys as a second factor)",
+            {
+                "fields": list(POLICY_FIELDS[webauthn_policy.SECOND_FACTOR]),
+                "classes": ["collapse"],
+                "description": "Keycloak's webAuthnPolicy: how passkeys that follow the "
+                "password are registered and checked.",
+            },
+        ),
+        (
+            "WebAuthn passwordless policy",
+            {
+                "fields": list(POLICY_FIELDS[webauthn_policy.PASSWORDLESS]),
+                "classes": ["collapse"],
+                "description": "Keycloak's webAuthnPolicyPasswordless: passkeys that sign in "
+                "alone, with user verification (always required when signing in).",
+            },
+        ),
+        (
             "Login and e-mail",
             {
                 "fields": [
                     "registration_allowed",
                     "registration_email_as_username",
+                    "login_with_email_allowed",
+                    "duplicate_emails_allowed",
                     "reset_password_allowed",
                     "verify_email",
                     "smtp_server",

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from accounts import otp, permissions, required_actions
+from accounts import login_names, otp, passkeys, permissions, required_actions
 from accounts.backends import reset_failures
 from accounts.console_audit import record, snapshot
 from accounts.models import MASTER_REALM, OTPDevice, User
@@ -27,7 +27,24 @@ class LockedOutFilter(admin.SimpleListFilter):
         return queryset
 
 
-class UserAddForm(RealmScopedForm):
+class _UniqueEmail:
+    """A form of a user: the address may not be another's of the realm unless the realm allows
+    duplicate e-mails (accounts.login_names)."""
+
+    def clean(self):
+        data = super().clean()
+        realm, email = self._realm_being_saved(), data.get("email")
+        unchanged = (
+            self.instance.pk is not None
+            and (email or "").lower() == (self.initial.get("email") or "").lower()
+        )
+        taken = realm is not None and not unchanged
+        if taken and login_names.email_taken(realm, email, other_than=self.instance):
+            self.add_error("email", login_names.EMAIL_TAKEN)
+        return data
+
+
+class UserAddForm(_UniqueEmail, RealmScopedForm):
     """A new user of a realm, with an optional initial password checked by the realm's policy."""
 
     password1 = forms.CharField(
@@ -93,7 +110,7 @@ class UserAddForm(RealmScopedForm):
         return user
 
 
-class UserChangeForm(RealmScopedForm):
+class UserChangeForm(_UniqueEmail, RealmScopedForm):
     """A user's details and role mappings; the password can only be replaced, never read."""
 
     required_actions = forms.MultipleChoiceField(
@@ -111,6 +128,11 @@ class UserChangeForm(RealmScopedForm):
         label="Remove authenticators",
         required=False,
         help_text="Removes the user's OTP authenticators and recovery codes (a lost phone).",
+    )
+    remove_passkeys = forms.BooleanField(
+        label="Remove passkeys",
+        required=False,
+        help_text="Removes the user's passkeys (WebAuthn), second-factor and passwordless.",
     )
 
     new_password = forms.CharField(
@@ -174,6 +196,8 @@ class UserChangeForm(RealmScopedForm):
         if self.cleaned_data.get("remove_authenticators"):
             for device in OTPDevice.objects.filter(user=self.instance):
                 otp.remove_device(device)
+        if self.cleaned_data.get("remove_passkeys"):
+            passkeys.all_of(self.instance).delete()
 
 
 @admin.register(User)
@@ -210,6 +234,7 @@ class UserAdmin(RealmScopedAdmin):
     readonly_fields = [
         "password_status",
         "authenticators",
+        "user_passkeys",
         "sso_sessions",
         "consents",
         "failed_logins",
@@ -233,6 +258,8 @@ class UserAdmin(RealmScopedAdmin):
                     "password_temporary",
                     "authenticators",
                     "remove_authenticators",
+                    "user_passkeys",
+                    "remove_passkeys",
                     "required_actions",
                     "failed_logins",
                     "last_failed_login",
@@ -369,6 +396,28 @@ class UserAdmin(RealmScopedAdmin):
             rows,
             otp.recovery_codes_left(obj),
         )
+
+    @admin.display(description="passkeys")
+    def user_passkeys(self, obj):
+        if obj is None or obj.pk is None:
+            return ""
+        found = passkeys.all_of(obj)
+        if not found:
+            return "none"
+        rows = format_html_join(
+            "",
+            "<li>{} ({}, added {}, last used {})</li>",
+            (
+                (
+                    each.name,
+                    "passwordless" if each.passwordless else "second factor",
+                    each.created.strftime("%Y-%m-%d"),
+                    each.last_used.strftime("%Y-%m-%d %H:%M") if each.last_used else "never",
+                )
+                for each in found
+            ),
+        )
+        return format_html('<ul class="console-list">{}</ul>', rows)
 
     @admin.display(description="password")
     def password_status(self, obj):

@@ -11,22 +11,31 @@ from functools import cache
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
+from accounts import required_actions, webauthn_policy
 from authserver.adminapi.realm_management import CLIENT_ID
 from authserver.adminapi.routes import ROUTES
 
 _PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
 _NAMES = {"type": "array", "items": {"type": "string"}}
-_REQUIRED_ACTION = {
-    "enum": [
-        "TERMS_AND_CONDITIONS",
-        "UPDATE_PASSWORD",
-        "CONFIGURE_TOTP",
-        "UPDATE_PROFILE",
-        "VERIFY_EMAIL",
-    ]
-}
+_REQUIRED_ACTION = {"enum": list(required_actions.ALL)}
 _BY_CLIENT = {"type": "object", "additionalProperties": _NAMES}
 _ID = {"type": "string", "readOnly": True}
+
+
+def _webauthn_policy(prefix: str) -> dict:
+    """Keycloak's webAuthnPolicy* (or webAuthnPolicyPasswordless*) fields."""
+    found = {}
+    for key, kind, _default, choices in webauthn_policy.settings_of(prefix):
+        if kind is list:
+            items = {"enum": list(choices)} if choices else {"type": "string"}
+            schema = {"type": "array", "items": items}
+        elif choices:
+            schema = {"enum": list(choices)}
+        else:
+            schema = {"type": {str: "string", int: "integer", bool: "boolean"}[kind]}
+        found[webauthn_policy.field_name(prefix, key)] = schema
+    return found
+
 
 SCHEMAS = {
     "Realm": {
@@ -53,8 +62,18 @@ SCHEMAS = {
             "otpRequired": {"type": "boolean"},
             "registrationAllowed": {"type": "boolean"},
             "registrationEmailAsUsername": {"type": "boolean"},
+            "loginWithEmailAllowed": {
+                "type": "boolean",
+                "description": "the e-mail address names a user at the login (default true)",
+            },
+            "duplicateEmailsAllowed": {
+                "type": "boolean",
+                "description": "users may share an e-mail address (then none signs in with it)",
+            },
             "resetPasswordAllowed": {"type": "boolean"},
             "verifyEmail": {"type": "boolean"},
+            **_webauthn_policy(webauthn_policy.SECOND_FACTOR),
+            **_webauthn_policy(webauthn_policy.PASSWORDLESS),
             "smtpServer": {
                 "type": "object",
                 "description": "Keycloak's smtpServer; the password shows as **********",

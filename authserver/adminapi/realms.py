@@ -7,6 +7,7 @@ A realm is not renamed here (its issuer, and every token, would change), and the
 which holds the console accounts, is never disabled.
 """
 
+from accounts import webauthn_policy
 from accounts.models import MASTER_REALM, Realm
 from authserver.adminapi import representations as rep
 from authserver.adminapi.api import NO_CONTENT, Context, Result, created, object_body, ok
@@ -46,6 +47,13 @@ def update_realm(context: Context) -> Result:
         raise invalid_field("realm", "a realm cannot be renamed")
     if realm.name == MASTER_REALM and not spec.enabled:
         raise invalid_field("enabled", "the master realm cannot be disabled")
+    for prefix, policy in (
+        (webauthn_policy.SECOND_FACTOR, spec.webauthn_policy),
+        (webauthn_policy.PASSWORDLESS, spec.webauthn_policy_passwordless),
+    ):
+        problem = webauthn_policy.rp_id_problem(policy["rpId"])
+        if problem:
+            raise invalid_field(webauthn_policy.field_name(prefix, "rpId"), problem)
     for name, value in realm_fields(spec).items():
         setattr(realm, name, value)
     checked(realm).save()

@@ -11,7 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from accounts import email_views, permissions, required_actions
+from accounts import links, login_names, permissions, required_actions
 from accounts.models import ActionToken, User
 from accounts.realms import for_realm
 from authserver.adminapi import mappings
@@ -27,7 +27,7 @@ from authserver.adminapi.api import (
     page,
 )
 from authserver.adminapi.errors import Conflict, Forbidden, NotFound, invalid_field
-from authserver.realmfile import exporter, reader
+from authserver.realmfile import exporter, reader, webauthn_credentials
 from authserver.realmfile.errors import RealmFileError, quote
 from authserver.realmfile.importer import checked
 from authserver.realmfile.schema import PasswordSpec, UserSpec
@@ -93,10 +93,24 @@ def get_user(context: Context, user_id: str) -> Result:
     return ok(rep.user(find(context, user_id)))
 
 
+def _read(body: dict) -> UserSpec:
+    """The user of an API body: a realm file's user, but passkeys are their user's to register
+    (a file skips a malformed one with a warning; an API caller is told)."""
+    credentials = body.get("credentials")
+    if isinstance(credentials, list) and any(
+        isinstance(each, dict) and each.get("type") in webauthn_credentials.TYPES
+        for each in credentials
+    ):
+        raise invalid_field("credentials", "passkeys (webauthn) are registered by their user")
+    return reader.read_user(body)
+
+
 def create_user(context: Context) -> Result:
-    spec = reader.read_user(object_body(context))
+    spec = _read(object_body(context))
     if for_realm(User, context.realm).filter(username=spec.username).exists():
         raise Conflict(f"user {quote(spec.username)} already exists")
+    if login_names.email_taken(context.realm, spec.email):
+        raise Conflict("a user with this e-mail address already exists")
     user = User(realm=context.realm)
     if spec.subject is not None:
         if User.objects.filter(subject=spec.subject).exists():
@@ -112,12 +126,16 @@ def create_user(context: Context) -> Result:
 def update_user(context: Context, user_id: str) -> Result:
     user = changeable(context, user_id)
     before = rep.user(user)
-    spec = reader.read_user(before | object_body(context))
+    spec = _read(before | object_body(context))
     if spec.subject != user.subject:
         raise invalid_field("id", "does not match the user of the URL")
     taken = for_realm(User, context.realm).filter(username=spec.username).exclude(pk=user.pk)
     if taken.exists():
         raise Conflict(f"user {quote(spec.username)} already exists")
+    if spec.email.lower() != user.email.lower() and login_names.email_taken(
+        context.realm, spec.email, other_than=user
+    ):
+        raise Conflict("a user with this e-mail address already exists")
     _save(context, user, spec)
     context.record("UPDATE", RESOURCE, _path(user), before=before, after=rep.user(user))
     return NO_CONTENT
@@ -212,6 +230,6 @@ def execute_actions_email(context: Context, user_id: str) -> Result:
         user.password_temporary = True
     user.required_actions = required_actions.stored([*user.required_actions, *body])
     user.save(update_fields=["password_temporary", "required_actions"])
-    email_views.send_link(context.request, user, ActionToken.Kind.EXECUTE_ACTIONS, email=user.email)
+    links.send_link(context.request, user, ActionToken.Kind.EXECUTE_ACTIONS, email=user.email)
     context.record("ACTION", RESOURCE, f"{_path(user)}/execute-actions-email")
     return NO_CONTENT

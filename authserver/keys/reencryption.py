@@ -4,8 +4,9 @@ All or nothing: every row is locked, read with one of the readable key-encryptio
 under the target one and read back, in one transaction; one key that cannot be read leaves
 every row as it was. The keys themselves do not change: same kid, same public half, same
 signatures. The secrets sealed under a key derived from the same key-encryption key
-(accounts/sealed.py: authenticators' TOTP seeds, realms' SMTP passwords) move with them, in the
-same transaction. Client secrets, tokens and codes are stored as hashes.
+(accounts/sealed.py: realm users' and console accounts' TOTP seeds, realms' SMTP passwords,
+mail waiting in the outbox) move with them, in the same transaction. Client secrets, tokens
+and codes are stored as hashes.
 """
 
 from dataclasses import dataclass
@@ -14,12 +15,17 @@ from django.db import transaction
 from jwcrypto.jwe import InvalidJWEData
 
 from accounts import sealed
-from accounts.models import OTPDevice, Realm
+from accounts.models import ConsoleTOTPDevice, OTPDevice, OutgoingMail, Realm
 from authserver.keys import crypto, store
 from authserver.keys.models import SigningKey
 
 # Every column holding a secret sealed by accounts.sealed.
-SEALED = ((OTPDevice, "secret_sealed"), (Realm, "smtp_password_sealed"))
+SEALED = (
+    (OTPDevice, "secret_sealed"),
+    (Realm, "smtp_password_sealed"),
+    (OutgoingMail, "message_sealed"),
+    (ConsoleTOTPDevice, "key_sealed"),
+)
 
 
 @dataclass(frozen=True)

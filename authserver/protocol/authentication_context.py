@@ -1,6 +1,8 @@
 """How the user authenticated, as the ID token says it (OIDC Core §2): ``amr`` (RFC 8176
-method references: "pwd", "otp", "hwk" for a passkey, and "mfa" when more than one factor was
-shown) and ``acr``: "1" for one factor, "2" for two (Keycloak's levels of authentication)."""
+method references: "pwd", "otp", "hwk" or "swk" for a passkey, and "mfa" when more than one
+factor was shown: a password and a second factor, or a passwordless passkey with user
+verification) and ``acr``: "1" for one factor, "2" for two (Keycloak's levels of
+authentication)."""
 
 from accounts.login_steps import SECOND_FACTORS, TWO_FACTOR_ACR_VALUES
 from accounts.models import UserSession
@@ -20,6 +22,6 @@ def is_multi_factor(session: UserSession | None) -> bool:
 
 def claims(session: UserSession | None) -> dict:
     methods = list(session.amr or ["pwd"]) if session is not None else ["pwd"]
-    if len(methods) > 1:
+    if is_multi_factor(session):
         methods.append("mfa")
     return {"acr": TWO_FACTOR if is_multi_factor(session) else SINGLE_FACTOR, "amr": methods}

@@ -7,7 +7,7 @@ passwords leave only as the hashes that are stored, never in clear.
 
 import json
 
-from accounts import required_actions
+from accounts import required_actions, webauthn_policy
 from accounts.models import ClientScope, Group, Realm, Role, User
 from accounts.realms import for_realm
 from authserver.models import (
@@ -17,7 +17,7 @@ from authserver.models import (
     FRONTCHANNEL_LOGOUT_ATTRIBUTE,
     Client,
 )
-from authserver.realmfile import credentials, otp_credentials
+from authserver.realmfile import credentials, otp_credentials, webauthn_credentials
 from authserver.realmfile.schema import PKCE_ATTRIBUTE, POST_LOGOUT_ATTRIBUTE
 
 _MASKED = "**********"
@@ -69,8 +69,12 @@ def export_realm_settings(realm: Realm) -> dict:
         "otpPolicyLookAheadWindow": realm.otp_policy_look_ahead_window,
         "otpPolicyInitialCounter": realm.otp_policy_initial_counter,
         "otpRequired": realm.otp_required,
+        **_webauthn_policy(webauthn_policy.SECOND_FACTOR, realm.webauthn_policy),
+        **_webauthn_policy(webauthn_policy.PASSWORDLESS, realm.webauthn_policy_passwordless),
         "registrationAllowed": realm.registration_allowed,
         "registrationEmailAsUsername": realm.registration_email_as_username,
+        "loginWithEmailAllowed": realm.login_with_email_allowed,
+        "duplicateEmailsAllowed": realm.duplicate_emails_allowed,
         "resetPasswordAllowed": realm.reset_password_allowed,
         "verifyEmail": realm.verify_email,
         # The password never leaves: Keycloak's mask says there is one.
@@ -79,6 +83,12 @@ def export_realm_settings(realm: Realm) -> dict:
         "clientPolicies": realm.client_policies or {"policies": []},
         "clientProfiles": realm.client_profiles or {"profiles": []},
     }
+
+
+def _webauthn_policy(prefix: str, stored: dict) -> dict:
+    """A WebAuthn policy as Keycloak's fields, every one of them (defaults for those unset)."""
+    policy, _notes = webauthn_policy.checked(prefix, stored or {})
+    return {webauthn_policy.field_name(prefix, key): value for key, value in policy.items()}
 
 
 def export_client(client: Client) -> dict:
@@ -265,7 +275,7 @@ def _users(realm: Realm, paths: dict[int, str]) -> list[dict]:
     users = (
         for_realm(User, realm)
         .select_related("service_account_client")
-        .prefetch_related("roles__client", "realm_groups", "otpdevice_set")
+        .prefetch_related("roles__client", "realm_groups", "otpdevice_set", "passkeys")
     )
     return [_user(user, paths) for user in sorted(users, key=lambda user: user.username)]
 
@@ -276,7 +286,12 @@ def _credentials(user: User, devices: list) -> list[dict]:
         if user.password and user.has_usable_password()
         else []
     )
-    return password + [otp_credentials.export(device) for device in devices]
+    passkeys = sorted(user.passkeys.all(), key=lambda each: (each.passwordless, each.created))
+    return (
+        password
+        + [otp_credentials.export(device) for device in devices]
+        + [webauthn_credentials.export(passkey) for passkey in passkeys]
+    )
 
 
 def _user(user: User, paths: dict[int, str], *, with_credentials: bool = True) -> dict:

@@ -18,7 +18,7 @@ from authserver.models import (
     CLIENT_SECRET_AUTHENTICATOR,
     Client,
 )
-from authserver.realmfile import credentials, keycloak, otp_credentials
+from authserver.realmfile import credentials, keycloak, otp_credentials, webauthn_credentials
 from authserver.realmfile.errors import RealmExistsError, RealmFileError, member, quote
 from authserver.realmfile.schema import (
     POST_LOGOUT_ATTRIBUTE,
@@ -144,11 +144,15 @@ def realm_fields(spec: RealmSpec) -> dict:
         "otp_required": spec.otp_required,
         "registration_allowed": spec.registration_allowed,
         "registration_email_as_username": spec.registration_email_as_username,
+        "login_with_email_allowed": spec.login_with_email_allowed,
+        "duplicate_emails_allowed": spec.duplicate_emails_allowed,
         "reset_password_allowed": spec.reset_password_allowed,
         "verify_email": spec.verify_email,
         "smtp_server": spec.smtp_server,
         "client_policies": spec.client_policies,
         "client_profiles": spec.client_profiles,
+        "webauthn_policy": spec.webauthn_policy,
+        "webauthn_policy_passwordless": spec.webauthn_policy_passwordless,
     } | (
         {"smtp_password_sealed": sealed.seal(spec.smtp_password) if spec.smtp_password else ""}
         if spec.smtp_password is not None
@@ -334,6 +338,8 @@ def _write_user(
     user.realm_groups.set([groups[path] for path in spec.groups])
     for otp in spec.otp:
         otp_credentials.device(user, otp).save()
+    for passkey in spec.passkeys:
+        webauthn_credentials.passkey(user, passkey).save()
     if spec.service_account_client_id is not None:
         client = clients[spec.service_account_client_id]
         # An update, not a save: saving would run the secret field's hashing again.

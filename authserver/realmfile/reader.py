@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.validators import AllowedURIValidator
 
-from accounts import password_policy, required_actions
+from accounts import password_policy, required_actions, webauthn_policy
 from accounts.models import REALM_NAME, ClientScope, Realm
 from accounts.signals import default_roles_name
 from authserver.models import (
@@ -29,7 +29,7 @@ from authserver.models import (
     LOGOUT_URL_ATTRIBUTES,
 )
 from authserver.protocol import client_policies, mtls
-from authserver.realmfile import credentials, keycloak, otp_credentials
+from authserver.realmfile import credentials, keycloak, otp_credentials, webauthn_credentials
 from authserver.realmfile.errors import RealmFileError, item, member, quote
 from authserver.realmfile.schema import (
     PKCE_ATTRIBUTE,
@@ -38,6 +38,7 @@ from authserver.realmfile.schema import (
     ClientSpec,
     GroupSpec,
     OTPSpec,
+    PasskeySpec,
     PasswordSpec,
     RealmSpec,
     RoleSpec,
@@ -356,12 +357,20 @@ def _realm_settings(root: _Object) -> RealmSpec:
         registration_email_as_username=root.flag(
             "registrationEmailAsUsername", default=_default("registration_email_as_username")
         ),
+        login_with_email_allowed=root.flag(
+            "loginWithEmailAllowed", default=_default("login_with_email_allowed")
+        ),
+        duplicate_emails_allowed=root.flag(
+            "duplicateEmailsAllowed", default=_default("duplicate_emails_allowed")
+        ),
         reset_password_allowed=root.flag(
             "resetPasswordAllowed", default=_default("reset_password_allowed")
         ),
         verify_email=root.flag("verifyEmail", default=_default("verify_email")),
         **_smtp_server(root),
         **_client_policies(root, signature_algorithm),
+        webauthn_policy=_webauthn_policy(root, webauthn_policy.SECOND_FACTOR),
+        webauthn_policy_passwordless=_webauthn_policy(root, webauthn_policy.PASSWORDLESS),
     )
 
 
@@ -379,6 +388,30 @@ def _client_policies(root: _Object, signature_algorithm: str) -> dict:
         raise RealmFileError(root.at("clientPolicies"), str(error)) from None
     root.notes.extend(f"{root.at('clientPolicies')}: {problem}" for problem in problems)
     return {"client_policies": policies, "client_profiles": profiles}
+
+
+_EXPECTED = {str: "a string", int: "a whole number", bool: "true or false", list: "a list"}
+
+
+def _webauthn_policy(root: _Object, prefix: str) -> dict:
+    """Keycloak's webAuthnPolicy* (or webAuthnPolicyPasswordless*) fields, checked and
+    complete (accounts.webauthn_policy); algorithms this server cannot verify are left out,
+    said so."""
+    given = {}
+    for key, kind, _fallback, _choices in webauthn_policy.settings_of(prefix):
+        value = root._take(webauthn_policy.field_name(prefix, key), kind, _EXPECTED[kind])
+        if value is not None:
+            given[key] = value
+    try:
+        policy, notes = webauthn_policy.checked(prefix, given)
+    except webauthn_policy.PolicyError as error:
+        raise RealmFileError(
+            root.at(webauthn_policy.field_name(prefix, error.key)), str(error)
+        ) from None
+    root.notes.extend(
+        f"{root.at(webauthn_policy.field_name(prefix, key))}: {note}" for key, note in notes
+    )
+    return policy
 
 
 # Keycloak's smtpServer: every value a string ("true"/"false" for the flags).
@@ -846,21 +879,37 @@ def _pkce_method(value: object, path: str) -> str:
 
 
 def _users(root: _Object) -> tuple[UserSpec, ...]:
-    specs, seen, seen_ids = [], {}, {}
+    specs, seen, seen_ids, credential_ids = [], {}, {}, {}
     for user in root.children("users"):
         with user:
             spec = _user(user)
             _unique(seen, spec.username, user.at("username"), "username")
             if spec.subject is not None:
                 _unique(seen_ids, str(spec.subject), user.at("id"), "user id")
-            specs.append(spec)
+            specs.append(_one_holder_per_passkey(spec, credential_ids, user))
     return tuple(specs)
+
+
+def _one_holder_per_passkey(spec: UserSpec, seen: dict[str, str], user: _Object) -> UserSpec:
+    """A credential id is one user's only in a realm: a second holder's is skipped, said so."""
+    kept = []
+    for passkey in spec.passkeys:
+        if passkey.credential_id in seen:
+            kind = "webauthn-passwordless" if passkey.passwordless else "webauthn"
+            user.notes.append(
+                f"{user.at('credentials')}: a {kind} credential that user "
+                f"{quote(seen[passkey.credential_id])} has too; skipped"
+            )
+            continue
+        seen[passkey.credential_id] = spec.username
+        kept.append(passkey)
+    return replace(spec, passkeys=tuple(kept))
 
 
 def _user(user: _Object) -> UserSpec:
     # Keycloak's "totp" says whether the user has an otp credential: the credentials say it.
     user.flag("totp", default=False)
-    password, otp = _credentials(user)
+    password, otp, passkeys = _credentials(user)
     actions = _required_actions(user)
     if password is not None and UPDATE_PASSWORD in actions:
         password = replace(password, temporary=True)
@@ -876,6 +925,7 @@ def _user(user: _Object) -> UserSpec:
         password=password,
         required_actions=actions,
         otp=otp,
+        passkeys=passkeys,
         realm_roles=user.names("realmRoles"),
         client_roles=_by_client(user.mapping("clientRoles"), user.at("clientRoles")),
         groups=tuple(name if name.startswith("/") else f"/{name}" for name in user.names("groups")),
@@ -893,23 +943,53 @@ def _subject(user: _Object) -> uuid.UUID | None:
         raise RealmFileError(user.at("id"), f"expected a UUID, not {quote(value)}") from None
 
 
-def _credentials(user: _Object) -> tuple[PasswordSpec | None, tuple[OTPSpec, ...]]:
-    password, otp = None, []
+def _credentials(
+    user: _Object,
+) -> tuple[PasswordSpec | None, tuple[OTPSpec, ...], tuple[PasskeySpec, ...]]:
+    password, otp, passkeys = None, [], []
     for credential in user.children("credentials"):
         with credential:
             kind = credential.text("type", required=True)
             if kind == "otp":
                 otp.append(_otp_credential(credential))
                 continue
+            if kind in webauthn_credentials.TYPES:
+                passkey = _webauthn_credential(credential, kind)
+                if passkey is not None:
+                    passkeys.append(passkey)
+                continue
             if kind != "password":
                 raise RealmFileError(
                     credential.at("type"),
-                    f'only "password" and "otp" credentials are supported, not {quote(kind)}',
+                    'only "password", "otp", "webauthn" and "webauthn-passwordless" '
+                    f"credentials are supported, not {quote(kind)}",
                 )
             if password is not None:
                 raise RealmFileError(credential.path, "a user has at most one password")
             password = _password_credential(credential)
-    return password, tuple(otp)
+    return password, tuple(otp), tuple(passkeys)
+
+
+def _webauthn_credential(credential: _Object, kind: str) -> PasskeySpec | None:
+    """A passkey; a malformed one is skipped with a warning naming it (the user keeps the
+    rest: a passkey can be registered again, a realm file is not worth refusing for it)."""
+    secret_data = credential.text("secretData", default=None)
+    credential_data = credential.text("credentialData", default=None)
+    created = credential._take("createdDate", int, "a whole number")
+    credential.text("id")  # Keycloak's credential id: not kept
+    try:
+        if not credential_data:
+            raise credentials.CredentialError("is required", field="credentialData")
+        return webauthn_credentials.read(
+            kind,
+            secret_data,
+            credential_data,
+            label=credential.text("userLabel"),
+            created_ms=created or None,
+        )
+    except credentials.CredentialError as error:
+        credential.notes.append(f"{credential.at(error.field)}: {kind} credential skipped: {error}")
+        return None
 
 
 def _otp_credential(credential: _Object) -> OTPSpec:
@@ -931,7 +1011,8 @@ def _otp_credential(credential: _Object) -> OTPSpec:
 def _required_actions(user: _Object) -> tuple[str, ...]:
     """Keycloak's ``requiredActions``: UPDATE_PASSWORD makes the password temporary (the user
     chooses a new one at the next login), as Keycloak's exports say it; CONFIGURE_TOTP,
-    VERIFY_EMAIL, UPDATE_PROFILE and TERMS_AND_CONDITIONS are kept; others are reported as
+    VERIFY_EMAIL, UPDATE_PROFILE, TERMS_AND_CONDITIONS, webauthn-register and
+    webauthn-register-passwordless are kept; others are reported as
     ignored."""
     path = user.at("requiredActions")
     kept = []
@@ -1075,6 +1156,25 @@ def _service_accounts_are_single(realm: RealmSpec) -> None:
         _unique(seen, client_id, path, "service account of client")
 
 
+def _emails_are_unique(realm: RealmSpec) -> None:
+    """Unless the realm allows duplicate e-mails, no two users share an address (compared
+    without regard to case), as Keycloak's import refuses them."""
+    if realm.duplicate_emails_allowed:
+        return
+    seen: dict[str, str] = {}
+    for user in realm.users:
+        if user.email:
+            path = member(user.path, "email")
+            if user.email.lower() in seen:
+                raise RealmFileError(
+                    path,
+                    f"e-mail address {quote(user.email)} is another user's too (at "
+                    f"{seen[user.email.lower()]}); the realm does not allow duplicate e-mails "
+                    "(duplicateEmailsAllowed)",
+                )
+            seen[user.email.lower()] = path
+
+
 _REFERENCE_CHECKS = (
     _client_roles_belong_to_clients,
     _client_scopes_are_defined,
@@ -1083,4 +1183,5 @@ _REFERENCE_CHECKS = (
     _composite_roles_are_defined,
     _user_groups_are_defined,
     _service_accounts_are_single,
+    _emails_are_unique,
 )

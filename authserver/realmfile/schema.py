@@ -18,6 +18,11 @@ How the file maps onto the models:
 - a user's ``id`` is the token subject (``sub``), so relying parties know the user after a move;
 - a user's ``otp`` credentials carry Keycloak's ``secretData`` and ``credentialData``; the
   secret is sealed on import (accounts.sealed) and unsealed on export, as Keycloak exports it;
+- a user's ``webauthn`` and ``webauthn-passwordless`` credentials (passkeys) carry Keycloak's
+  ``credentialData``: the credential id and public key, kept as they are; a malformed one, or
+  one whose credential id another user of the file has, is skipped with a warning;
+- the realm's ``webAuthnPolicy*`` and ``webAuthnPolicyPasswordless*`` fields are Keycloak's,
+  kept as two dicts by the names after the prefix (accounts.webauthn_policy);
 - the realm's ``otpPolicy*`` fields are Keycloak's; ``otpRequired`` is this server's own (in
   Keycloak a browser flow with a required OTP form says it);
 - built-in client scopes (``ClientScope.BUILT_IN``) exist in every realm without being declared.
@@ -114,6 +119,22 @@ class OTPSpec:
 
 
 @dataclass(frozen=True)
+class PasskeySpec:
+    """Keycloak's ``webauthn`` or ``webauthn-passwordless`` credential: the credential id
+    (base64url), the COSE public key, and what the authenticator said of itself."""
+
+    credential_id: str
+    public_key: bytes
+    sign_count: int = 0
+    aaguid: str = ""
+    attestation_format: str = ""
+    transports: tuple[str, ...] = ()
+    passwordless: bool = False
+    label: str = ""
+    created_ms: int | None = None
+
+
+@dataclass(frozen=True)
 class UserSpec:
     path: str
     username: str
@@ -134,6 +155,7 @@ class UserSpec:
     # Keycloak's required actions; UPDATE_PASSWORD is also in ``password.temporary``.
     required_actions: tuple[str, ...] = ()
     otp: tuple[OTPSpec, ...] = ()
+    passkeys: tuple[PasskeySpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,6 +182,8 @@ class RealmSpec:
     otp_required: bool = False
     registration_allowed: bool = False
     registration_email_as_username: bool = False
+    login_with_email_allowed: bool = True
+    duplicate_emails_allowed: bool = False
     reset_password_allowed: bool = False
     verify_email: bool = False
     # Keycloak's smtpServer without its password; the password in clear, None when the file
@@ -169,6 +193,9 @@ class RealmSpec:
     # Keycloak's clientPolicies and clientProfiles (the realm's own), checked, as given.
     client_policies: dict = field(default_factory=dict)
     client_profiles: dict = field(default_factory=dict)
+    # Keycloak's webAuthnPolicy* and webAuthnPolicyPasswordless*, by the names after the prefix.
+    webauthn_policy: dict = field(default_factory=dict)
+    webauthn_policy_passwordless: dict = field(default_factory=dict)
     realm_roles: tuple[RoleSpec, ...] = ()
     # The realm role every new user is given (Keycloak's defaultRole), by name.
     default_role: str | None = None

@@ -2,6 +2,7 @@
 failures (the master realm is brute-force protected); a TOTP code when enrolled, or when
 required; sessions end after 30 minutes idle and 8 hours in all."""
 
+import base64
 from datetime import timedelta
 
 import pytest
@@ -11,9 +12,9 @@ from django.test import Client as Browser
 from django.test import override_settings
 from django.utils import timezone
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import User
+from accounts import console_otp, sealed
+from accounts.models import ConsoleTOTPDevice, User
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ CREDENTIALS = {"username": "root", "password": "Root-Password-1", "next": "/admi
 
 
 def _code(device) -> str:
-    return f"{totp(device.bin_key, device.step, device.t0, device.digits):06d}"
+    return f"{totp(console_otp.key_of(device), device.step, device.t0, device.digits):06d}"
 
 
 @override_settings(AUTHSERVER_RATE_LOGIN=(0.001, 3))
@@ -119,7 +120,7 @@ def test_it_reads_the_console_session_limits_from_the_settings(client, root):
 
 
 def test_it_asks_an_enrolled_user_for_a_one_time_code(client, root):
-    device = TOTPDevice.objects.create(user=root, name="phone", confirmed=True)
+    device = console_otp.create(root, name="phone")
     without = client.post("/admin/login/", CREDENTIALS)
     assert without.status_code == 200
     assert "Enter the one-time code" in without.content.decode()
@@ -141,7 +142,7 @@ def test_it_requires_a_superuser_to_be_enrolled_when_mfa_is_required(client, roo
     # A session without a verified device (forced in) does not reach the console either.
     client.force_login(root)
     assert client.get("/admin/").status_code == 302
-    device = TOTPDevice.objects.create(user=root, name="phone", confirmed=True)
+    device = console_otp.create(root, name="phone")
     client.logout()
     assert (
         client.post("/admin/login/", {**CREDENTIALS, "otp_token": _code(device)}).status_code == 302
@@ -149,7 +150,7 @@ def test_it_requires_a_superuser_to_be_enrolled_when_mfa_is_required(client, roo
     assert client.get("/admin/").status_code == 200
 
 
-def test_it_enrols_an_authenticator_from_the_command_line(root):
+def test_it_enrols_an_authenticator_from_the_command_line(client, root):
     from io import StringIO
 
     from django.core.management import call_command
@@ -157,4 +158,13 @@ def test_it_enrols_an_authenticator_from_the_command_line(root):
     out = StringIO()
     call_command("console_totp", "root", stdout=out)
     assert "otpauth://totp/" in out.getvalue()
-    assert TOTPDevice.objects.get(user=root).confirmed
+    device = ConsoleTOTPDevice.objects.get(user=root)
+    assert device.confirmed
+    # The key is sealed at rest; the URL shown once carries it.
+    key = console_otp.key_of(device)
+    secret = base64.b32encode(key).decode()
+    assert f"secret={secret}" in out.getvalue()
+    assert key.hex() not in device.key_sealed and secret not in device.key_sealed
+    assert sealed.unseal(device.key_sealed) == key.hex()
+    answer = client.post("/admin/login/", {**CREDENTIALS, "otp_token": _code(device)})
+    assert answer.status_code == 302 and client.get("/admin/").status_code == 200

@@ -10,9 +10,9 @@ from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import Group as AuthGroup
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Group, Realm, Role, User
+from accounts import console_otp
+from accounts.models import ConsoleTOTPDevice, Group, Realm, Role, User
 from authserver.adminapi import realm_management as rm
 from authserver.models import Client
 from authserver.protocol.claims import effective_roles
@@ -536,21 +536,28 @@ def test_it_refuses_a_console_user_raising_their_own_groups_permissions(client, 
     assert not AuthGroup.objects.filter(name="more").exists()
 
 
-def test_it_refuses_a_console_user_a_second_factor_device_for_a_superuser(client, realm, root):
-    http = _login(client, realm, "add_totpdevice", "change_totpdevice", "view_totpdevice")
-    body = {
-        "user": root.pk,
-        "name": "mine",
-        "key": "3132333435363738393031323334353637383930",
-        "step": 30,
-        "t0": 0,
-        "digits": 6,
-        "tolerance": 1,
-        "drift": 0,
-        "confirmed": "on",
-    }
-    assert http.post("/admin/otp_totp/totpdevice/add/", body).status_code == 403
-    assert not TOTPDevice.objects.filter(user=root).exists()
+def test_it_refuses_a_console_user_a_superusers_second_factor_device(client, realm, root):
+    device = console_otp.create(root, name="phone")
+    http = _login(
+        client,
+        realm,
+        "add_consoletotpdevice",
+        "change_consoletotpdevice",
+        "delete_consoletotpdevice",
+        "view_consoletotpdevice",
+    )
+    assert http.get("/admin/accounts/consoletotpdevice/").status_code == 403
+    page = f"/admin/accounts/consoletotpdevice/{device.pk}/change/"
+    assert http.post(page, {"name": "mine"}).status_code == 403
+    assert (
+        http.post(
+            f"/admin/accounts/consoletotpdevice/{device.pk}/delete/", {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert http.post("/admin/accounts/consoletotpdevice/add/", {"user": root.pk}).status_code == 403
+    device.refresh_from_db()
+    assert device.name == "phone" and ConsoleTOTPDevice.objects.count() == 1
 
 
 def test_it_lets_a_superuser_manage_console_groups(console):

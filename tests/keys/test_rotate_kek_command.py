@@ -148,7 +148,7 @@ def test_it_moves_what_a_fallback_reads_under_the_configured_key(settings, monke
 
 
 def test_it_moves_the_sealed_secrets_with_the_keys(settings, monkeypatch):
-    from accounts import otp, sealed
+    from accounts import console_otp, mail, otp, sealed
     from accounts.models import Realm
     from tests.factories import make_user
 
@@ -156,8 +156,11 @@ def test_it_moves_the_sealed_secrets_with_the_keys(settings, monkeypatch):
     Realm.objects.filter(pk=realm.pk).update(smtp_password_sealed=sealed.seal("smtp-pass"))
     device = otp.start_enrolment(make_user(realm, "alice"))
     seed = otp.secret_of(device)
+    queued = mail.send(realm, "alice@example.com", "Hello", "A link")
+    console_device = console_otp.create(make_user(None, "operator", is_staff=True))
+    console_key = console_otp.key_of(console_device)
     output = _run(monkeypatch=monkeypatch)
-    assert "2 sealed secret(s)" in output
+    assert "4 sealed secret(s)" in output
     # Once the new key is configured alone, the authenticator and the SMTP password still open.
     settings.AUTHSERVER_KEY_ENCRYPTION_KEY = NEW
     settings.AUTHSERVER_KEY_ENCRYPTION_KEY_FALLBACKS = []
@@ -165,6 +168,11 @@ def test_it_moves_the_sealed_secrets_with_the_keys(settings, monkeypatch):
     assert otp.secret_of(device) == seed
     realm.refresh_from_db()
     assert sealed.unseal(realm.smtp_password_sealed) == "smtp-pass"
+    console_device.refresh_from_db()
+    assert console_otp.key_of(console_device) == console_key
+    # Mail waiting in the outbox still leaves.
+    queued.refresh_from_db()
+    assert json.loads(sealed.unseal(queued.message_sealed))["to"] == "alice@example.com"
 
 
 def test_it_changes_nothing_when_a_sealed_secret_cannot_be_read(settings, monkeypatch):

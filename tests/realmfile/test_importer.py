@@ -484,9 +484,9 @@ MALFORMED = {
         "string",
     ),
     "other-credential-type": (
-        _set("users", 0, "credentials", 0, "type", "webauthn"),
-        'users[0].credentials[0].type: only "password" and "otp" credentials are supported, '
-        'not "webauthn"',
+        _set("users", 0, "credentials", 0, "type", "kerberos"),
+        'users[0].credentials[0].type: only "password", "otp", "webauthn" and '
+        '"webauthn-passwordless" credentials are supported, not "kerberos"',
     ),
     # Found only while writing, after the realm, its clients and roles are in: rolled back.
     "invalid-email": (

@@ -44,7 +44,11 @@ from tests.realmfile.documents import load, small
 
 pytestmark = pytest.mark.django_db
 
-EXPORTS = Path(settings.BASE_DIR).parent / "shared" / "keycloak-exports"
+# Beside the checkout, or where KEYCLOAK_EXPORTS says (a checkout elsewhere).
+EXPORTS = Path(
+    os.environ.get("KEYCLOAK_EXPORTS")
+    or Path(settings.BASE_DIR).parent / "shared" / "keycloak-exports"
+)
 FILES = sorted(path.name for path in EXPORTS.glob("*.json"))
 # What a Keycloak server would need besides the file: 05 names this password blacklist.
 BLACKLIST = "quebec.txt"

@@ -40,24 +40,33 @@
     }
     return JSON.stringify(found);
   }
+  async function ask(form) {
+    if (form.dataset.asking) return;
+    form.dataset.asking = "1";
+    const kind = form.dataset.passkey;
+    const options = JSON.parse(document.getElementById("passkey-options").textContent);
+    const problem = form.querySelector(".passkey-problem");
+    try {
+      const credential = kind === "create"
+        ? await navigator.credentials.create({ publicKey: publicKey(options, kind) })
+        : await navigator.credentials.get({ publicKey: publicKey(options, kind) });
+      form.querySelector("input[name=credential]").value = answer(credential);
+      form.dataset.answered = "1";
+      form.submit();
+    } catch (error) {
+      problem.textContent = "The passkey was not used (" + error.name + "). Try again.";
+      problem.hidden = false;
+      // The button asks again, with the same options.
+      delete form.dataset.asking;
+    }
+  }
   document.querySelectorAll("form[data-passkey]").forEach((form) => {
-    form.addEventListener("submit", async (event) => {
+    form.addEventListener("submit", (event) => {
       if (form.dataset.answered) return;
       event.preventDefault();
-      const kind = form.dataset.passkey;
-      const options = JSON.parse(document.getElementById("passkey-options").textContent);
-      const problem = form.querySelector(".passkey-problem");
-      try {
-        const credential = kind === "create"
-          ? await navigator.credentials.create({ publicKey: publicKey(options, kind) })
-          : await navigator.credentials.get({ publicKey: publicKey(options, kind) });
-        form.querySelector("input[name=credential]").value = answer(credential);
-        form.dataset.answered = "1";
-        form.submit();
-      } catch (error) {
-        problem.textContent = "The passkey was not used (" + error.name + "). Try again.";
-        problem.hidden = false;
-      }
+      ask(form);
     });
+    // A page reached by its own button (sign in with a passkey) asks at once.
+    if (form.dataset.autostart) ask(form);
   });
 })();

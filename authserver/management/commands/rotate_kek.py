@@ -46,7 +46,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{outcome.reencrypted} signing key(s) re-encrypted under the key with fingerprint "
             f"{crypto.fingerprint(target)}; {outcome.already} already were; "
-            f"{outcome.resealed} sealed secret(s) (authenticators, SMTP passwords) moved with them"
+            f"{outcome.resealed} sealed secret(s) (authenticators, SMTP passwords, queued mail) "
+            "moved with them"
         )
         if new:
             self.stdout.write(
