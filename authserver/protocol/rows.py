@@ -14,6 +14,26 @@ from django.db import connections
 _ALIASES = "abcdefgh"
 
 
+def cursor(using: str = "default"):
+    """A cursor for the statements of this module: on PostgreSQL with prepared statements on
+    (settings.py, ``prepare_threshold``), its parameters are bound by the server, so that psycopg
+    prepares each statement on the connection once it has run a few times and PostgreSQL stops
+    parsing and planning it per request. Otherwise Django's cursor, which binds them itself.
+    Either way the cursor is Django's wrapper: the query deadline (authserver/query_deadline.py),
+    the error translation and the query log of tests apply."""
+    connection = connections[using]
+    if connection.vendor != "postgresql" or (
+        connection.settings_dict["OPTIONS"].get("prepare_threshold") is None
+    ):
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(ServerBindingCursor(connection.connection))
+
+
 class JoinedSelect:
     """``SELECT`` of ``model`` (its fields ``only``, or all) and the rows its foreign keys
     ``related`` point to (LEFT JOINed, so a null key gives None), filtered by ``where``, which
@@ -30,9 +50,9 @@ class JoinedSelect:
     def one(self, params, using: str = "default"):
         connection = connections[using]
         sql, parts = _compiled(self, connection.vendor)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
+        with cursor(using) as statement:
+            statement.execute(sql, params)
+            row = statement.fetchone()
         if row is None:
             return None
         instances = []
@@ -121,9 +141,9 @@ def _insert_statement(model):
 
 def execute(sql: str, params, using: str = "default") -> int:
     """Run one statement; the number of rows it changed."""
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+    with cursor(using) as statement:
+        statement.execute(sql, params)
+        return statement.rowcount
 
 
 def value(model, name: str, python_value, using: str = "default"):
