@@ -1,8 +1,13 @@
 """A login between the password and the session: the second factor, then the required actions.
 
-The state lives in the Django session (whose key is cycled when a login begins), for a few
-minutes: which user, where to go after, and what the user has shown so far (RFC 8176 ``amr``
-values). Nothing here answers HTTP; the views of accounts.step_views do.
+The state lives in the Django session for a few minutes: which user, where to go after, and
+what the user has shown so far (RFC 8176 ``amr``values). It is never kept under a session key
+from before the password was right (session fixation): a browser that had a session gets a new
+key when the login begins; one that had none gets one only if the login goes on to another
+page, from the session middleware at the end of the request. A login that completes in one
+request (no second factor, no required action: most of them) so writes no Django session at
+all, and the one that ends a longer login is deleted with its cookie (``finish``). Nothing here
+answers HTTP; the views of accounts.step_views do.
 """
 
 from dataclasses import dataclass, field
@@ -60,11 +65,12 @@ def asks_second_factor(next_url: str) -> bool:
     return not TWO_FACTOR_ACR_VALUES.isdisjoint(values)
 
 
-def begin(request, user: User, next_url: str, *, by_mail: bool = False) -> None:
+def begin(request, user: User, next_url: str, *, by_mail: bool = False) -> Pending:
     """The password was right (or, ``by_mail``, a mailed link was followed): start the rest
-    of the login under a new session key."""
-    request.session.cycle_key()
-    request.session[_KEY] = {
+    of the login, under a session key made for it."""
+    if request.session.session_key is not None:
+        request.session.cycle_key()
+    state = {
         "user": user.pk,
         "realm": user.realm_id,
         "next": next_url,
@@ -74,6 +80,10 @@ def begin(request, user: User, next_url: str, *, by_mail: bool = False) -> None:
         "enrolling": None,
         "second_factor": asks_second_factor(next_url),
     }
+    request.session[_KEY] = state
+    return Pending(
+        user, next_url, list(state["amr"]), second_factor=state["second_factor"], by_mail=by_mail
+    )
 
 
 def current(request, realm: Realm) -> Pending | None:
@@ -111,8 +121,13 @@ def save(request, pending: Pending) -> None:
 
 
 def finish(request) -> None:
+    """The login is over: its state goes, and with it the session if nothing else is in it
+    (its row and cookie deleted; none is written); otherwise the rest moves to a new key."""
     request.session.pop(_KEY, None)
-    request.session.cycle_key()
+    if request.session.keys():
+        request.session.cycle_key()
+    else:
+        request.session.flush()
 
 
 def next_page(pending: Pending) -> str | None:
