@@ -35,6 +35,7 @@ os.environ.setdefault("AUTHSERVER_URL", "http://127.0.0.1:8100")
 os.environ.setdefault("AUTHSERVER_VAR_DIR", str(VAR))
 os.environ.setdefault("AUTHSERVER_LOG_LEVEL", "WARNING")
 os.environ.setdefault("AUTHSERVER_RATE_TOKEN", "1000000/1000000")
+os.environ.setdefault("AUTHSERVER_RATE_LOGIN", "1000000/1000000")
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="bench-metrics-"))
 
 import setup_realm as fixtures  # noqa: E402
@@ -61,7 +62,7 @@ class App:
 
         self.application = application
 
-    def call(self, method: str, path: str, *, body: str = "", authorization: str = ""):
+    def call(self, method: str, path: str, *, body: str = "", authorization: str = "", cookie=""):
         data = body.encode()
         environ = {
             "REQUEST_METHOD": method,
@@ -85,11 +86,16 @@ class App:
             environ["CONTENT_LENGTH"] = str(len(data))
         if authorization:
             environ["HTTP_AUTHORIZATION"] = authorization
-        status = []
-        chunks = self.application(environ, lambda line, headers, *_: status.append(line))
+        if cookie:
+            environ["HTTP_COOKIE"] = cookie
+        status, headers = [], []
+        chunks = self.application(
+            environ, lambda line, given, *_: (status.append(line), headers.extend(given))
+        )
         answer = b"".join(chunks)
         if hasattr(chunks, "close"):
             chunks.close()
+        self.headers = headers
         return int(status[0].split()[0]), answer
 
 
@@ -164,6 +170,28 @@ def scenarios(app: App, count: int) -> dict:
     def healthz():
         return app.call("GET", "/healthz")
 
+    login_page = f"/realms/{RS}/login"
+    app.call("GET", login_page)
+    csrf = next(
+        value.strip().split(";", 1)[0]
+        for name, value in app.headers
+        if name.lower() == "set-cookie" and value.strip().startswith("csrftoken=")
+    )
+    page = app.call("GET", login_page, cookie=csrf)[1].decode()
+    form_token = page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    login_body = urlencode(
+        {
+            "csrfmiddlewaretoken": form_token,
+            "username": fixtures.USERNAME,
+            "password": fixtures.PASSWORD,
+        }
+    )
+
+    def login_form_post():
+        # A browser with the login form's CSRF cookie and no session, as bench/run.py's.
+        status, answer = app.call("POST", login_page, body=login_body, cookie=csrf)
+        return (200 if status == 302 else status), answer
+
     return {
         "client_credentials_rs256": client_credentials,
         "refresh_token": refresh_token,
@@ -171,7 +199,22 @@ def scenarios(app: App, count: int) -> dict:
         "introspection": introspection,
         "userinfo": userinfo,
         "healthz": healthz,
+        "login_form_post": login_form_post,
     }
+
+
+def _argon2_ms(count: int = 20) -> float:
+    """CPU milliseconds of one Argon2id verification at the stored hashes' parameters, to tell
+    a login's hash from what surrounds it."""
+    from django.contrib.auth.hashers import get_hasher
+
+    hasher = get_hasher()
+    encoded = hasher.encode(fixtures.PASSWORD, hasher.salt())
+    hasher.verify(fixtures.PASSWORD, encoded)
+    started = time.process_time()
+    for _ in range(count):
+        hasher.verify(fixtures.PASSWORD, encoded)
+    return (time.process_time() - started) * 1000 / count
 
 
 def _run(request, count: int) -> float:
@@ -199,8 +242,13 @@ def main() -> None:
         if only and name not in only:
             continue
         _run(request, 50)  # warm: the per-process caches, the connections, the statements
-        per_request = min(_run(request, options.requests) for _ in range(3))
-        print(f"{name:<28}{per_request:8.3f} ms CPU per request (best of 3 x {options.requests})")
+        # A login costs a password hash (tens of ms): fewer of them.
+        count = options.requests if name != "login_form_post" else max(10, options.requests // 10)
+        per_request = min(_run(request, count) for _ in range(3))
+        print(f"{name:<28}{per_request:8.3f} ms CPU per request (best of 3 x {count})")
+        if name == "login_form_post":
+            hashing = _argon2_ms()
+            print(f"{'':<28}{per_request - hashing:8.3f} ms of it around the hash ({hashing:.2f})")
         if options.profile:
             profiler = cProfile.Profile(time.process_time)
             profiler.enable()
