@@ -1,7 +1,7 @@
 """A login between the password and the session: the second factor, then the required actions.
 
 The state lives in the Django session for a few minutes: which user, where to go after, and
-what the user has shown so far (RFC 8176 ``amr``values). It is never kept under a session key
+what the user has shown so far (RFC 8176 ``amr`` values). It is never kept under a session key
 from before the password was right (session fixation): a browser that had a session gets a new
 key when the login begins; one that had none gets one only if the login goes on to another
 page, from the session middleware at the end of the request. A login that completes in one
