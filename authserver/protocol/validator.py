@@ -320,8 +320,9 @@ class RealmValidator(OAuth2Validator):
         return True
 
     def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
-        """Already claimed with the family's row (save_bearer_token); the row stays to
-        recognise a replay."""
+        """Claimed with the family's row (save_bearer_token), or here should no family have
+        been written; the row stays to recognise a replay."""
+        self.spend_code(request)
 
     def spend_code(self, request) -> None:
         """A refused exchange of a code found to be its client's spends it, once; a code that
