@@ -174,5 +174,5 @@ def execute_actions(request):
         token.user.email_verified = True
         token.user.save(update_fields=["email_verified"])
         required_actions.complete(token.user, required_actions.VERIFY_EMAIL)
-    login_steps.begin(request, token.user, f"/realms/{realm.name}/account", by_mail=True)
-    return step_views.proceed(request)
+    pending = login_steps.begin(request, token.user, f"/realms/{realm.name}/account", by_mail=True)
+    return step_views.proceed(request, pending)

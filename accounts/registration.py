@@ -47,8 +47,7 @@ def register(request):
             form.add_error(None, TAKEN)
         else:
             audit.user_event("REGISTER", realm=realm, request=request, user=user)
-            login_steps.begin(request, user, next_url)
-            return step_views.proceed(request)
+            return step_views.proceed(request, login_steps.begin(request, user, next_url))
     status = 400 if form.is_bound else 200
     return render(
         request,

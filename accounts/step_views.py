@@ -25,10 +25,12 @@ from accounts.no_referrer import no_referrer_form
 INVALID_CODE = "Invalid one-time code."
 
 
-def proceed(request):
-    """To the next step of the pending login, or, with none left, into the session."""
+def proceed(request, pending: login_steps.Pending | None = None):
+    """To the next step of the pending login (``pending``, or the session's), or, with none
+    left, into the session."""
     realm = request.realm
-    pending = login_steps.current(request, realm)
+    if pending is None:
+        pending = login_steps.current(request, realm)
     if pending is None:
         return redirect("accounts:login", realm_name=realm.name)
     page = login_steps.next_page(pending)

@@ -43,8 +43,7 @@ def login(request):
                 error="invalid_user_credentials",
             )
         else:
-            login_steps.begin(request, user, next_url)
-            return step_views.proceed(request)
+            return step_views.proceed(request, login_steps.begin(request, user, next_url))
     # A well-formed attempt with wrong credentials is an ordinary page (200); a form missing
     # its fields is a bad request.
     status = 400 if form.is_bound and not form.is_valid() and not form.non_field_errors() else 200

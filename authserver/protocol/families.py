@@ -17,10 +17,11 @@ its access tokens in every process at once: there is nothing cached to forget.
 import secrets
 import uuid
 
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Realm, UserSession
-from authserver.models import Client, RefreshToken
+from authserver.models import Client, Grant, RefreshToken
 from authserver.protocol import rows
 
 # Only we sign, so a signed jti with this prefix is ours to trust (as stateless.JTI_PREFIX).
@@ -35,8 +36,10 @@ GRANTS = frozenset(
     }
 )
 # A refresh writes its family's row with one conditional UPDATE, atomic by itself; a replay's
-# revocation has its own transaction.
+# revocation has its own transaction. A code exchange claims its code and writes the family in
+# one statement on PostgreSQL (``start``), in two elsewhere.
 WITHOUT_TRANSACTION = frozenset({"refresh_token"})
+WITHOUT_TRANSACTION_ON_POSTGRESQL = frozenset({"refresh_token", "authorization_code"})
 # A session's last_seen is written by a refresh at most this often (and at most every tenth of
 # its idle timeout): many clients refreshing on one session would otherwise queue on its row.
 LAST_SEEN_RESOLUTION_SECONDS = 30
@@ -98,6 +101,40 @@ def rotate(record: RefreshToken, *, checksum: str, jti: str, expires) -> bool:
     expires = rows.value(RefreshToken, "expires", expires)
     sql = _ROTATE.format(table=rows.table(RefreshToken))
     return bool(rows.execute(sql, [checksum, jti, expires, now, record.pk, record.token_checksum]))
+
+
+def without_transaction(grant_type: str) -> bool:
+    """Whether a token request of this grant writes what it writes atomically by itself, so
+    that a transaction (its BEGIN and COMMIT: two round trips) would add nothing."""
+    if connection.vendor == "postgresql":
+        return grant_type in WITHOUT_TRANSACTION_ON_POSTGRESQL
+    return grant_type in WITHOUT_TRANSACTION
+
+
+_CLAIM = "UPDATE {table} SET used_at = %s WHERE id = %s AND used_at IS NULL"
+
+
+def claim(code: Grant) -> bool:
+    """Mark ``code`` used, if it was not (of two concurrent claims exactly one wins)."""
+    now = rows.value(Grant, "used_at", timezone.now())
+    return bool(rows.execute(_CLAIM.format(table=rows.table(Grant)), [now, code.pk]))
+
+
+def start(record: RefreshToken, code: Grant) -> bool:
+    """Claim ``code`` and write ``record``, the family it starts; False, and nothing written,
+    if the code was claimed already (a replay, or a concurrent exchange that won).
+
+    On PostgreSQL one statement: the INSERT reads the claim's RETURNING, so it writes a row
+    only if the claim changed one, and both or neither happen. Elsewhere the claim and the
+    INSERT run in the caller's transaction."""
+    if connection.vendor != "postgresql":
+        if not claim(code):
+            return False
+        rows.insert(record)
+        return True
+    now = rows.value(Grant, "used_at", timezone.now())
+    claimed = _CLAIM.format(table=rows.table(Grant)) + " RETURNING 1"
+    return bool(rows.insert(record, after=(claimed, [now, code.pk])))
 
 
 def touch(session: UserSession, now) -> None:

@@ -14,6 +14,26 @@ from django.db import connections
 _ALIASES = "abcdefgh"
 
 
+def cursor(using: str = "default"):
+    """A cursor for the statements of this module: on PostgreSQL with prepared statements on
+    (settings.py, ``prepare_threshold``), its parameters are bound by the server, so that psycopg
+    prepares each statement on the connection once it has run a few times and PostgreSQL stops
+    parsing and planning it per request. Otherwise Django's cursor, which binds them itself.
+    Either way the cursor is Django's wrapper: the query deadline (authserver/query_deadline.py),
+    the error translation and the query log of tests apply."""
+    connection = connections[using]
+    if connection.vendor != "postgresql" or (
+        connection.settings_dict["OPTIONS"].get("prepare_threshold") is None
+    ):
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(ServerBindingCursor(connection.connection))
+
+
 class JoinedSelect:
     """``SELECT`` of ``model`` (its fields ``only``, or all) and the rows its foreign keys
     ``related`` point to (LEFT JOINed, so a null key gives None), filtered by ``where``, which
@@ -30,9 +50,9 @@ class JoinedSelect:
     def one(self, params, using: str = "default"):
         connection = connections[using]
         sql, parts = _compiled(self, connection.vendor)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
+        with cursor(using) as statement:
+            statement.execute(sql, params)
+            row = statement.fetchone()
         if row is None:
             return None
         instances = []
@@ -99,31 +119,55 @@ def _converters(fields, vendor: str) -> list:
     return found
 
 
-def insert(instance, using: str = "default") -> None:
+def insert(instance, using: str = "default", *, after: tuple[str, list] | None = None) -> int:
     """INSERT ``instance``'s row, its fields prepared as ``save`` prepares them (``auto_now``
-    included); its primary key is left unread."""
+    included); its primary key is left unread. The number of rows written.
+
+    ``after``: a data-modifying statement with ``RETURNING`` and its parameters (PostgreSQL):
+    both run as one statement, and the row is written once for each row that one returned, so
+    not at all if it changed none."""
     connection = connections[using]
-    sql, fields = _insert_statement(type(instance))
+    fields = _fields(type(instance))
     params = [
         field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
     ]
-    execute(sql, params, using)
+    if after is None:
+        return execute(_insert_statement(type(instance)), params, using)
+    first, first_params = after
+    return execute(_insert_after(type(instance), first), [*first_params, *params], using)
 
 
 @cache
-def _insert_statement(model):
+def _fields(model) -> list:
+    return [field for field in model._meta.concrete_fields if field is not model._meta.auto_field]
+
+
+@cache
+def _columns(model) -> str:
     quote = connections["default"].ops.quote_name
-    fields = [field for field in model._meta.concrete_fields if field is not model._meta.auto_field]
-    columns = ", ".join(quote(field.column) for field in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    return f"INSERT INTO {table(model)} ({columns}) VALUES ({placeholders})", fields  # noqa: S608
+    return ", ".join(quote(field.column) for field in _fields(model))
+
+
+@cache
+def _insert_statement(model) -> str:
+    placeholders = ", ".join(["%s"] * len(_fields(model)))
+    return f"INSERT INTO {table(model)} ({_columns(model)}) VALUES ({placeholders})"  # noqa: S608
+
+
+@cache
+def _insert_after(model, first: str) -> str:
+    placeholders = ", ".join(["%s"] * len(_fields(model)))
+    return (
+        f"WITH first AS ({first}) INSERT INTO {table(model)} ({_columns(model)})"  # noqa: S608
+        f" SELECT {placeholders} FROM first"
+    )
 
 
 def execute(sql: str, params, using: str = "default") -> int:
     """Run one statement; the number of rows it changed."""
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+    with cursor(using) as statement:
+        statement.execute(sql, params)
+        return statement.rowcount
 
 
 def value(model, name: str, python_value, using: str = "default"):

@@ -7,14 +7,13 @@ from oauthlib.oauth2.rfc6749.endpoints import (
     RevocationEndpoint,
     TokenEndpoint,
 )
-from oauthlib.oauth2.rfc6749.grant_types import AuthorizationCodeGrant as OAuth2CodeGrant
 from oauthlib.oauth2.rfc6749.grant_types import (
     ClientCredentialsGrant,
     ResourceOwnerPasswordCredentialsGrant,
 )
 from oauthlib.oauth2.rfc6749.tokens import BearerToken
 from oauthlib.openid.connect.core.endpoints.userinfo import UserInfoEndpoint
-from oauthlib.openid.connect.core.grant_types import AuthorizationCodeGrant, RefreshTokenGrant
+from oauthlib.openid.connect.core.grant_types import RefreshTokenGrant
 from oauthlib.openid.connect.core.grant_types.dispatchers import (
     AuthorizationCodeGrantDispatcher,
     AuthorizationTokenGrantDispatcher,
@@ -22,6 +21,7 @@ from oauthlib.openid.connect.core.grant_types.dispatchers import (
 
 from authserver.protocol import device, lifetimes, token_exchange, tokens
 from authserver.protocol.grants import password
+from authserver.protocol.grants.authorization_code import CodeGrant, OpenIDCodeGrant
 from authserver.protocol.grants.device_code import OpenIDDeviceCodeGrant
 from authserver.protocol.grants.token_exchange import OpenIDTokenExchangeGrant
 
@@ -53,8 +53,8 @@ class Server(
     """
 
     def __init__(self, request_validator, *args, **kwargs):
-        code = _only_s256(OAuth2CodeGrant(request_validator))
-        oidc_code = AuthorizationCodeGrant(request_validator)
+        code = _only_s256(CodeGrant(request_validator))
+        oidc_code = OpenIDCodeGrant(request_validator)
         _only_s256(oidc_code.proxy_target)
         refresh = RefreshTokenGrant(request_validator)
         credentials = ClientCredentialsGrant(request_validator)

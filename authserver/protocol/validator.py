@@ -94,7 +94,6 @@ _CLIENTS_OF_REALM = f"SELECT id FROM {rows.table(Client)} WHERE realm_id = %s"  
 _CODE = rows.JoinedSelect(
     Grant, ("user", "session"), f"a.code = %s AND a.application_id IN ({_CLIENTS_OF_REALM})"
 )
-_CLAIM = "UPDATE {table} SET used_at = %s WHERE id = %s AND used_at IS NULL"
 
 
 class RealmValidator(OAuth2Validator):
@@ -330,6 +329,9 @@ class RealmValidator(OAuth2Validator):
         )
 
     def validate_code(self, client_id, code, client, request, *args, **kwargs):
+        """The code is the client's, unspent, unexpired, its session live. It is claimed when
+        the family it starts is written (save_bearer_token); from here on, a refused exchange
+        spends it too (grants/authorization_code.py, ``spend_code``)."""
         grant = self._grant(code, client, request)
         if grant is None:
             log.info("invalid_grant: unknown code for client %s", client.client_id)
@@ -342,14 +344,9 @@ class RealmValidator(OAuth2Validator):
             # RFC 9449 §10: a code asked for with dpop_jkt goes only with a proof of that key; a
             # refusal leaves it unspent, for the client that holds the key.
             dpop.check_binding(grant.dpop_jkt, request, what="code")
-        # Claim the code atomically: of two concurrent exchanges exactly one wins.
-        claimed = rows.execute(
-            _CLAIM.format(table=rows.table(Grant)),
-            [rows.value(Grant, "used_at", timezone.now()), grant.pk],
-        )
-        if not claimed:
-            log.warning("invalid_grant: code replayed for client %s; revoking", client.client_id)
-            RefreshToken.revoke_family(grant.token_family)
+        request.code_record = grant
+        if grant.used_at is not None:
+            _revoke_replayed_code(request)
             return False
         if grant.is_expired():
             log.info("invalid_grant: expired code for client %s", client.client_id)
@@ -377,7 +374,19 @@ class RealmValidator(OAuth2Validator):
         return True
 
     def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
-        """Already claimed in validate_code; the row stays to recognise a replay."""
+        """Claimed with the family's row (save_bearer_token), or here should no family have
+        been written; the row stays to recognise a replay."""
+        self.spend_code(request)
+
+    def spend_code(self, request) -> None:
+        """A refused exchange of a code found to be its client's spends it, once; a code that
+        was spent already is a replay, which revokes what it issued (RFC 6749 §4.1.2)."""
+        grant = getattr(request, "code_record", None)
+        if grant is None or getattr(request, "code_spent", False):
+            return
+        request.code_spent = True
+        if not families.claim(grant):
+            _revoke_replayed_code(request)
 
     def get_code_challenge(self, code, request):
         grant = self._grant(code, request.client, request)
@@ -434,7 +443,14 @@ class RealmValidator(OAuth2Validator):
                 log.info("invalid_grant: the refresh token was spent by a concurrent request")
                 raise oauthlib_errors.InvalidGrantError(request=request)
             return
-        self._create_refresh_token(request, value, None, None)
+        record = self._refresh_token_row(request, value, None, None)
+        if request.grant_type != "authorization_code":
+            rows.insert(record)
+            return
+        request.code_spent = True
+        if not families.start(record, request.code_record):
+            _revoke_replayed_code(request)
+            raise oauthlib_errors.InvalidGrantError(request=request)
 
     def _check_and_set_request_resource(self, request):
         """django-oauth-toolkit's RFC 8707 checks, with the code's resources taken from the
@@ -488,8 +504,15 @@ class RealmValidator(OAuth2Validator):
     def _create_refresh_token(
         self, request, refresh_token_code, access_token, previous_refresh_token
     ):
-        # DOT's row, with our columns, in one INSERT. Without a previous token the family
-        # starts at the code: a replayed code revokes the refresh tokens too.
+        refresh = self._refresh_token_row(
+            request, refresh_token_code, access_token, previous_refresh_token
+        )
+        rows.insert(refresh)  # the ORM's save would cost more than the INSERT
+        return refresh
+
+    def _refresh_token_row(self, request, refresh_token_code, access_token, previous_refresh_token):
+        # DOT's row, with our columns, unsaved. Without a previous token the family starts at
+        # the code: a replayed code revokes the refresh tokens too.
         refresh = RefreshToken(
             user=request.user,
             application=request.client,
@@ -506,7 +529,6 @@ class RealmValidator(OAuth2Validator):
             expires=getattr(request, "refresh_token_expires", None),
         )
         self._set_token_value(refresh, refresh_token_code)
-        rows.insert(refresh)  # the ORM's save would cost more than the INSERT
         return refresh
 
     # --- refresh tokens -----------------------------------------------------------------------
@@ -631,6 +653,13 @@ class RealmValidator(OAuth2Validator):
 def _exchanged(found, token: str) -> bool:
     """Whether ``found``, the record of ``token``, was issued by a token exchange."""
     return isinstance(found, AccessToken) and "act" in (jwt.unverified_claims(token) or {})
+
+
+def _revoke_replayed_code(request) -> None:
+    """A code presented again after it was spent: what it issued ends (RFC 6749 §4.1.2)."""
+    request.code_spent = True
+    log.warning("invalid_grant: code replayed for client %s; revoking", request.client.client_id)
+    RefreshToken.revoke_family(request.code_record.token_family)
 
 
 def _revoke_stateless(realm, client: Client, token: str) -> None:

@@ -31,9 +31,9 @@ def token(request):
     if "Origin" in request.headers:  # a browser's request: whose origins may read the answer
         request.cors_client = origins.named_client(request.realm, request.POST.get("client_id"))
     grant_type = request.POST.get("grant_type")
-    if grant_type in stateless.GRANTS or grant_type in families.WITHOUT_TRANSACTION:
-        # Nothing to write, or one conditional UPDATE: no transaction (its BEGIN and COMMIT
-        # would be two more round trips).
+    if grant_type in stateless.GRANTS or families.without_transaction(grant_type):
+        # Nothing to write, or one statement: no transaction (its BEGIN and COMMIT would be
+        # two more round trips).
         _, headers, body, status = core().create_token_response(request)
     else:
         with transaction.atomic():

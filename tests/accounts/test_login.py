@@ -1,4 +1,6 @@
 import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.test import Client as Browser
 
 from accounts import sessions
@@ -51,6 +53,34 @@ def test_it_records_the_address_a_trusted_proxy_forwards(settings):
 
     assert UserSession.objects.get(user=user).ip_address == "203.0.113.7"
     assert set(Event.objects.values_list("ip_address", flat=True)) == {"203.0.113.7"}
+
+
+def test_it_writes_no_django_session_for_a_login_that_completes_at_once(client):
+    # The SSO session has a cookie of its own; the Django session only ever held the login's
+    # steps, and a login without a second factor or a required action has no step left.
+    realm = make_realm()
+    make_user(realm, "alice")
+
+    response = post_login(client, realm, "alice", PASSWORD)
+
+    assert response.status_code == 302 and sessions.COOKIE_NAME in response.cookies
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    assert not Session.objects.exists()
+
+
+def test_it_ends_a_django_session_the_browser_had_when_the_login_completes(client):
+    realm = make_realm()
+    make_user(realm, "alice")
+    planted = client.session
+    planted["visited"] = True
+    planted.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = planted.session_key
+
+    response = post_login(client, realm, "alice", PASSWORD)
+
+    assert response.status_code == 302
+    assert not Session.objects.filter(session_key=planted.session_key).exists()
+    assert response.cookies[settings.SESSION_COOKIE_NAME].value != planted.session_key
 
 
 def test_it_rotates_the_session_id_at_every_login(client):

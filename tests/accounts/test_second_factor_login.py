@@ -4,6 +4,9 @@ the other required actions, lockout, and what the ID token says about it (amr, a
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
 
 from accounts import otp, sessions
 from accounts.models import OTPDevice, User, UserSession
@@ -47,6 +50,27 @@ def test_it_asks_a_user_with_an_authenticator_for_a_code(client):
     assert done.status_code == 302 and done["Location"] == f"/realms/{realm.name}/x"
     assert sessions.COOKIE_NAME in done.cookies
     assert UserSession.objects.get().amr == ["pwd", "otp"]
+
+
+def test_it_keeps_a_pending_login_under_a_session_key_of_its_own(client):
+    # Session fixation: a key the browser held before the password was right (planted by
+    # someone else, say) never carries the login's state.
+    realm = make_realm()
+    _, secret = enrol(make_user(realm, "alice"))
+    planted = SessionStore()
+    planted.create()
+    client.cookies[settings.SESSION_COOKIE_NAME] = planted.session_key
+
+    response = start(client, realm)
+
+    assert response.status_code == 302 and response["Location"] == page(realm, "otp")
+    moved_to = response.cookies[settings.SESSION_COOKIE_NAME].value
+    assert moved_to != planted.session_key
+    assert not Session.objects.filter(session_key=planted.session_key).exists()
+    done = client.post(page(realm, "otp"), {"otp": totp_code(secret)})
+    assert done.status_code == 302 and sessions.COOKIE_NAME in done.cookies
+    # The login is over, and its Django session with it.
+    assert not Session.objects.exists()
 
 
 def test_it_refuses_a_code_already_used(client):

@@ -274,6 +274,25 @@ def test_it_refuses_a_wrong_code_verifier(client):
     assert_invalid_grant(response)
 
 
+@pytest.mark.parametrize(
+    "refused",
+    [
+        {"verifier": "w" * 50},
+        {"redirect_uri": "https://app.example/other"},
+    ],
+)
+def test_it_spends_a_code_whose_exchange_its_client_got_wrong(client, refused):
+    realm = make_realm()
+    user = make_user(realm)
+    make_web_client(realm, redirect_uris=f"{REDIRECT_URI} https://app.example/other")
+    code = authorize_and_get_code(client, realm, user)
+
+    assert_invalid_grant(exchange_code(client, realm, code, **refused))
+
+    # The right exchange comes too late: the refused one spent the code.
+    assert_invalid_grant(exchange_code(client, realm, code))
+
+
 def test_it_refuses_a_verifier_for_a_code_issued_without_a_challenge(client):
     realm = make_realm()
     user = make_user(realm)
