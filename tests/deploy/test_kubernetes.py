@@ -76,6 +76,7 @@ def test_the_production_overlay_holds_the_whole_deployment():
         ("Namespace", "authserver"),
         ("Deployment", "authserver"),
         ("Deployment", "authserver-logouts"),
+        ("Deployment", "authserver-mail"),
         ("Service", "authserver"),
         ("Job", "authserver-migrate"),
         ("PodDisruptionBudget", "authserver"),
