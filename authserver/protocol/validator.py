@@ -61,6 +61,12 @@ def _policies_allow(client: Client, authenticator: str) -> bool:
     return False
 
 
+def _resources(request) -> list[str]:
+    """RFC 8707 §2: every ``resource`` of the authorization request (oauthlib's attribute holds
+    one value, as a string)."""
+    return [value for name, value in request.uri_query_params or [] if name == "resource"]
+
+
 def digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
@@ -322,7 +328,7 @@ class RealmValidator(OAuth2Validator):
             code_challenge_method=request.code_challenge_method or "",
             nonce=request.nonce or "",
             claims=json.dumps(request.claims or {}),
-            resource=getattr(request, "resource", []),  # RFC 8707
+            resource=_resources(request),  # RFC 8707
             session=request.headers.get(SESSION),
             # RFC 9449 §10, checked by the authorization endpoint (authorization.py).
             dpop_jkt=getattr(request, "dpop_jkt", None) or "",

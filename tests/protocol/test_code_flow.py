@@ -377,3 +377,18 @@ def test_it_never_fails_with_a_server_error(client, form):
 
     assert response.status_code == 400, response.content
     assert response.json()["error"] in {"invalid_grant", "invalid_request"}
+
+
+def test_it_keeps_the_resource_indicators_of_the_authorization_request(client):
+    """RFC 8707 §2.1: the code remembers the resources asked for (one or several), and the
+    token request may narrow them but not name another."""
+    realm = make_realm()
+    make_web_client(realm, "app", scopes=("openid",))
+    user = make_user(realm, "alice")
+    code = authorize_and_get_code(client, realm, user, resource="https://orders.example/")
+    other = exchange_code(client, realm, code, resource="https://payments.example/")
+    assert other.status_code == 400
+    assert other.json()["error"] == "invalid_target"
+    code = authorize_and_get_code(client, realm, user, resource="https://orders.example/")
+    response = exchange_code(client, realm, code)
+    assert response.status_code == 200, response.content
