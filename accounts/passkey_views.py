@@ -101,14 +101,7 @@ def login_passkey(request):
             login_steps.save(request, pending)
             return step_views.proceed(request)
         problem = NOT_ACCEPTED
-        audit.user_event(
-            "LOGIN_ERROR",
-            realm=realm,
-            request=request,
-            user=user,
-            error="invalid_user_credentials",
-            details={"credential_type": "webauthn"},
-        )
+        _login_error(request, user, "webauthn")
     return render(
         request,
         "accounts/login_passkey.html",
@@ -142,14 +135,7 @@ def sign_in(request):
             login_steps.begin(request, user, next_url, amr=[passkeys.method(used)])
             return step_views.proceed(request)
         problem = NOT_ACCEPTED
-        audit.user_event(
-            "LOGIN_ERROR",
-            realm=realm,
-            request=request,
-            user=user,
-            error="invalid_user_credentials",
-            details={"credential_type": "webauthn-passwordless"},
-        )
+        _login_error(request, user, "webauthn-passwordless")
     return render(
         request,
         "accounts/login_passwordless.html",
@@ -214,4 +200,16 @@ def register_step(request, *, passwordless: bool):
             "problem": problem,
         },
         status=400 if problem else 200,
+    )
+
+
+def _login_error(request, user, credential_type: str) -> None:
+    """Keycloak's LOGIN_ERROR for a passkey answer that was not accepted."""
+    audit.user_event(
+        "LOGIN_ERROR",
+        realm=request.realm,
+        request=request,
+        user=user,
+        error="invalid_user_credentials",
+        details={"credential_type": credential_type},
     )

@@ -61,13 +61,7 @@ def problem(uri: str, what: str = "redirect URI") -> str | None:
     if scheme in REFUSED_SCHEMES:
         return f"uses the {scheme}: scheme, which no app can receive"
     schemes = (*WEB_SCHEMES, scheme) if is_private_use(uri) else WEB_SCHEMES
-    validator = AllowedURIValidator(schemes, what, allow_path=True, allow_query=True)
-    try:
-        validator(uri)
-    except ValidationError as error:
-        cause = (error.params or {}).get("cause") or " ".join(error.messages)
-        return f"is not a valid {what} ({cause})"
-    return None
+    return _invalid(uri, schemes, what)
 
 
 def web_problem(uri: str, what: str) -> str | None:
@@ -76,7 +70,13 @@ def web_problem(uri: str, what: str) -> str | None:
     https, no fragment), or None if it can."""
     if scheme_of(uri) not in WEB_SCHEMES:
         return f"is not a valid {what} (an http or https URI)"
-    validator = AllowedURIValidator(WEB_SCHEMES, what, allow_path=True, allow_query=True)
+    return _invalid(uri, WEB_SCHEMES, what)
+
+
+def _invalid(uri: str, schemes, what: str) -> str | None:
+    """Why Django OAuth Toolkit's URI validator refuses ``uri`` (no fragment, a host for the web
+    schemes), or None."""
+    validator = AllowedURIValidator(schemes, what, allow_path=True, allow_query=True)
     try:
         validator(uri)
     except ValidationError as error:

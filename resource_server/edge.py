@@ -10,13 +10,13 @@ In the service's MIDDLEWARE, in this order::
     RateLimitMiddleware             per client, hence after authentication
 """
 
-import ipaddress
 import logging
 import time
 
 from django.core.cache import caches
 
 from resource_server import responses, wiring
+from resource_server.auth import addresses
 from resource_server.ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)
@@ -119,13 +119,7 @@ class AdminAllowlistMiddleware:
 
 
 def _allowed(address: str | None) -> bool:
-    try:
-        ip = ipaddress.ip_address(address or "")
-    except ValueError:
-        return False
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return any(ip in network for network in wiring.config().admin_allowlist)
+    return addresses.within(address, wiring.config().admin_allowlist)
 
 
 # --- rate limiting ------------------------------------------------------------------------------

@@ -17,19 +17,18 @@ import json
 from dataclasses import dataclass, field, replace
 
 from accounts.models import Realm
-from authserver.models import Client
+from authserver.models import (
+    CLIENT_JWT_AUTHENTICATOR,
+    SELF_SIGNED_X509_AUTHENTICATOR,
+    X509_AUTHENTICATOR,
+    Client,
+)
 from authserver.protocol import scopes
 
 FAPI2 = "fapi-2-security-profile"
 FAPI2_DPOP = "fapi-2-dpop-security-profile"
 # FAPI 2.0 Security Profile §5.4.1: PS256, ES256 or EdDSA; this server signs with PS256 or ES256.
 FAPI_ALGORITHMS = frozenset({"PS256", "ES256"})
-# Keycloak's clientAuthenticatorType values.
-JWT_AUTHENTICATOR = "client-jwt"
-X509_AUTHENTICATOR = "client-x509"
-SELF_SIGNED_X509_AUTHENTICATOR = "client-self-signed-x509"
-SECRET_AUTHENTICATOR = "client-secret"
-SECRET_JWT_AUTHENTICATOR = "client-secret-jwt"
 # Ways of binding an access token to its client (sender-constrained tokens).
 DPOP = "dpop"
 MTLS = "mtls"
@@ -90,7 +89,7 @@ _FAPI2 = Requirements(
     pkce_s256=True,
     confidential=True,
     authenticators=frozenset(
-        {JWT_AUTHENTICATOR, X509_AUTHENTICATOR, SELF_SIGNED_X509_AUTHENTICATOR}
+        {CLIENT_JWT_AUTHENTICATOR, X509_AUTHENTICATOR, SELF_SIGNED_X509_AUTHENTICATOR}
     ),
     bindings=frozenset({DPOP, MTLS}),
     password_grant=False,
@@ -158,7 +157,7 @@ def _realm_profiles(realm: Realm) -> _Reading:
             continue
         combined = replace(NONE, profiles=(name,))
         for executor in _objects(profile, "executors"):
-            kind = executor.get("executor")
+            kind = str(executor.get("executor"))
             configuration = executor.get("configuration")
             configuration = configuration if isinstance(configuration, dict) else {}
             if kind in _EXECUTORS:
@@ -180,7 +179,8 @@ def _access_type(client: Client) -> str:
 
 def _attribute_pairs(configuration: dict) -> list[tuple[str, str]]:
     pairs = []
-    for each in configuration.get("attributes") or []:
+    given = configuration.get("attributes")
+    for each in given if isinstance(given, list) else []:
         if isinstance(each, str):
             try:
                 each = json.loads(each)
@@ -224,12 +224,18 @@ def _policies(realm: Realm) -> list[dict]:
     return [each for each in _objects(realm.client_policies, "policies") if each.get("enabled")]
 
 
+def _profile_names(policy: dict) -> list:
+    """The names a policy gives; anything else in its list names no profile."""
+    names = policy.get("profiles")
+    return [name for name in names if isinstance(name, str)] if isinstance(names, list) else []
+
+
 def _selects(policy: dict, client: Client) -> bool:
     conditions = _objects(policy, "conditions")
     if not conditions:
         return False  # Keycloak: a policy without conditions applies to no client
     for condition in conditions:
-        test = _CONDITIONS.get(condition.get("condition"))
+        test = _CONDITIONS.get(str(condition.get("condition")))
         if test is None:
             return False
         configuration = condition.get("configuration")
@@ -255,14 +261,11 @@ def requirements(client: Client) -> Requirements:
             profiles = _realm_profiles(realm).profiles
             for policy in policies:
                 if _selects(policy, client):
-                    for name in policy.get("profiles") or []:
+                    for name in _profile_names(policy):
                         if name in profiles:
                             result = result.combine(profiles[name])
     client._policy_requirements = result
     return result
-
-
-CERTIFICATE_BOUND_ATTRIBUTE = "tls.client.certificate.bound.access.tokens"
 
 
 def requires_dpop(client: Client) -> bool:
@@ -272,9 +275,7 @@ def requires_dpop(client: Client) -> bool:
     bindings = requirements(client).bindings
     if bindings is None:
         return False
-    attributes = client.attributes if isinstance(client.attributes, dict) else {}
-    certificate_bound = str(attributes.get(CERTIFICATE_BOUND_ATTRIBUTE)).lower() == "true"
-    return MTLS not in bindings or not certificate_bound
+    return MTLS not in bindings or not client.binds_certificate
 
 
 # --- what is stored: checked before it is --------------------------------------------------------
@@ -298,7 +299,10 @@ def check(*, policies: object, profiles: object, signature_algorithm: str) -> li
         name = policy.get("name")
         if not isinstance(name, str) or not name:
             raise PolicyDocumentError("every policy has a name")
-        for profile in policy.get("profiles") or []:
+        named = policy.get("profiles", [])
+        if not isinstance(named, list) or len(_profile_names(policy)) != len(named):
+            raise PolicyDocumentError(f"policy {name!r}: profiles is a list of names")
+        for profile in named:
             if profile not in reading.profiles:
                 raise PolicyDocumentError(f"policy {name!r} names an unknown profile {profile!r}")
             algorithms = reading.profiles[profile].algorithms
@@ -312,7 +316,7 @@ def check(*, policies: object, profiles: object, signature_algorithm: str) -> li
                     f"{' or '.join(sorted(algorithms))}, not {signature_algorithm}"
                 )
         for condition in _objects(policy, "conditions"):
-            if condition.get("condition") not in _CONDITIONS:
+            if str(condition.get("condition")) not in _CONDITIONS:
                 problems.append(
                     f"client policy {name!r}: condition {condition.get('condition')!r} is not "
                     "supported; the policy applies to no client"

@@ -16,7 +16,14 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors as oauthlib_errors
 
-from authserver.models import AccessToken, Client, Grant, RefreshToken
+from authserver.models import (
+    CLIENT_JWT_AUTHENTICATOR,
+    CLIENT_SECRET_AUTHENTICATOR,
+    AccessToken,
+    Client,
+    Grant,
+    RefreshToken,
+)
 from authserver.observability import context, receivers
 from authserver.protocol import (
     authentication_context,
@@ -41,7 +48,6 @@ from authserver.protocol import (
     tokens,
 )
 from authserver.protocol.backend import REALM, SESSION
-from authserver.protocol.client_policies import JWT_AUTHENTICATOR, SECRET_AUTHENTICATOR
 from authserver.protocol.errors import InvalidRequest, InvalidScope
 from authserver.protocol.grants import password
 
@@ -160,7 +166,7 @@ class RealmValidator(OAuth2Validator):
             if authenticated and not request.client.accepts_assertion:
                 log.info("invalid_client: %s does not authenticate with a JWT", request.client)
                 return False
-            return authenticated and _policies_allow(request.client, JWT_AUTHENTICATOR)
+            return authenticated and _policies_allow(request.client, CLIENT_JWT_AUTHENTICATOR)
         if not self._extract_basic_auth(request) and not getattr(request, "client_secret", None):
             client = self._load_application(request.client_id, request)
             if client is not None and client.accepts_certificate:
@@ -182,7 +188,7 @@ class RealmValidator(OAuth2Validator):
         return (
             authenticated
             and not request.client.is_public
-            and _policies_allow(request.client, SECRET_AUTHENTICATOR)
+            and _policies_allow(request.client, CLIENT_SECRET_AUTHENTICATOR)
         )
 
     def _authenticate_certificate(self, request, client) -> bool:

@@ -18,7 +18,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import ipaddress
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
@@ -26,6 +25,7 @@ from urllib.parse import unquote
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from resource_server.auth import addresses
 from resource_server.auth.errors import InvalidToken
 
 THUMBPRINT = "x5t#S256"
@@ -86,13 +86,7 @@ class CertificateSource:
         return from_socket(environ.get("gunicorn.socket"))
 
     def _trusted(self, address: str | None) -> bool:
-        try:
-            ip = ipaddress.ip_address(address or "")
-        except ValueError:
-            return False
-        if ip.version == 6 and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
-        return any(ip in network for network in self.trusted_proxies)
+        return addresses.within(address, self.trusted_proxies)
 
 
 def from_socket(sock) -> bytes | None:

@@ -68,6 +68,8 @@ def test_it_stores_a_realm_profile_a_policy_then_names(client, bank, manager):
         (FAPI | {"profiles": ["no-such-profile"]}, "unknown profile"),
         (FAPI | {"conditions": [{"condition": "client-updater-source-host"}]}, "not supported"),
         ({"enabled": True, "profiles": []}, "name"),
+        (FAPI | {"profiles": [{"name": "fapi-2-security-profile"}]}, "list of names"),
+        (FAPI | {"conditions": [{"condition": ["any-client"]}]}, "not supported"),
     ],
 )
 def test_it_refuses_a_policy_it_could_not_apply(client, bank, manager, policy, message):

@@ -311,3 +311,26 @@ def test_it_refuses_a_redirect_uri_that_is_not_https(client):
     pushed = push(client, realm, by_assertion(key, realm), redirect_uri=plain)
     assert pushed.status_code == 400
     assert pushed.json()["error"] == "invalid_request"
+
+
+def test_it_applies_no_policy_it_cannot_read_rather_than_fail(client):
+    """A stored document of another shape (written before its checks, or by hand) selects no
+    client; it never makes a request fail with a server error."""
+    odd = [
+        {"condition": "client-attributes", "configuration": {"attributes": 5}},
+        {"condition": ["any-client"]},
+    ]
+    realm = make_realm(
+        "odd",
+        client_policies={
+            "policies": [
+                FAPI_POLICY | {"conditions": [condition], "profiles": [{"x": 1}, "par"]}
+                for condition in odd
+            ]
+        },
+    )
+    make_web_client(realm, "app")
+    make_user(realm, "alice")
+    login(client, realm, "alice")
+    answer = redirect_params(client.get(authorize_url(realm, **authorize_params("app"))))
+    assert "code" in answer
