@@ -8,7 +8,8 @@ change was committed.
 
 Other processes hear of it through the shared cache (Redis): after the commit, the process that
 saved the change writes a new value under ``GENERATION_KEY``, and every process reads that key
-at most every ``POLL_SECONDS`` and drops all it keeps when the value moved. A disabled client
+at most every ``POLL_SECONDS`` and drops all it keeps when the value moved, or went (a flushed
+or restarted Redis may have taken an announcement with it). A disabled client
 or user is so refused everywhere within about half a second. Without a shared cache (each
 process then has its own), or with Redis unreachable, the ``seconds`` window still bounds what
 another process serves.
@@ -101,8 +102,9 @@ class _Generation:
         value = cache.get(GENERATION_KEY)
         slow = time.monotonic() - started > SLOW_POLL_SECONDS
         self.next_check = now + (BACKOFF_SECONDS if slow else POLL_SECONDS)
-        # None: never announced, flushed, or Redis unreachable; nothing to act on.
-        if value is not None and value != self.seen:
+        # None is never announced: the key was flushed or evicted, or Redis is unreachable. An
+        # announcement may have been lost with it, so a value gone counts as a change (once).
+        if value != self.seen:
             self.seen = value
             for kept in _all:
                 kept.clear()

@@ -103,6 +103,24 @@ def test_a_process_drops_what_it_keeps_when_another_announces_a_change():
         assert cached_realm_or_404(realm.name).display_name == "After"
 
 
+def test_a_process_drops_what_it_keeps_when_the_announcement_is_gone():
+    """A flushed or restarted Redis may have taken another process's announcement with it
+    before this process read it: the key gone counts as a change."""
+    realm = make_realm(display_name="Before")
+    with time_machine.travel(time.time(), tick=False) as clock:
+        cache.set(process_cache.GENERATION_KEY, "seen-by-this-process", timeout=None)
+        assert cached_realm_or_404(realm.name).display_name == "Before"
+        Realm.objects.filter(pk=realm.pk).update(display_name="After")
+        cache.set(process_cache.GENERATION_KEY, "another-process", timeout=None)
+        cache.delete(process_cache.GENERATION_KEY)
+        clock.shift(process_cache.POLL_SECONDS)
+        assert cached_realm_or_404(realm.name).display_name == "After"
+        # Once: with the key still gone, what is kept is kept.
+        Realm.objects.filter(pk=realm.pk).update(display_name="Later")
+        clock.shift(process_cache.POLL_SECONDS)
+        assert cached_realm_or_404(realm.name).display_name == "After"
+
+
 WIRING_CHECK = """
 import django, sys
 django.setup()

@@ -1,5 +1,5 @@
-"""deploy/run-cluster.sh on free loopback ports, against a PostgreSQL database of its own and
-the suite's Redis, and what the tests ask of it: requests through the gateway (from any loopback
+"""deploy/run-cluster.sh on free loopback ports, against a PostgreSQL database and a Redis
+database of its own, and what the tests ask of it: requests through the gateway (from any loopback
 address), which node served a request (the gateway's access log), killing a node."""
 
 import base64
@@ -17,10 +17,11 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import psycopg
 import pytest
+import redis
 from django.conf import settings
 
 from tests.deploy.gunicorn import free_port
@@ -31,6 +32,9 @@ BASH = shutil.which("bash") or "/bin/bash"
 REALM = "demo"
 STARTUP_SECONDS = 180
 POSTGRES = os.environ.get("CLUSTER_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+# The suite empties its own Redis database before every test: shared with the cluster, that
+# would also take what the nodes share (a key rotation's announcement, sessions, limits).
+CLUSTER_REDIS_DB = 15
 
 
 @dataclass
@@ -53,6 +57,7 @@ class Cluster:
     port: int
     nodes: dict[str, str]  # name -> host:port
     env: dict = field(repr=False)
+    redis_url: str = field(repr=False, default="")
 
     @property
     def url(self) -> str:
@@ -110,6 +115,14 @@ class Cluster:
             headers={"Authorization": f"Basic {basic}"},
             source=source,
         )
+
+    def forget_rate_limits(self) -> None:
+        """Empty every rate-limit bucket of the cluster (the nodes', the gateway's), and only
+        those: each test starts with full buckets, as the suite's own cache is emptied."""
+        store = redis.Redis.from_url(self.redis_url)
+        buckets = list(store.scan_iter(match="*ratelimit:*", count=1000))
+        if buckets:
+            store.delete(*buckets)
 
     # --- which node served what ------------------------------------------------------------------
     def log_lines(self) -> list[dict]:
@@ -183,13 +196,26 @@ def _postgres(database: str) -> str:
     return POSTGRES.rsplit("/", 1)[0] + "/" + database
 
 
+def _own_redis(suite_url: str) -> str:
+    """The suite's Redis server, another database of it (emptied)."""
+    parts = urlsplit(suite_url)
+    suite_db = int(parts.path.strip("/") or 0)
+    database = CLUSTER_REDIS_DB if suite_db != CLUSTER_REDIS_DB else CLUSTER_REDIS_DB - 1
+    url = urlunsplit(parts._replace(path=f"/{database}"))
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
 @contextlib.contextmanager
 def running(directory: Path, *, realm_file: Path, extra_env: dict):
     """The cluster of deploy/run-cluster.sh, ready; everything it started stopped afterwards,
     and its database dropped."""
-    redis_url = settings.REDIS_URL
-    if not redis_url:
+    if not settings.REDIS_URL:
         pytest.fail("the cluster needs Redis: set REDIS_URL (make test does)")
+    try:
+        redis_url = _own_redis(settings.REDIS_URL)
+    except redis.RedisError as error:
+        pytest.fail(f"the cluster needs Redis ({settings.REDIS_URL}): {error}")
     database = f"cluster_{uuid.uuid4().hex[:12]}"
     try:
         with psycopg.connect(POSTGRES, autocommit=True, connect_timeout=5) as admin:
@@ -242,9 +268,12 @@ def running(directory: Path, *, realm_file: Path, extra_env: dict):
             if script.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"deploy/run-cluster.sh did not start:\n{output.read_text()[-4000:]}")
             time.sleep(0.2)
-        yield Cluster(directory=directory, port=port, nodes=nodes, env=node_env)
+        yield Cluster(
+            directory=directory, port=port, nodes=nodes, env=node_env, redis_url=redis_url
+        )
     finally:
         _stop(script, directory)
+        redis.Redis.from_url(redis_url).flushdb()
         with psycopg.connect(POSTGRES, autocommit=True, connect_timeout=5) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 

@@ -1,6 +1,6 @@
 """One cluster (deploy/run-cluster.sh) for every test of this package: the gateway, two nodes,
 the services and the token check, on PostgreSQL (a database of its own, dropped afterwards)
-and the suite's Redis, whichever database the rest of the suite runs on."""
+and a Redis database of its own, whichever database the rest of the suite runs on."""
 
 import json
 
@@ -49,6 +49,12 @@ def cluster(tmp_path_factory, relying_party_of_the_cluster):
         },
     ) as started:
         yield started
+
+
+@pytest.fixture(autouse=True)
+def _full_rate_limit_buckets(request):
+    if "cluster" in request.fixturenames:
+        request.getfixturevalue("cluster").forget_rate_limits()
 
 
 @pytest.fixture
