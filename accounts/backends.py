@@ -47,8 +47,7 @@ class RealmBackend(ModelBackend):
             return None
         if realm is None:
             realm = Realm.objects.filter(name=MASTER_REALM).first()
-        users = User.objects.select_related("realm").filter(realm=realm)
-        user = login_names.find(realm, username, users) if realm is not None else None
+        user = login_names.find(realm, username) if realm is not None else None
         if user is None:
             # Hash anyway, so an unknown username costs what a wrong password costs.
             passwords.spend_default_work(password)

@@ -9,21 +9,33 @@ to case) is one user's only: the console, the admin API, registration, the accou
 the realm file's import all ask ``email_taken``.
 """
 
+from accounts import rows
 from accounts.models import Realm, User
 from accounts.realms import for_realm
 
 EMAIL_TAKEN = "Another user of this realm has this e-mail address."
 
+# Every login asks it: built once (accounts/rows.py), where the ORM compiled it per login.
+_BY_USERNAME = rows.JoinedSelect(User, (), "a.realm_id = %s AND a.username = %s")
+
 
 def find(realm: Realm, name: str, users=None) -> User | None:
     """The user ``name`` names in ``realm``, among ``users`` (a queryset of the realm's users;
-    all of them by default)."""
-    users = for_realm(User, realm) if users is None else users
+    all of them by default), with ``realm`` as its realm."""
     if "@" in name and realm.email_login:
-        matches = list(users.filter(email__iexact=name)[:2])
+        by_email = for_realm(User, realm) if users is None else users
+        matches = list(by_email.filter(email__iexact=name)[:2])
         if len(matches) == 1:
-            return matches[0]
-    return users.filter(username=name).first()
+            return _in(realm, matches[0])
+    if users is None:
+        return _in(realm, _BY_USERNAME.one([realm.pk, name]))
+    return _in(realm, users.filter(username=name).first())
+
+
+def _in(realm: Realm, user: User | None) -> User | None:
+    if user is not None:
+        User._meta.get_field("realm").set_cached_value(user, realm)
+    return user
 
 
 def email_taken(realm: Realm, email: str, *, other_than: User | None = None) -> bool:

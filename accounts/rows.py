@@ -1,15 +1,18 @@
-"""Rows of the token endpoint's hot path, read with SQL built once per process.
+"""Rows of the hot paths (the token endpoint's, the login's), read and written with SQL built
+once per process.
 
-A refresh or a code exchange reads one row with its user and session. Built by the ORM per
-request, that SELECT cost more CPU than PostgreSQL's own work on it (compiling the joins and the
-column list each time); here the statement is put together once from the models' metadata, and
-the rows are turned into model instances as the ORM would (``Model.from_db`` and the database's
-converters), with the related instances already attached.
+A refresh or a code exchange reads one row with its user and session; a login reads its user
+and writes its session and audit event. Built by the ORM per request, such a statement cost more
+CPU than PostgreSQL's own work on it (compiling the joins and the column list each time); here
+the statement is put together once from the models' metadata, and the rows are turned into model
+instances as the ORM would (``Model.from_db`` and the database's converters), with the related
+instances already attached.
 """
 
 from functools import cache
 
 from django.db import connections
+from django.db.models.signals import post_save
 
 _ALIASES = "abcdefgh"
 
@@ -135,6 +138,32 @@ def insert(instance, using: str = "default", *, after: tuple[str, list] | None =
         return execute(_insert_statement(type(instance)), params, using)
     first, first_params = after
     return execute(_insert_after(type(instance), first), [*first_params, *params], using)
+
+
+def create(instance, using: str = "default"):
+    """INSERT ``instance`` as ``Model.objects.create`` would (its primary key read back, then
+    ``post_save`` sent, so that receivers see it), from a statement built once per model."""
+    connection = connections[using]
+    model = type(instance)
+    fields = _fields(model)
+    params = [
+        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
+    ]
+    with cursor(using) as statement:
+        statement.execute(_insert_returning(model), params)
+        instance.pk = statement.fetchone()[0]
+    instance._state.adding = False
+    instance._state.db = using
+    post_save.send(
+        sender=model, instance=instance, created=True, update_fields=None, raw=False, using=using
+    )
+    return instance
+
+
+@cache
+def _insert_returning(model) -> str:
+    pk = connections["default"].ops.quote_name(model._meta.pk.column)
+    return f"{_insert_statement(model)} RETURNING {pk}"
 
 
 @cache

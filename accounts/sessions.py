@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts import rows
 from accounts.addresses import client_ip
 from accounts.models import Realm, User, UserSession
 
@@ -74,15 +75,17 @@ def start(request, response, user: User, *, amr: list[str] | None = None) -> Use
     end(request, response, user.realm)
     secret = secrets.token_urlsafe(32)
     now = timezone.now()
-    session = UserSession.objects.create(
-        realm=user.realm,
-        user=user,
-        key_hash=_hash(secret),
-        started=now,
-        last_seen=now,
-        ip_address=client_ip(request) or None,
-        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
-        amr=amr or ["pwd"],
+    session = rows.create(
+        UserSession(
+            realm=user.realm,
+            user=user,
+            key_hash=_hash(secret),
+            started=now,
+            last_seen=now,
+            ip_address=client_ip(request) or None,
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+            amr=amr or ["pwd"],
+        )
     )
     response.set_cookie(
         cookie_name(user.realm),

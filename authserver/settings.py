@@ -117,7 +117,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         f"-c lock_timeout={env.seconds('AUTHSERVER_DB_LOCK_TIMEOUT', 3)}s"
     )
     _options["options"] = f"{_bounds} {_options.get('options', '')}".strip()
-    # The token endpoint's and the bearer checks' few statements (authserver/protocol/rows.py)
+    # The token endpoint's and the bearer checks' few statements (accounts/rows.py)
     # are prepared on each connection the fifth time it runs them: PostgreSQL then plans them
     # once instead of on every request (a refresh's SELECT cost 0.19 ms of its CPU to plan, 0.03
     # to run). The ORM's own queries bind their parameters client-side and are never prepared.

@@ -20,9 +20,9 @@ import uuid
 from django.db import connection
 from django.utils import timezone
 
+from accounts import rows
 from accounts.models import Realm, UserSession
 from authserver.models import Client, Grant, RefreshToken
-from authserver.protocol import rows
 
 # Only we sign, so a signed jti with this prefix is ours to trust (as stateless.JTI_PREFIX).
 ACCESS_JTI_PREFIX = "fa:"

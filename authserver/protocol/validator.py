@@ -16,6 +16,7 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors as oauthlib_errors
 
+from accounts import rows
 from authserver.models import (
     CLIENT_JWT_AUTHENTICATOR,
     CLIENT_SECRET_AUTHENTICATOR,
@@ -40,7 +41,6 @@ from authserver.protocol import (
     jwt,
     mtls,
     origins,
-    rows,
     scopes,
     stateless,
     throttling,

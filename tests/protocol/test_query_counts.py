@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 
 from accounts.models import ClientScope
+from accounts.sessions import cookie_name
 from tests.factories import make_realm, make_role, make_user
 from tests.protocol.helpers import (
     SECRET,
@@ -13,6 +14,7 @@ from tests.protocol.helpers import (
     basic,
     endpoint,
     exchange_code,
+    login,
     make_machine_client,
     make_web_client,
     post_form,
@@ -40,6 +42,11 @@ CODE_EXCHANGE_QUERIES = 2 if connection.vendor == "postgresql" else 5
 # transaction. The session's last_seen is written at most every 30 s (families.touch), so
 # not here, a moment after the code exchange.
 REFRESH_QUERIES = 2
+# A login that completes at once (no second factor, no required action): the user by name,
+# whether they have a second factor (one statement, accounts/login_steps.py), the SSO session's
+# INSERT and the LOGIN event's, each a statement built once (accounts/rows.py). No Django
+# session is written (accounts/login_steps.py).
+LOGIN_QUERIES = 4
 
 
 def _machine(realm):
@@ -97,7 +104,7 @@ def test_it_refreshes_in_a_bounded_number_of_queries(client, django_assert_max_n
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
 def test_it_has_postgresql_plan_the_refresh_statements_once_per_connection(client):
     # Planning the family's SELECT cost PostgreSQL six times what running it does: the hot
-    # path's statements are prepared once they have run a few times (protocol/rows.py).
+    # path's statements are prepared once they have run a few times (accounts/rows.py).
     realm = make_realm()
     tokens = exchange_code(client, realm, _user_and_code(client, realm)).json()
     for _ in range(6):
@@ -108,3 +115,14 @@ def test_it_has_postgresql_plan_the_refresh_statements_once_per_connection(clien
     family = [statement for statement in prepared if "authserver_refreshtoken" in statement]
     assert any(statement.startswith("SELECT ") for statement in family), prepared
     assert any(statement.startswith("UPDATE ") for statement in family), prepared
+
+
+def test_it_logs_a_user_in_with_a_bounded_number_of_queries(client, django_assert_max_num_queries):
+    realm = make_realm()
+    make_user(realm, "alice")
+    assert login(client, realm, "alice").status_code == 302
+    client.cookies.clear()
+    with django_assert_max_num_queries(LOGIN_QUERIES):
+        response = login(client, realm, "alice")
+    assert response.status_code == 302, response.content
+    assert client.cookies[cookie_name(realm)].value
