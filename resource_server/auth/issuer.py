@@ -5,8 +5,9 @@ Discovery is fetched once, then the JWKS; both are refreshed after ``max_age_sec
 retired key leaves and a change of algorithm arrives). A token signed with a key we have not
 seen triggers one refetch of the JWKS, at most once per ``min_refresh_seconds`` whatever the
 kids that arrive: key rotation works without a restart, and a flood of tokens with random kids
-costs the authorization server one request per interval. The keys are parsed once per fetch
-and looked up by kid, so validating a token parses no JSON but its own.
+costs the authorization server one request per interval. Threads that meet the new kid while
+one of them refetches wait for its answer rather than refuse the token. The keys are parsed
+once per fetch and looked up by kid, so validating a token parses no JSON but its own.
 """
 
 import logging
@@ -64,17 +65,20 @@ class Issuer:
             usable = [key for key in self._all_keys() if alg in key.algorithms]
             return usable[0] if len(usable) == 1 else None
         found = self._by_kid.get(kid)
-        if found is None and self._may_refetch_keys():
+        if found is None:
+            # Under the lock even when this thread will not refetch: another thread may be
+            # refetching now (a rotated key meets every thread at once), and its answer is
+            # this thread's too. Without a refetch the lock is held for a lookup.
             with self._lock:
-                # Another thread may have refetched while this one waited for the lock.
-                if kid not in self._by_kid and self._may_refetch_keys():
+                found = self._by_kid.get(kid)
+                if found is None and self._may_refetch_keys():
                     log.info("unknown kid %r: fetching the JWKS of %s again", kid, self.url)
                     self._refetched_at = self._clock()
                     try:
                         self._load_keys(self._metadata["jwks_uri"])
                     except IssuerUnavailable as error:
                         log.warning("could not refetch the JWKS of %s: %s", self.url, error)
-            found = self._by_kid.get(kid)
+                    found = self._by_kid.get(kid)
         return found
 
     def metadata(self) -> dict:

@@ -2,6 +2,7 @@
 
 import base64
 import json
+import threading
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -268,6 +269,55 @@ def test_it_picks_up_a_rotated_key_without_a_restart(server, key, clock):
     assert server.count(server.jwks_uri) == 2
     # Discovery is fetched once, not with each refetch of the keys.
     assert server.count(f"{ISSUER}/.well-known/openid-configuration") == 1
+
+
+class _SlowKeys(FakeAuthorizationServer):
+    """Its JWKS answers only once ``release`` is set, when ``slow``."""
+
+    def __init__(self, *keys):
+        super().__init__(*keys)
+        self.slow = False
+        self.fetching = threading.Event()
+        self.release = threading.Event()
+
+    def fetch(self, method, url, **kwargs):
+        if self.slow and url == self.jwks_uri:
+            self.fetching.set()
+            self.release.wait(10)
+        return super().fetch(method, url, **kwargs)
+
+
+def test_it_lets_every_thread_that_meets_a_new_kid_wait_for_the_one_refetch(key, clock):
+    server = _SlowKeys(key)
+    check = validator(server, clock)
+    assert check.validate(sign(key, claims(clock)))
+    new_key = rsa_key("key-2")
+    server.keys.insert(0, new_key)
+    token = sign(new_key, claims(clock))
+    server.slow = True
+    outcomes = []
+
+    def validate():
+        try:
+            outcomes.append(check.validate(token).sub)
+        except InvalidToken as error:
+            outcomes.append(error)
+
+    first = threading.Thread(target=validate)
+    first.start()
+    assert server.fetching.wait(10)
+    # While the first thread fetches the key set, others meet the same new kid.
+    others = [threading.Thread(target=validate) for _ in range(7)]
+    for thread in others:
+        thread.start()
+    threading.Event().wait(0.2)
+    server.release.set()
+    for thread in [first, *others]:
+        thread.join(10)
+
+    assert len(outcomes) == 8
+    assert all(isinstance(outcome, str) for outcome in outcomes), outcomes
+    assert server.count(server.jwks_uri) == 2
 
 
 def test_it_forgets_a_retired_key_after_the_cache_lifetime(server, key, clock):
