@@ -12,12 +12,14 @@ compare between commits when the machine is shared. See docs/performance.md.
 """
 
 import argparse
+import atexit
 import base64
 import cProfile
 import io
 import json
 import os
 import pstats
+import shutil
 import sys
 import tempfile
 import time
@@ -36,7 +38,10 @@ os.environ.setdefault("AUTHSERVER_VAR_DIR", str(VAR))
 os.environ.setdefault("AUTHSERVER_LOG_LEVEL", "WARNING")
 os.environ.setdefault("AUTHSERVER_RATE_TOKEN", "1000000/1000000")
 os.environ.setdefault("AUTHSERVER_RATE_LOGIN", "1000000/1000000")
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="bench-metrics-"))
+if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+    _metrics = tempfile.mkdtemp(prefix="bench-metrics-")
+    atexit.register(shutil.rmtree, _metrics, ignore_errors=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics
 
 import setup_realm as fixtures  # noqa: E402
 
