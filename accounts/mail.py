@@ -24,7 +24,7 @@ from django.db import OperationalError, close_old_connections, transaction
 from django.utils import timezone
 from jwcrypto.jwe import InvalidJWEData
 
-from accounts import sealed
+from accounts import backoff, sealed
 from accounts.models import OutgoingMail, Realm
 
 log = logging.getLogger(__name__)
@@ -124,8 +124,12 @@ def deliver(pk: int) -> bool:
         queued.given_up = now
         queued.message_sealed = ""
     else:
-        backoff = FIRST_BACKOFF_SECONDS * 2 ** (queued.attempts - 1)
-        queued.next_attempt = now + timedelta(seconds=min(backoff, MAX_BACKOFF_SECONDS))
+        queued.next_attempt = backoff.next_attempt(
+            now,
+            queued.attempts,
+            first_seconds=FIRST_BACKOFF_SECONDS,
+            max_seconds=MAX_BACKOFF_SECONDS,
+        )
     _persistently(queued.save)
     log.warning(
         "mail of realm %s not sent (attempt %d): %s",

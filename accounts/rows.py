@@ -129,11 +129,7 @@ def insert(instance, using: str = "default", *, after: tuple[str, list] | None =
     ``after``: a data-modifying statement with ``RETURNING`` and its parameters (PostgreSQL):
     both run as one statement, and the row is written once for each row that one returned, so
     not at all if it changed none."""
-    connection = connections[using]
-    fields = _fields(type(instance))
-    params = [
-        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
-    ]
+    params = _insert_params(instance, using)
     if after is None:
         return execute(_insert_statement(type(instance)), params, using)
     first, first_params = after
@@ -143,14 +139,9 @@ def insert(instance, using: str = "default", *, after: tuple[str, list] | None =
 def create(instance, using: str = "default"):
     """INSERT ``instance`` as ``Model.objects.create`` would (its primary key read back, then
     ``post_save`` sent, so that receivers see it), from a statement built once per model."""
-    connection = connections[using]
     model = type(instance)
-    fields = _fields(model)
-    params = [
-        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
-    ]
     with cursor(using) as statement:
-        statement.execute(_insert_returning(model), params)
+        statement.execute(_insert_returning(model), _insert_params(instance, using))
         instance.pk = statement.fetchone()[0]
     instance._state.adding = False
     instance._state.db = using
@@ -158,6 +149,15 @@ def create(instance, using: str = "default"):
         sender=model, instance=instance, created=True, update_fields=None, raw=False, using=using
     )
     return instance
+
+
+def _insert_params(instance, using: str) -> list:
+    """The row's values, each field prepared as ``save`` prepares it (``auto_now`` included)."""
+    connection = connections[using]
+    return [
+        field.get_db_prep_save(field.pre_save(instance, True), connection)
+        for field in _fields(type(instance))
+    ]
 
 
 @cache

@@ -14,6 +14,7 @@ import requests
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 
+from accounts import backoff
 from authserver.backchannel import outbox
 from authserver.backchannel.models import LogoutDelivery
 
@@ -61,8 +62,12 @@ def deliver(pk: int) -> bool:
         if delivery.attempts >= MAX_ATTEMPTS:
             delivery.given_up = now
         else:
-            backoff = FIRST_BACKOFF_SECONDS * 2 ** (delivery.attempts - 1)
-            delivery.next_attempt = now + timedelta(seconds=min(backoff, MAX_BACKOFF_SECONDS))
+            delivery.next_attempt = backoff.next_attempt(
+                now,
+                delivery.attempts,
+                first_seconds=FIRST_BACKOFF_SECONDS,
+                max_seconds=MAX_BACKOFF_SECONDS,
+            )
         log.warning(
             "back-channel logout to %s failed (attempt %d): %s",
             delivery.client.client_id,

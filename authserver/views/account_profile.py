@@ -9,9 +9,8 @@ roles give every user's token that audience; here a client scope's audience mapp
 from django.views.decorators.cache import never_cache
 
 from accounts import account_views
-from authserver.protocol import dpop, presentation
 from authserver.protocol.errors import InsufficientScope, OAuthError
-from authserver.views import responses
+from authserver.views import presented_token, responses
 from authserver.views.cors import cors
 from authserver.views.dpop_nonce import offers_nonce
 
@@ -37,27 +36,18 @@ def _asks_for_json(request) -> bool:
 @offers_nonce
 def _profile(request):
     realm = request.realm
-    authorization = request.headers.get("Authorization")
-    scheme = presentation.scheme_of(authorization)
     try:
-        given = presentation.presented(authorization=authorization, form_values=[])
-        if given.token is None:
+        holder = presented_token.holder(request, url=f"{realm.issuer}/account")
+        if holder is None:
             return responses.resource_challenge(realm.name)
-        holder = presentation.holder(
-            realm,
-            given,
-            proof=request.headers.get(dpop.HEADER),
-            method=request.method,
-            url=f"{realm.issuer}/account",
-            environ=request.META,
-        )
-        request.cors_client = holder.client
         audiences = holder.claims.get("aud")
         audiences = [audiences] if isinstance(audiences, str) else audiences or []
         if ACCOUNT_AUDIENCE not in audiences or holder.user is None:
             raise InsufficientScope("the token is not meant for the account service")
     except OAuthError as error:
-        return responses.resource_challenge(realm.name, error, scheme=scheme)
+        return responses.resource_challenge(
+            realm.name, error, scheme=presented_token.scheme(request)
+        )
     user = holder.user
     return responses.json_no_store(
         {

@@ -3,10 +3,10 @@
 from django.core.exceptions import RequestDataTooBig
 from django.views.decorators.csrf import csrf_exempt
 
-from authserver.protocol import dpop, presentation
+from authserver.protocol import dpop
 from authserver.protocol.errors import InvalidRequest, OAuthError
 from authserver.protocol.userinfo import claims_of
-from authserver.views import responses
+from authserver.views import presented_token, responses
 from authserver.views.cors import cors
 from authserver.views.dpop_nonce import offers_nonce
 
@@ -20,26 +20,17 @@ def userinfo(request):
     if request.method not in ("GET", "POST"):
         return responses.method_not_allowed(["GET", "POST"])
     realm = request.realm
-    authorization = request.headers.get("Authorization")
-    given = presentation.Presented(presentation.scheme_of(authorization), None)
     try:
-        given = presentation.presented(
-            authorization=authorization, form_values=_form_tokens(request)
+        holder = presented_token.holder(
+            request, url=dpop.endpoint(realm, "userinfo"), form_values=_form_tokens(request)
         )
-        if given.token is None:
+        if holder is None:
             return responses.resource_challenge(realm.name)
-        holder = presentation.holder(
-            realm,
-            given,
-            proof=request.headers.get(dpop.HEADER),
-            method=request.method,
-            url=dpop.endpoint(realm, "userinfo"),
-            environ=request.META,
-        )
-        request.cors_client = holder.client
         claims = claims_of(holder)
     except OAuthError as error:
-        return responses.resource_challenge(realm.name, error, scheme=given.scheme)
+        return responses.resource_challenge(
+            realm.name, error, scheme=presented_token.scheme(request)
+        )
     return responses.json_no_store(claims)
 
 
