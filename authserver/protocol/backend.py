@@ -4,7 +4,7 @@ The values travel in the oauthlib request's headers under names no HTTP header c
 client's headers arrive in ``request.META`` as ``HTTP_*``), so a client cannot forge them.
 """
 
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlencode
 
 from oauth2_provider.oauth2_backends import OAuthLibCore
 
@@ -52,16 +52,23 @@ class RealmOAuthLibCore(OAuthLibCore):
     def _extract_params(self, request):
         """RFC 9126 §4, RFC 9101 §5: for a pushed request or a request object, its parameters
         are the request's, and nothing the browser sent besides (the authorization endpoint
-        sets them)."""
-        uri, method, body, headers = super()._extract_params(request)
+        sets them).
+
+        The body goes to oauthlib as the pairs Django already parsed, where django-oauth-toolkit
+        encodes them again for oauthlib to decode. oauthlib makes a dict of such pairs, so a
+        body with a repeated name (RFC 8707's ``resource``) still goes encoded."""
+        headers = self.extract_headers(request)
         given = getattr(request, "authorization_params", None)
         if given is not None:
             pairs = [(name, value) for name, values in given.items() for value in values]
-            body = ""
+            body = []
         else:
-            pairs = parse_qsl(urlsplit(uri).query, keep_blank_values=True)
+            pairs = [(name, value) for name, values in request.GET.lists() for value in values]
+            body = self.extract_body(request)
+            if len({name for name, _ in body}) < len(body):
+                body = urlencode(body)
         query = urlencode(params.protocol_pairs(pairs))
-        return f"{request.path}?{query}" if query else request.path, method, body, headers
+        return f"{request.path}?{query}" if query else request.path, request.method, body, headers
 
     def extract_body(self, request):
         """RFC 6749 §3.1, §3.2: parameters sent without a value are treated as omitted (an empty

@@ -392,3 +392,39 @@ def test_it_keeps_the_resource_indicators_of_the_authorization_request(client):
     code = authorize_and_get_code(client, realm, user, resource="https://orders.example/")
     response = exchange_code(client, realm, code)
     assert response.status_code == 200, response.content
+
+
+def test_it_weighs_every_resource_of_a_token_request(client):
+    """RFC 8707 §2: ``resource`` may be repeated, in the authorization request and in the token
+    request, and every value counts: the token request may name both resources of the code,
+    but not one of them and another."""
+    from urllib.parse import urlencode
+
+    from tests.protocol.helpers import authorize_params, basic, endpoint, redirect_params
+
+    realm = make_realm()
+    make_web_client(realm, "app", scopes=("openid",))
+    user = make_user(realm, "alice")
+    authorize_and_get_code(client, realm, user)  # the browser logs in
+    orders, payments = "https://orders.example/", "https://payments.example/"
+
+    def exchange(*resources):
+        query = [*authorize_params().items(), ("resource", orders), ("resource", payments)]
+        answer = redirect_params(client.get(endpoint(realm, "auth") + "?" + urlencode(query)))
+        body = {
+            "grant_type": "authorization_code",
+            "code": answer["code"],
+            "redirect_uri": REDIRECT_URI,
+            "code_verifier": VERIFIER,
+        }
+        return client.post(
+            endpoint(realm, "token"),
+            urlencode([*body.items(), *(("resource", value) for value in resources)]),
+            content_type="application/x-www-form-urlencoded",
+            HTTP_AUTHORIZATION=basic("app", SECRET),
+        )
+
+    assert exchange(orders, payments).status_code == 200
+    refused = exchange("https://ledger.example/", orders)
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "invalid_target"
