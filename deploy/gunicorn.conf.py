@@ -42,8 +42,14 @@ worker_class = "sync" if threads == 1 else "gthread"
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-max_requests = 10000
-max_requests_jitter = 1000
+# A worker is replaced after this many requests, and a random tenth more, so that the workers
+# are not replaced together: a net for memory a worker might keep growing (none is known; a
+# worker stays near 106 MB resident after 56,000 requests of every kind, docs/performance.md).
+# Each replacement costs the new worker a database connection, a Redis connection and its
+# per-process caches: the requests queued at it wait tens of ms. At 10,000, a busy worker was
+# replaced every 15 s, and refresh's p99 at c=8 went from 15 to 25 ms. 0: never replaced.
+max_requests = int(os.environ.get("AUTHSERVER_MAX_REQUESTS") or 1_000_000)
+max_requests_jitter = max_requests // 10
 # The application is imported once, in the master, and the workers are forked from it: a worker
 # replaced after max_requests (or a crash) serves at once, instead of importing Django again on
 # cores busy with the others' requests (a second of CPU, and p99 latency spikes under load).

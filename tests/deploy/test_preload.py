@@ -100,3 +100,14 @@ def test_building_the_application_imports_what_a_first_request_would_and_connect
         AUTHSERVER_VAR_DIR=str(tmp_path / "var"),
     )
     assert printed == f"{expected!r} [] []"
+
+
+def test_a_worker_is_replaced_after_AUTHSERVER_MAX_REQUESTS_requests(tmp_path):
+    """A tenth of 3 is no jitter: each worker serves exactly three requests."""
+    port, server = _serve(tmp_path, AUTHSERVER_WORKERS="1", AUTHSERVER_MAX_REQUESTS="3")
+    with server as master:
+        pids = [answer["pid"] for answer in _answers(port, 7)]
+    assert pids[:3] == [pids[0]] * 3
+    assert pids[3:6] == [pids[3]] * 3
+    assert len({pids[0], pids[3], pids[6]}) == 3
+    assert master.pid not in pids
