@@ -47,7 +47,7 @@ keepalive = 5
 # worker stays near 106 MB resident after 56,000 requests of every kind, docs/performance.md).
 # Each replacement costs the new worker a database connection, a Redis connection and its
 # per-process caches: the requests queued at it wait tens of ms. At 10,000, a busy worker was
-# replaced every 15 s, and refresh's p99 at c=8 went from 15 to 25 ms. 0: never replaced.
+# replaced every 8-40 s, and refresh's p99 at c=8 went from 15 to 25 ms. 0: never replaced.
 max_requests = int(os.environ.get("AUTHSERVER_MAX_REQUESTS") or 1_000_000)
 max_requests_jitter = max_requests // 10
 # The application is imported once, in the master, and the workers are forked from it: a worker
