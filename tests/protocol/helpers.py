@@ -51,8 +51,9 @@ def scope_with_audience(realm, name, audience):
     return make_scope(realm, name, audience=audience)
 
 
-def post_form(http, url: str, data: dict, **headers):
-    """A POST as OAuth clients send it: application/x-www-form-urlencoded."""
+def post_form(http, url: str, data: dict | list[tuple[str, str]], **headers):
+    """A POST as OAuth clients send it: application/x-www-form-urlencoded; pairs may repeat a
+    name."""
     from urllib.parse import urlencode
 
     return http.post(

@@ -1,5 +1,6 @@
 import base64
 import hashlib
+from urllib.parse import urlencode
 
 import pytest
 import time_machine
@@ -14,9 +15,14 @@ from tests.protocol.helpers import (
     VERIFIER,
     assert_invalid_grant,
     authorize_and_get_code,
+    authorize_params,
+    basic,
+    endpoint,
     exchange_code,
     make_web_client,
+    post_form,
     postgres_only,
+    redirect_params,
     refresh,
     refresh_claims,
     run_together,
@@ -398,10 +404,6 @@ def test_it_weighs_every_resource_of_a_token_request(client):
     """RFC 8707 §2: ``resource`` may be repeated, in the authorization request and in the token
     request, and every value counts: the token request may name both resources of the code,
     but not one of them and another."""
-    from urllib.parse import urlencode
-
-    from tests.protocol.helpers import authorize_params, basic, endpoint, redirect_params
-
     realm = make_realm()
     make_web_client(realm, "app", scopes=("openid",))
     user = make_user(realm, "alice")
@@ -411,16 +413,16 @@ def test_it_weighs_every_resource_of_a_token_request(client):
     def exchange(*resources):
         query = [*authorize_params().items(), ("resource", orders), ("resource", payments)]
         answer = redirect_params(client.get(endpoint(realm, "auth") + "?" + urlencode(query)))
-        body = {
+        form = {
             "grant_type": "authorization_code",
             "code": answer["code"],
             "redirect_uri": REDIRECT_URI,
             "code_verifier": VERIFIER,
         }
-        return client.post(
+        return post_form(
+            client,
             endpoint(realm, "token"),
-            urlencode([*body.items(), *(("resource", value) for value in resources)]),
-            content_type="application/x-www-form-urlencoded",
+            [*form.items(), *(("resource", value) for value in resources)],
             HTTP_AUTHORIZATION=basic("app", SECRET),
         )
 
