@@ -39,17 +39,43 @@ def user_event(
     request (work done after it was answered), ``ip_address`` is the client's."""
     # One per login, refresh error and logout: the statement is built once (accounts/rows.py).
     return rows.create(
-        Event(
+        new_user_event(
+            type,
             realm=realm,
-            category=Event.Category.USER,
-            type=type,
+            request=request,
             user=user,
-            username=username or (user.username if user else ""),
+            username=username,
             client_id=client_id,
-            ip_address=_client_ip(request) if request is not None else ip_address,
             error=error,
-            details=_scrub(details or {}),
+            details=details,
+            ip_address=ip_address,
         )
+    )
+
+
+def new_user_event(
+    type: str,
+    *,
+    realm: Realm | None,
+    request=None,
+    user: User | None = None,
+    username: str = "",
+    client_id: str = "",
+    error: str = "",
+    details: dict | None = None,
+    ip_address: str | None = None,
+) -> Event:
+    """``user_event``'s row, not yet written: for writing together with another row."""
+    return Event(
+        realm=realm,
+        category=Event.Category.USER,
+        type=type,
+        user=user,
+        username=username or (user.username if user else ""),
+        client_id=client_id,
+        ip_address=_client_ip(request) if request is not None else ip_address,
+        error=error,
+        details=_scrub(details or {}),
     )
 
 

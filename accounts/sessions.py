@@ -14,6 +14,7 @@ domain, over http): every value is tried and the one that names a live session w
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -23,7 +24,7 @@ from django.utils import timezone
 
 from accounts import rows
 from accounts.addresses import client_ip
-from accounts.models import Realm, User, UserSession
+from accounts.models import Event, Realm, User, UserSession
 
 COOKIE_NAME = "AUTHSERVER_SESSION"
 # OIDC Session Management 1.0 §4.1: the OP's "browser state", which the login-status iframe reads
@@ -69,24 +70,31 @@ def cookie_values(request, name: str) -> list[str]:
     return values[:_MAX_VALUES]
 
 
-def start(request, response, user: User, *, amr: list[str] | None = None) -> UserSession:
+def start(
+    request,
+    response,
+    user: User,
+    *,
+    amr: list[str] | None = None,
+    event: Callable[[UserSession], Event] | None = None,
+) -> UserSession:
     """Start a new session (a new secret: the id is rotated at every login) and set its cookie.
-    ``amr``: how the user authenticated (RFC 8176), for the ID tokens of the session."""
+    ``amr``: how the user authenticated (RFC 8176), for the ID tokens of the session.
+    ``event``: the audit event of the new session, written with it (accounts/rows.create_all)."""
     end(request, response, user.realm)
     secret = secrets.token_urlsafe(32)
     now = timezone.now()
-    session = rows.create(
-        UserSession(
-            realm=user.realm,
-            user=user,
-            key_hash=_hash(secret),
-            started=now,
-            last_seen=now,
-            ip_address=client_ip(request) or None,
-            user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
-            amr=amr or ["pwd"],
-        )
+    session = UserSession(
+        realm=user.realm,
+        user=user,
+        key_hash=_hash(secret),
+        started=now,
+        last_seen=now,
+        ip_address=client_ip(request) or None,
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+        amr=amr or ["pwd"],
     )
+    rows.create_all(session, *([event(session)] if event is not None else []))
     response.set_cookie(
         cookie_name(user.realm),
         secret,

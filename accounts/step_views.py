@@ -42,17 +42,22 @@ def proceed(request, pending: login_steps.Pending | None = None):
         audit.user_event("EXECUTE_ACTIONS", realm=realm, request=request, user=user)
         return render(request, "accounts/email/done.html", {"realm": realm, "updated": True})
     response = redirect(pending.next_url)
-    session = sessions.start(request, response, user, amr=pending.amr)
+    sessions.start(
+        request,
+        response,
+        user,
+        amr=pending.amr,
+        event=lambda session: audit.new_user_event(
+            "LOGIN",
+            realm=realm,
+            request=request,
+            user=user,
+            details={"sid": str(session.sid), "amr": pending.amr},
+        ),
+    )
     rotate_token(request)
     if user.failed_logins:
         backends.reset_failures(user)
-    audit.user_event(
-        "LOGIN",
-        realm=realm,
-        request=request,
-        user=user,
-        details={"sid": str(session.sid), "amr": pending.amr},
-    )
     return response
 
 

@@ -223,5 +223,8 @@ def test_it_records_logins_and_failures_in_the_audit_log(client):
         "invalid_user_credentials",
     )
     assert (success.type, success.user.username) == ("LOGIN", "alice")
+    # Written with the SSO session it names (accounts/rows.create_all).
+    session = UserSession.objects.get(user__username="alice")
+    assert success.details == {"sid": str(session.sid), "amr": ["pwd"]}
     assert failure.ip_address == "127.0.0.1"
     assert "wrong" not in str(failure.details)
