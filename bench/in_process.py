@@ -217,10 +217,16 @@ class _HashTimer:
         import argon2
 
         self.spent = 0.0
+        # Set: a verification answers as the hash would (the bench user's password is right)
+        # without computing it, so that the work around it runs with the processor's caches
+        # warm, not cold from the hash's 19 MiB.
+        self.skipped = False
         self._verify = argon2.PasswordHasher.verify
         timer = self
 
         def verify(hasher, hash, password):
+            if timer.skipped:
+                return True
             started = time.process_time()
             try:
                 return timer._verify(hasher, hash, password)
@@ -267,6 +273,11 @@ def main() -> None:
             around = min(total - hashing for total, hashing in runs)
             hashing = min(hashing for _, hashing in runs)
             print(f"{'':<28}{around:8.3f} ms of it around the hash (the hash {hashing:.2f})")
+            hashes.skipped = True
+            _run(request, 50)
+            alone = min(_run(request, options.requests)[0] for _ in range(3))
+            hashes.skipped = False
+            print(f"{'':<28}{alone:8.3f} ms the same work without the hash (caches warm)")
         if options.profile:
             profiler = cProfile.Profile(time.process_time)
             profiler.enable()
