@@ -23,34 +23,11 @@ def _scrub(data):
     return data
 
 
-def user_event(
-    type: str,
-    *,
-    realm: Realm | None,
-    request=None,
-    user: User | None = None,
-    username: str = "",
-    client_id: str = "",
-    error: str = "",
-    details: dict | None = None,
-    ip_address: str | None = None,
-) -> Event:
-    """LOGIN, LOGIN_ERROR, LOGOUT, CODE_TO_TOKEN_ERROR, REFRESH_TOKEN_ERROR, ...; without a
-    request (work done after it was answered), ``ip_address`` is the client's."""
+def user_event(type: str, **fields) -> Event:
+    """LOGIN, LOGIN_ERROR, LOGOUT, CODE_TO_TOKEN_ERROR, REFRESH_TOKEN_ERROR, ...: the row
+    ``new_user_event`` makes of ``fields``, written."""
     # One per login, refresh error and logout: the statement is built once (accounts/rows.py).
-    return rows.create(
-        new_user_event(
-            type,
-            realm=realm,
-            request=request,
-            user=user,
-            username=username,
-            client_id=client_id,
-            error=error,
-            details=details,
-            ip_address=ip_address,
-        )
-    )
+    return rows.create(new_user_event(type, **fields))
 
 
 def new_user_event(
@@ -65,7 +42,9 @@ def new_user_event(
     details: dict | None = None,
     ip_address: str | None = None,
 ) -> Event:
-    """``user_event``'s row, not yet written: for writing together with another row."""
+    """A user event's row, not yet written: ``user_event`` writes it, a login's LOGIN is
+    written with its SSO session (accounts/sessions.start). Without a request (work done
+    after it was answered), ``ip_address`` is the client's."""
     return Event(
         realm=realm,
         category=Event.Category.USER,
