@@ -139,15 +139,8 @@ def insert(instance, using: str = "default", *, after: tuple[str, list] | None =
 def create(instance, using: str = "default"):
     """INSERT ``instance`` as ``Model.objects.create`` would (its primary key read back, then
     ``post_save`` sent, so that receivers see it), from a statement built once per model."""
-    model = type(instance)
-    with cursor(using) as statement:
-        statement.execute(_insert_returning(model), _insert_params(instance, using))
-        instance.pk = statement.fetchone()[0]
-    instance._state.adding = False
-    instance._state.db = using
-    post_save.send(
-        sender=model, instance=instance, created=True, update_fields=None, raw=False, using=using
-    )
+    _insert_returning_key(instance, using)
+    _announce(instance, using)
     return instance
 
 
@@ -155,29 +148,43 @@ def create_all(*instances, using: str = "default") -> None:
     """``create`` each of ``instances``, all or none: on PostgreSQL in one statement (one round
     trip and one commit, where one per row was each its own transaction), elsewhere in one
     transaction. ``post_save`` is sent for each, in order, once all are written."""
-    connection = connections[using]
-    if connection.vendor != "postgresql":
+    if connections[using].vendor != "postgresql":
         with transaction.atomic(using=using):
             for instance in instances:
-                create(instance, using)
-        return
-    params = [param for instance in instances for param in _insert_params(instance, using)]
-    with cursor(using) as statement:
-        statement.execute(_insert_all(tuple(type(instance) for instance in instances)), params)
-        keys = statement.fetchone()
-    for instance, pk in zip(instances, keys, strict=True):
-        instance.pk = pk
-        instance._state.adding = False
-        instance._state.db = using
+                _insert_returning_key(instance, using)
+    else:
+        params = [param for instance in instances for param in _insert_params(instance, using)]
+        with cursor(using) as statement:
+            statement.execute(_insert_all(tuple(type(instance) for instance in instances)), params)
+            keys = statement.fetchone()
+        for instance, pk in zip(instances, keys, strict=True):
+            _written(instance, pk, using)
     for instance in instances:
-        post_save.send(
-            sender=type(instance),
-            instance=instance,
-            created=True,
-            update_fields=None,
-            raw=False,
-            using=using,
-        )
+        _announce(instance, using)
+
+
+def _insert_returning_key(instance, using: str) -> None:
+    with cursor(using) as statement:
+        statement.execute(_insert_returning(type(instance)), _insert_params(instance, using))
+        _written(instance, statement.fetchone()[0], using)
+
+
+def _written(instance, pk, using: str) -> None:
+    """``instance`` as the ORM leaves a row it has just inserted."""
+    instance.pk = pk
+    instance._state.adding = False
+    instance._state.db = using
+
+
+def _announce(instance, using: str) -> None:
+    post_save.send(
+        sender=type(instance),
+        instance=instance,
+        created=True,
+        update_fields=None,
+        raw=False,
+        using=using,
+    )
 
 
 def _insert_params(instance, using: str) -> list:
