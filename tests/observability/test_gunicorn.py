@@ -25,6 +25,9 @@ DEMO_REALM = Path(__file__).resolve().parents[2] / "deploy" / "demo-realm.json"
 # deploy/demo-realm.json's service client and its (local-only) secret.
 SERVICE = ("orders-service", "orders-service-secret")
 REQUESTS = 24
+# Which worker the kernel hands a connection to is its choice: more are sent, eight at a time,
+# until both have answered some, up to this many.
+MAX_REQUESTS = 400
 
 
 def _environment(tmp_path: Path, port: int) -> dict:
@@ -69,6 +72,12 @@ def _call(port: int, path: str, *, form: dict | None = None, headers=None):
         return error.code, error.headers, error.read()
 
 
+def _worker_files(tmp_path: Path) -> list[Path]:
+    """The counter files of the processes that counted something (prometheus_client names
+    each after its process)."""
+    return list((tmp_path / "metrics").glob("counter_*.db"))
+
+
 def _scrape(port: int) -> dict:
     from prometheus_client.parser import text_string_to_metric_families
 
@@ -99,13 +108,15 @@ def test_it_adds_up_every_workers_metrics_and_logs_json_lines(tmp_path):
         assert not stale.exists(), "a previous master's counts were kept"
         # Eight at once: while one worker answers, the other accepts.
         with ThreadPoolExecutor(8) as pool:
-            answers = list(
-                pool.map(
-                    lambda _: _call(port, "/realms/demo/protocol/openid-connect/certs"),
-                    range(REQUESTS),
-                )
-            )
-        assert [status for status, _, _ in answers] == [200] * REQUESTS
+
+            def certs(count: int) -> list:
+                path = "/realms/demo/protocol/openid-connect/certs"
+                return list(pool.map(lambda _: _call(port, path), range(count)))
+
+            answers = certs(REQUESTS)
+            while len(_worker_files(tmp_path)) < 2 and len(answers) < MAX_REQUESTS:
+                answers += certs(8)
+        assert [status for status, _, _ in answers] == [200] * len(answers)
         ids = [headers["X-Request-ID"] for _, headers, _ in answers]
         status, _, body = _call(
             port,
@@ -122,13 +133,13 @@ def test_it_adds_up_every_workers_metrics_and_logs_json_lines(tmp_path):
         )
         assert healthcheck.returncode == 0
         # Two workers wrote samples of their own.
-        assert len(list((tmp_path / "metrics").glob("counter_*.db"))) == 2
+        assert len(_worker_files(tmp_path)) == 2
         server.terminate()
         server.wait(timeout=20)
         errors = server.stderr.read().decode()
 
     jwks = {"endpoint": "jwks", "method": "GET", "status": "200"}
-    assert value(scraped, "authserver_http_requests_total", **jwks) == REQUESTS
+    assert value(scraped, "authserver_http_requests_total", **jwks) == len(answers)
     issued = {"realm": "demo", "client": SERVICE[0], "grant_type": "client_credentials"}
     assert value(scraped, "authserver_tokens_issued_total", **issued) == 1
     lines = [*stdout.read_text().splitlines(), *errors.splitlines()]
