@@ -1,6 +1,7 @@
 """make bench: the authorization server under gunicorn, driven over loopback by wrk.
 
     python bench/run.py [--duration 8] [--concurrency 1,8,32] [--only client_credentials_rs256,...]
+                        [--runs 3]
 
 PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set, SQLite under bench/var otherwise.
 Prints a table and writes bench/results/<timestamp>-<database>.json. See docs/performance.md.
@@ -34,6 +35,7 @@ GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
 
 sys.path.insert(0, str(BENCH))
 import setup_realm as fixtures  # noqa: E402
+import summary  # noqa: E402
 
 RS, ES = "bench-rs256", "bench-es256"
 
@@ -667,7 +669,25 @@ def main() -> None:
     parser.add_argument(
         "--peer-port", type=int, default=int(os.environ.get("BENCH_PEER_PORT", 8190))
     )
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=int(os.environ.get("BENCH_RUNS", 1)),
+        help="run the suite this many times in a row, then print the medians (bench/summary.py)",
+    )
     options = parser.parse_args()
+    if options.runs < 2:
+        run(options, options.label)
+        return
+    reports = []
+    for number in range(1, options.runs + 1):
+        print(f"\nrun {number} of {options.runs}", flush=True)
+        reports.append(run(options, "-".join(filter(None, [options.label, f"run{number}"]))))
+    summary.print_summary(summary.summarize(reports))
+
+
+def run(options, label: str) -> dict:
+    """The whole suite once: printed, written to bench/results, and returned."""
     levels = [int(level) for level in options.concurrency.split(",")]
     only = {name for name in options.only.split(",") if name}
 
@@ -788,7 +808,7 @@ def main() -> None:
 
     report = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "label": options.label,
+        "label": label,
         "database": database,
         "cache": "redis" if os.environ.get("REDIS_URL") else "local",
         "machine": machine(),
@@ -804,7 +824,7 @@ def main() -> None:
         "worker_unique_mb": {pid: memory["unique"] for pid, memory in workers.items()},
     }
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    suffix = f"-{options.label}" if options.label else ""
+    suffix = f"-{label}" if label else ""
     path = RESULTS / f"{stamp}-{database}{suffix}.json"
     path.write_text(json.dumps(report, indent=2) + "\n")
     print()
@@ -820,6 +840,7 @@ def main() -> None:
     unique = ", ".join(f"{memory['unique']:.0f}" for memory in workers.values())
     print(f"resident memory per worker after the run (MB): {rss}; of it its own: {unique}")
     print(f"written to {path.relative_to(ROOT)}")
+    return report
 
 
 if __name__ == "__main__":
