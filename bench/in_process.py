@@ -236,6 +236,10 @@ class _HashTimer:
         argon2.PasswordHasher.verify = verify
 
 
+# Codes minted for a --single run: enough for the largest count bench/instructions.py asks for.
+SINGLE_BUDGET = 1000
+
+
 def _run(request, count: int, hashes: _HashTimer | None = None) -> tuple[float, float]:
     """CPU milliseconds per request over ``count`` requests, and of them inside ``hashes``."""
     hashed = hashes.spent if hashes else 0.0
@@ -254,11 +258,24 @@ def main() -> None:
     parser.add_argument("--only", default="")
     parser.add_argument("--profile", type=int, default=0, help="print the N costliest functions")
     parser.add_argument("--sort", default="tottime,cumulative")
+    parser.add_argument(
+        "--single",
+        type=int,
+        default=0,
+        help="warm up, then make this many requests of the one --only scenario, and print"
+        " nothing (bench/instructions.py counts what they execute)",
+    )
     options = parser.parse_args()
     only = [name for name in options.only.split(",") if name]
 
     app = App()
     hashes = _HashTimer()
+    if options.single:
+        # The same set-up whatever the count, so that two counts differ by their requests only.
+        (request,) = (scenarios(app, SINGLE_BUDGET)[name] for name in only)
+        _run(request, 50)
+        _run(request, options.single)
+        return
     found = scenarios(app, options.requests * 2)
     for name, request in found.items():
         if only and name not in only:
