@@ -1,9 +1,12 @@
-"""Volume for the scale test: clients, users and issued access tokens in PostgreSQL, by COPY.
+"""Volume for the scale test: clients, users and what they were issued, in PostgreSQL, by COPY.
 
     DATABASE_URL=postgres://... python bench/generate.py [--scale 1.0] [--realm bench-scale]
 
-At scale 1.0: 100,000 clients, 1,000,000 users, 1,000,000 access tokens (half of them expired),
-in a realm of their own, in the same tables the bench realms use, so that every lookup of the
+At scale 1.0: 100,000 clients, 1,000,000 users, and 1,000,000 of each thing the server keeps per
+grant: SSO sessions, token families (the one row per code or refresh grant that refresh,
+introspection and UserInfo read), authorization codes (spent ones stay, to recognise a replay)
+and stored access tokens (token exchange's); about half of them expired or ended. They are in a
+realm of their own, in the same tables the bench realms use, so that every lookup of the
 benchmark runs against tables of that size. Re-running adds another batch under new names.
 The rows are what the server writes (hashed secrets and passwords, token checksums, not
 tokens); every user shares one password hash, since hashing a million passwords with Argon2id
@@ -24,7 +27,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "authserver.settings")
 
-FULL = {"clients": 100_000, "users": 1_000_000, "tokens": 1_000_000}
+FULL = {
+    "clients": 100_000,
+    "users": 1_000_000,
+    "sessions": 1_000_000,
+    "families": 1_000_000,
+    "codes": 1_000_000,
+    "tokens": 1_000_000,
+}
 BATCH = 50_000
 
 
@@ -89,13 +99,22 @@ def _batches(rows, size):
         yield batch
 
 
-def generate(*, clients: int, users: int, tokens: int, realm_name: str) -> dict:
+def generate(
+    *,
+    clients: int,
+    users: int,
+    sessions: int,
+    families: int,
+    codes: int,
+    tokens: int,
+    realm_name: str,
+) -> dict:
     from django.contrib.auth.hashers import make_password
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from accounts.models import Realm, User
-    from authserver.models import AccessToken, Client
+    from accounts.models import Realm, User, UserSession
+    from authserver.models import AccessToken, Client, Grant, RefreshToken
     from authserver.realmfile import credentials
 
     if connection.vendor != "postgresql":
@@ -179,9 +198,81 @@ def generate(*, clients: int, users: int, tokens: int, realm_name: str) -> dict:
             ),
         )
     timings["tokens"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    marker = f"scale-{batch}"  # the user agent that finds this run's sessions again
+    with transaction.atomic():
+        copy_rows(
+            UserSession,
+            (
+                {
+                    "realm_id": realm.pk,
+                    "user_id": user_ids[number % len(user_ids)],
+                    "key_hash": hashlib.sha256(secrets.token_bytes(16)).hexdigest(),
+                    "started": now - timedelta(minutes=5),
+                    "last_seen": now,
+                    "ended": now if number % 2 else None,
+                    "user_agent": marker,
+                }
+                for number in range(sessions)
+            ),
+        )
+    timings["sessions"] = time.perf_counter() - started
+    session_ids = list(
+        UserSession.objects.filter(realm=realm, user_agent=marker)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+    started = time.perf_counter()
+    with transaction.atomic():
+        copy_rows(
+            RefreshToken,
+            (
+                {
+                    "user_id": user_ids[number % len(user_ids)],
+                    "application_id": client_ids[number % len(client_ids)],
+                    "session_id": session_ids[number % len(session_ids)],
+                    "token": "",
+                    "token_checksum": hashlib.sha256(secrets.token_bytes(16)).hexdigest(),
+                    "token_family": (family := uuid.uuid4()),
+                    "jti": f"{family}.{number % 7}",
+                    "offline": number % 4 == 0,
+                    "expires": live if number % 2 else expired,
+                    "revoked": now if number % 5 == 0 else None,
+                    "created": now,
+                    "updated": now,
+                }
+                for number in range(families)
+            ),
+        )
+    timings["families"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    with transaction.atomic():
+        copy_rows(
+            Grant,
+            (
+                {
+                    "user_id": user_ids[number % len(user_ids)],
+                    "application_id": client_ids[number % len(client_ids)],
+                    "session_id": session_ids[number % len(session_ids)],
+                    "code": hashlib.sha256(secrets.token_bytes(16)).hexdigest(),
+                    "expires": live if number % 2 else expired,
+                    "redirect_uri": "https://scale.example.com/callback",
+                    "scope": "openid profile",
+                    "used_at": now if number % 2 == 0 else None,
+                    "created": now,
+                    "updated": now,
+                }
+                for number in range(codes)
+            ),
+        )
+    timings["codes"] = time.perf_counter() - started
+
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        for model in (Client, User, AccessToken):
+        for model in (Client, User, AccessToken, UserSession, RefreshToken, Grant):
             cursor.execute(f'ANALYZE "{model._meta.db_table}"')
     timings["analyze"] = time.perf_counter() - started
     return timings
