@@ -1,10 +1,15 @@
-"""The token and code tables' indexes on PostgreSQL: their hashed lookups use the unique index,
-and carry no LIKE twin (migration 0004)."""
+"""Indexes on PostgreSQL of what is looked up by a hash: the unique index serves the lookup, and
+there is no LIKE twin (accounts/like_indexes.py, migrations authserver 0004 and 0011, accounts
+0018)."""
 
 import pytest
 from django.db import connection
 
+from accounts.models import ActionToken, Event, UserSession
+from authserver.device.models import DeviceAuthorization
 from authserver.models import AccessToken, Grant
+from authserver.par.models import PushedRequest
+from authserver.registration.models import ClientRegistration, InitialAccessToken
 
 pytestmark = [
     pytest.mark.django_db,
@@ -13,7 +18,17 @@ pytestmark = [
     ),
 ]
 
-LOOKUPS = [(AccessToken, "token_checksum"), (Grant, "code")]
+LOOKUPS = [
+    (AccessToken, "token_checksum"),
+    (Grant, "code"),
+    (UserSession, "key_hash"),
+    (ActionToken, "token_hash"),
+    (PushedRequest, "uri_hash"),
+    (DeviceAuthorization, "device_code_hash"),
+    (DeviceAuthorization, "user_code_hash"),
+    (InitialAccessToken, "token_hash"),
+    (ClientRegistration, "token_hash"),
+]
 
 
 def _indexes(table: str) -> list[str]:
@@ -38,3 +53,9 @@ def test_a_lookup_by_hash_is_an_index_scan(model, column):
         finally:
             cursor.execute("RESET enable_seqscan")
     assert "Index Scan" in plan or "Index Only Scan" in plan
+
+
+def test_the_event_type_keeps_its_index_and_loses_its_pattern_ops_twin():
+    definitions = _indexes(Event._meta.db_table)
+    assert [d for d in definitions if "pattern_ops" not in d and d.endswith("(type)")]
+    assert not [d for d in definitions if "pattern_ops" in d and "(type " in d]
