@@ -99,6 +99,14 @@ def _batches(rows, size):
         yield batch
 
 
+def _checksum() -> str:
+    return hashlib.sha256(secrets.token_bytes(16)).hexdigest()
+
+
+def _pick(ids: list, number: int):
+    return ids[number % len(ids)]
+
+
 def generate(
     *,
     clients: int,
@@ -122,153 +130,135 @@ def generate(
     realm, _ = Realm.objects.get_or_create(name=realm_name, defaults={"enabled": True})
     batch = secrets.token_hex(4)  # names of this run, so that a second run adds, not collides
     now = timezone.now()
-    password = make_password("Scale-password-1")
-    secret = credentials.hash_client_secret("scale-client-secret-" + "x" * 32)
+    live, expired = now + timedelta(hours=1), now - timedelta(hours=1)
     timings = {}
 
-    started = time.perf_counter()
-    with transaction.atomic():
-        copy_rows(
-            Client,
-            (
-                {
-                    "realm_id": realm.pk,
-                    "client_id": f"scale-{batch}-{number}",
-                    "name": f"Scale client {number}",
-                    "client_type": Client.CLIENT_CONFIDENTIAL,
-                    "authorization_grant_type": Client.GRANT_CLIENT_CREDENTIALS,
-                    "client_secret": secret,
-                    "service_accounts_enabled": True,
-                    "standard_flow_enabled": False,
-                    "attributes": {},
-                    "created": now,
-                    "updated": now,
-                }
-                for number in range(clients)
-            ),
-        )
-    timings["clients"] = time.perf_counter() - started
+    def copy(name: str, model, rows) -> list:
+        """COPY ``rows`` into ``model``'s table, timed; the keys of this run's rows, in order."""
+        started = time.perf_counter()
+        with transaction.atomic():
+            copy_rows(model, rows)
+        timings[name] = time.perf_counter() - started
+        mine = {
+            Client: {"realm": realm, "client_id__startswith": f"scale-{batch}-"},
+            User: {"realm": realm, "username__startswith": f"scale-{batch}-"},
+            UserSession: {"realm": realm, "user_agent": f"scale-{batch}"},
+        }.get(model)
+        if mine is None:
+            return []
+        return list(model.objects.filter(**mine).order_by("pk").values_list("pk", flat=True))
 
-    started = time.perf_counter()
-    with transaction.atomic():
-        copy_rows(
-            User,
-            (
-                {
-                    "realm_id": realm.pk,
-                    "username": f"scale-{batch}-{number}",
-                    "email": f"scale-{batch}-{number}@example.com",
-                    "password": password,
-                    "subject": uuid.uuid4,
-                    "date_joined": now,
-                }
-                for number in range(users)
-            ),
-        )
-    timings["users"] = time.perf_counter() - started
-
-    client_ids = list(
-        Client.objects.filter(realm=realm, client_id__startswith=f"scale-{batch}-")
-        .order_by("pk")
-        .values_list("pk", flat=True)
+    secret = credentials.hash_client_secret("scale-client-secret-" + "x" * 32)
+    client_ids = copy(
+        "clients",
+        Client,
+        (
+            {
+                "realm_id": realm.pk,
+                "client_id": f"scale-{batch}-{number}",
+                "name": f"Scale client {number}",
+                "client_type": Client.CLIENT_CONFIDENTIAL,
+                "authorization_grant_type": Client.GRANT_CLIENT_CREDENTIALS,
+                "client_secret": secret,
+                "service_accounts_enabled": True,
+                "standard_flow_enabled": False,
+                "attributes": {},
+                "created": now,
+                "updated": now,
+            }
+            for number in range(clients)
+        ),
     )
-    user_ids = list(
-        User.objects.filter(realm=realm, username__startswith=f"scale-{batch}-")
-        .order_by("pk")
-        .values_list("pk", flat=True)
+    password = make_password("Scale-password-1")
+    user_ids = copy(
+        "users",
+        User,
+        (
+            {
+                "realm_id": realm.pk,
+                "username": f"scale-{batch}-{number}",
+                "email": f"scale-{batch}-{number}@example.com",
+                "password": password,
+                "subject": uuid.uuid4,
+                "date_joined": now,
+            }
+            for number in range(users)
+        ),
     )
-    started = time.perf_counter()
-    live, expired = now + timedelta(hours=1), now - timedelta(hours=1)
-    with transaction.atomic():
-        copy_rows(
-            AccessToken,
-            (
-                {
-                    "user_id": user_ids[number % len(user_ids)] if user_ids else None,
-                    "application_id": client_ids[number % len(client_ids)],
-                    "token": "",
-                    "token_checksum": hashlib.sha256(secrets.token_bytes(16)).hexdigest(),
-                    "jti": str(uuid.uuid4()),
-                    "expires": live if number % 2 else expired,
-                    "scope": "openid profile",
-                    "created": now,
-                    "updated": now,
-                }
-                for number in range(tokens)
-            ),
-        )
-    timings["tokens"] = time.perf_counter() - started
-
-    started = time.perf_counter()
-    marker = f"scale-{batch}"  # the user agent that finds this run's sessions again
-    with transaction.atomic():
-        copy_rows(
-            UserSession,
-            (
-                {
-                    "realm_id": realm.pk,
-                    "user_id": user_ids[number % len(user_ids)],
-                    "key_hash": hashlib.sha256(secrets.token_bytes(16)).hexdigest(),
-                    "started": now - timedelta(minutes=5),
-                    "last_seen": now,
-                    "ended": now if number % 2 else None,
-                    "user_agent": marker,
-                }
-                for number in range(sessions)
-            ),
-        )
-    timings["sessions"] = time.perf_counter() - started
-    session_ids = list(
-        UserSession.objects.filter(realm=realm, user_agent=marker)
-        .order_by("pk")
-        .values_list("pk", flat=True)
+    copy(
+        "tokens",
+        AccessToken,
+        (
+            {
+                "user_id": _pick(user_ids, number),
+                "application_id": _pick(client_ids, number),
+                "token": "",
+                "token_checksum": _checksum(),
+                "jti": str(uuid.uuid4()),
+                "expires": live if number % 2 else expired,
+                "scope": "openid profile",
+                "created": now,
+                "updated": now,
+            }
+            for number in range(tokens)
+        ),
     )
-
-    started = time.perf_counter()
-    with transaction.atomic():
-        copy_rows(
-            RefreshToken,
-            (
-                {
-                    "user_id": user_ids[number % len(user_ids)],
-                    "application_id": client_ids[number % len(client_ids)],
-                    "session_id": session_ids[number % len(session_ids)],
-                    "token": "",
-                    "token_checksum": hashlib.sha256(secrets.token_bytes(16)).hexdigest(),
-                    "token_family": (family := uuid.uuid4()),
-                    "jti": f"{family}.{number % 7}",
-                    "offline": number % 4 == 0,
-                    "expires": live if number % 2 else expired,
-                    "revoked": now if number % 5 == 0 else None,
-                    "created": now,
-                    "updated": now,
-                }
-                for number in range(families)
-            ),
-        )
-    timings["families"] = time.perf_counter() - started
-
-    started = time.perf_counter()
-    with transaction.atomic():
-        copy_rows(
-            Grant,
-            (
-                {
-                    "user_id": user_ids[number % len(user_ids)],
-                    "application_id": client_ids[number % len(client_ids)],
-                    "session_id": session_ids[number % len(session_ids)],
-                    "code": hashlib.sha256(secrets.token_bytes(16)).hexdigest(),
-                    "expires": live if number % 2 else expired,
-                    "redirect_uri": "https://scale.example.com/callback",
-                    "scope": "openid profile",
-                    "used_at": now if number % 2 == 0 else None,
-                    "created": now,
-                    "updated": now,
-                }
-                for number in range(codes)
-            ),
-        )
-    timings["codes"] = time.perf_counter() - started
+    session_ids = copy(
+        "sessions",
+        UserSession,
+        (
+            {
+                "realm_id": realm.pk,
+                "user_id": _pick(user_ids, number),
+                "key_hash": _checksum(),
+                "started": now - timedelta(minutes=5),
+                "last_seen": now,
+                "ended": now if number % 2 else None,
+                "user_agent": f"scale-{batch}",  # finds this run's sessions again
+            }
+            for number in range(sessions)
+        ),
+    )
+    copy(
+        "families",
+        RefreshToken,
+        (
+            {
+                "user_id": _pick(user_ids, number),
+                "application_id": _pick(client_ids, number),
+                "session_id": _pick(session_ids, number),
+                "token": "",
+                "token_checksum": _checksum(),
+                "token_family": (family := uuid.uuid4()),
+                "jti": f"{family}.{number % 7}",
+                "offline": number % 4 == 0,
+                "expires": live if number % 2 else expired,
+                "revoked": now if number % 5 == 0 else None,
+                "created": now,
+                "updated": now,
+            }
+            for number in range(families)
+        ),
+    )
+    copy(
+        "codes",
+        Grant,
+        (
+            {
+                "user_id": _pick(user_ids, number),
+                "application_id": _pick(client_ids, number),
+                "session_id": _pick(session_ids, number),
+                "code": _checksum(),
+                "expires": live if number % 2 else expired,
+                "redirect_uri": "https://scale.example.com/callback",
+                "scope": "openid profile",
+                "used_at": now if number % 2 == 0 else None,
+                "created": now,
+                "updated": now,
+            }
+            for number in range(codes)
+        ),
+    )
 
     started = time.perf_counter()
     with connection.cursor() as cursor:
