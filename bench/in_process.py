@@ -271,8 +271,10 @@ def main() -> None:
     app = App()
     hashes = _HashTimer()
     if options.single:
+        if len(only) != 1:
+            sys.exit("--single takes one scenario in --only")
         # The same set-up whatever the count, so that two counts differ by their requests only.
-        (request,) = (scenarios(app, SINGLE_BUDGET)[name] for name in only)
+        request = scenarios(app, SINGLE_BUDGET)[only[0]]
         _run(request, 50)
         _run(request, options.single)
         return

@@ -631,8 +631,7 @@ def measure(target: Server, db: str | None, name: str, scenario: dict, level, op
     """One wrk run against ``target``, with the CPU its processes (and PostgreSQL's backends
     of ``db``) spent per request."""
     server_cpu = server_cpu_seconds(target)
-    with contextlib.ExitStack() as stack:
-        database = stack.enter_context(DatabaseCpu(db)) if db else None
+    with DatabaseCpu(db) if db else contextlib.nullcontext() as database:
         measured = wrk(
             target,
             scenario["path"],
