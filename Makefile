@@ -43,13 +43,15 @@ cluster: install
 	DATABASE_URL=$(CLUSTER_DATABASE_URL) REDIS_URL=$(CLUSTER_REDIS_URL) BIN=$(BIN) deploy/run-cluster.sh
 
 # The suite runs twice: on the embedded SQLite and on PostgreSQL, both with Redis as the cache.
+# What does not depend on the pass's database runs once (tests/conftest.py): the end-to-end
+# suites and the cluster on PostgreSQL, the tests that start gunicorn on SQLite themselves there.
 test: test-sqlite test-postgres lint
 
 test-sqlite: install-test
-	env -u DATABASE_URL REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+	env -u DATABASE_URL REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -p no:cacheprovider -m "not postgresql_pass" $(PYTEST_ARGS)
 
 test-postgres: install-test
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -p no:cacheprovider -m "not sqlite_pass" $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check .

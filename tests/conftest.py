@@ -1,13 +1,32 @@
 import os
+from pathlib import Path
 
 import pytest
 from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+# `make test` runs the suite on SQLite, then on PostgreSQL (Makefile). The real clients' and
+# browsers' tests against a live server (tests/e2e/) need run in one pass only: the PostgreSQL
+# one, the database production runs on; the rest of the suite holds the protocol to both
+# databases. The cluster (tests/cluster/) runs on a PostgreSQL database of its own in either
+# pass. The browser's walk through a login stays in both, as `make run` serves it on SQLite.
+# Tests that start gunicorn on SQLite whatever the pass's database say so themselves
+# (``pytest.mark.sqlite_pass``).
+POSTGRESQL_PASS = ("tests/e2e/", "tests/cluster/")
+BOTH_PASSES = frozenset({"tests/e2e/test_browser_flow.py"})
 
 
 def pytest_configure(config):
     # The live server answers each request in a thread of its own; a connection kept open by
     # such a thread would outlive the test database and block its removal.
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = Path(item.path).relative_to(ROOT).as_posix()
+        if path.startswith(POSTGRESQL_PASS) and path not in BOTH_PASSES:
+            item.add_marker(pytest.mark.postgresql_pass)
 
 
 def pytest_sessionstart(session):

@@ -18,6 +18,9 @@ from gunicorn.config import Config
 from authserver.access_log import AccessLogger
 from tests.deploy import gunicorn
 
+# Its servers run on SQLite whatever the suite's database: one pass of `make test` is enough.
+pytestmark = pytest.mark.sqlite_pass
+
 LINE = re.compile(
     r"(?P<time>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (?P<address>\S+) "
     r'"(?P<request>[^"]*)" (?P<status>\d{3}) (?P<length>\d+) (?P<ms>\d+\.\d{3})ms'

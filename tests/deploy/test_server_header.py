@@ -8,6 +8,9 @@ import pytest
 
 from tests.deploy import gunicorn
 
+# Its servers run on SQLite whatever the suite's database: one pass of `make test` is enough.
+pytestmark = pytest.mark.sqlite_pass
+
 
 def _environment(tmp_path, port: int) -> dict:
     env = {

@@ -20,6 +20,9 @@ import pytest
 
 from tests.deploy import gunicorn
 
+# Its servers run on SQLite whatever the suite's database: one pass of `make test` is enough.
+pytestmark = pytest.mark.sqlite_pass
+
 ROOT = gunicorn.ROOT
 SLOW_CLIENTS = 30
 # A normal request is answered in milliseconds; this bound leaves room for a loaded machine

@@ -12,9 +12,13 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.deploy import gunicorn
+
+# Its servers run on SQLite whatever the suite's database: one pass of `make test` is enough.
+pytestmark = pytest.mark.sqlite_pass
 
 PASSWORD = "Root-Password-1"
 SHOWN_ONCE = re.compile(r"it will not be shown again: ([A-Za-z0-9]+)")

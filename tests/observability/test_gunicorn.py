@@ -19,7 +19,8 @@ import pytest
 from tests.deploy import gunicorn
 from tests.observability.scrape import value
 
-pytestmark = pytest.mark.slow
+# Its servers run on SQLite whatever the suite's database: one pass of `make test` is enough.
+pytestmark = [pytest.mark.slow, pytest.mark.sqlite_pass]
 
 DEMO_REALM = Path(__file__).resolve().parents[2] / "deploy" / "demo-realm.json"
 # deploy/demo-realm.json's service client and its (local-only) secret.
