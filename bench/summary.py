@@ -88,6 +88,26 @@ def verdicts(figures: dict[str, dict]) -> list[dict]:
     return judged
 
 
+def weather(reports: list[dict], level: int = LEVEL) -> list[dict]:
+    """Per run, what tells a busy machine from a slower commit: the ``/healthz`` rate and
+    oidc-provider's CPU per request, which nothing in this repository changes. On a machine
+    shared with other work, both move from one run to the next, and ours with them."""
+    found = []
+    for report in reports:
+        rows = [row for row in report["results"] if row.get("concurrency") == level]
+        found.append(
+            {
+                "healthz_rps": next((r["rps"] for r in rows if r["name"] == "healthz"), None),
+                "peer_cpu_ms": {
+                    row["name"].removeprefix("peer:"): row["server_cpu_ms"]
+                    for row in rows
+                    if row["name"].startswith("peer:")
+                },
+            }
+        )
+    return found
+
+
 def summarize(reports: list[dict], level: int = LEVEL) -> dict:
     figures = medians(reports, level)
     return {
@@ -95,6 +115,7 @@ def summarize(reports: list[dict], level: int = LEVEL) -> dict:
         "concurrency": level,
         "databases": sorted({report["database"] for report in reports}),
         "medians": figures,
+        "weather": weather(reports, level),
         "targets": verdicts(figures),
     }
 
@@ -121,6 +142,12 @@ def print_summary(summary: dict) -> None:
     floor = summary["medians"].get("healthz")
     if floor:
         print(f"the machine's floor: /healthz {floor['rps']:.0f}/s")
+    if summary["runs"] > 1:
+        print("each run's weather (/healthz; oidc-provider's CPU ms per request):")
+        for number, run in enumerate(summary["weather"], start=1):
+            healthz = f"{run['healthz_rps']:.0f}/s" if run["healthz_rps"] else "-"
+            peer = ", ".join(f"{name} {cpu:.2f}" for name, cpu in run["peer_cpu_ms"].items())
+            print(f"  run {number}: /healthz {healthz}; {peer or 'no peer'}")
     print("\ntargets (docs/performance.md), on the medians above:")
     for target in summary["targets"]:
         verdict = "met" if target["met"] else "NOT met"

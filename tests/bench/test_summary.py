@@ -35,11 +35,13 @@ REPORTS = [
         _row("peer:refresh_token", 1400, 9.0, 1.2, ratio=0.457),
         _row("refresh_token", 100, 90.0, 9.0, 1.0, level=32),
         _row("introspection", 1500, 10.0, 1.0, 0.2),
+        _row("healthz", 4000, 6.0, 0.4),
     ),
     _report(
         _row("refresh_token", 580, 25.0, 2.4, 0.4),
         _row("peer:refresh_token", 1300, 9.5, 1.2, ratio=0.446),
         _row("introspection", 2100, 9.0, 0.8, 0.1),
+        _row("healthz", 3100, 8.0, 0.5),
     ),
     _report(
         _row("refresh_token", 700, 19.0, 2.1, 0.3),
@@ -81,3 +83,18 @@ def test_it_prints_the_medians_and_the_verdicts(capsys):
     printed = capsys.readouterr().out
     assert "medians of 3 run(s) at c=8 (postgresql)" in printed
     assert "NOT met" in printed
+
+
+def test_it_shows_each_run_s_weather_beside_the_medians(capsys):
+    weather = summary.summarize(REPORTS)["weather"]
+
+    assert [run["healthz_rps"] for run in weather] == [4000, 3100, None]
+    assert [run["peer_cpu_ms"] for run in weather] == [
+        {"refresh_token": 1.2},
+        {"refresh_token": 1.2},
+        {"refresh_token": 1.1},
+    ]
+    summary.print_summary(summary.summarize(REPORTS))
+    printed = capsys.readouterr().out
+    assert "  run 2: /healthz 3100/s; refresh_token 1.20" in printed
+    assert "  run 3: /healthz -; refresh_token 1.10" in printed
