@@ -1,15 +1,13 @@
 import os
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-ROOT = Path(__file__).resolve().parent.parent
 # `make test` runs the suite on SQLite, then on PostgreSQL (Makefile). The real clients' and
-# browsers' tests against a live server (tests/e2e/) need run in one pass only: the PostgreSQL
-# one, the database production runs on; the rest of the suite holds the protocol to both
-# databases. The cluster (tests/cluster/) runs on a PostgreSQL database of its own in either
-# pass. The browser's walk through a login stays in both, as `make run` serves it on SQLite.
+# browsers' tests against a live server (tests/e2e/) need to run in one pass only: the
+# PostgreSQL one, the database production runs on; the rest of the suite holds the protocol to
+# both databases. The cluster (tests/cluster/) runs on a PostgreSQL database of its own in
+# either pass. The browser's walk through a login stays in both, as `make run` serves it on SQLite.
 # Tests that start gunicorn on SQLite whatever the pass's database say so themselves
 # (``pytest.mark.sqlite_pass``).
 POSTGRESQL_PASS = ("tests/e2e/", "tests/cluster/")
@@ -24,7 +22,7 @@ def pytest_configure(config):
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        path = Path(item.path).relative_to(ROOT).as_posix()
+        path = item.path.relative_to(settings.BASE_DIR).as_posix()
         if path.startswith(POSTGRESQL_PASS) and path not in BOTH_PASSES:
             item.add_marker(pytest.mark.postgresql_pass)
 
