@@ -147,11 +147,26 @@ def touch(session: UserSession, now) -> None:
     session.last_seen = now
 
 
+# Of the user and session, what a bearer token's holders read (the checks, UserInfo's claims,
+# the admin API's flags, the session's sid and amr); the rest (the password hash, the login's
+# bookkeeping, the browser's address) is left deferred: read, one query each, only if used.
 _LIVE = rows.JoinedSelect(
     RefreshToken,
     ("user", "session"),
     "a.token_family = %s AND a.application_id = %s AND a.revoked IS NULL",
     only=("application", "token_family", "offline", "user", "session"),
+    deferred={
+        "user": (
+            "password",
+            "last_login",
+            "password_temporary",
+            "required_actions",
+            "failed_logins",
+            "last_failed_login",
+            "date_joined",
+        ),
+        "session": ("key_hash", "ip_address", "user_agent"),
+    },
 )
 
 
