@@ -52,10 +52,10 @@ def _kept_cursor(connection):
     from django.db.backends.postgresql.base import ServerBindingCursor
 
     kept = getattr(connection, _KEPT, None)
-    if kept is None or kept[0] is not connection.connection or kept[1].closed:
-        kept = (connection.connection, ServerBindingCursor(connection.connection))
+    if kept is None or kept.connection is not connection.connection:
+        kept = ServerBindingCursor(connection.connection)
         setattr(connection, _KEPT, kept)
-    return kept[1]
+    return kept
 
 
 _KEPT = "_authserver_kept_cursor"
@@ -131,7 +131,8 @@ def _compiled(select: JoinedSelect, vendor: str):
         select.model._meta.get_field(name).related_model for name in select.related
     ]
     columns, parts, start = [], [], 0
-    for alias, model, name in zip(_ALIASES, models, (None, *select.related), strict=False):
+    names = (None, *select.related)
+    for alias, model, name in zip(_ALIASES[: len(models)], models, names, strict=True):
         fields = list(model._meta.concrete_fields)
         if name is None and select.only is not None:
             fields = [field for field in fields if field.primary_key or field.name in select.only]
