@@ -150,10 +150,14 @@ def touch(session: UserSession, now) -> None:
 # Of the user and session, what a bearer token's holders read (the checks, UserInfo's claims,
 # the admin API's flags, the session's sid and amr); the rest (the password hash, the login's
 # bookkeeping, the browser's address) is left deferred: read, one query each, only if used.
+# The row is found by its family alone and its client compared after: with the client's id in
+# the WHERE, PostgreSQL without statistics on the table (before its first ANALYZE, or with
+# autovacuum off) ANDs the family's index with the client's, and reads an index entry for
+# every family of the client on each lookup.
 _LIVE = rows.JoinedSelect(
     RefreshToken,
     ("user", "session"),
-    "a.token_family = %s AND a.application_id = %s AND a.revoked IS NULL",
+    "a.token_family = %s AND a.revoked IS NULL",
     only=("application", "token_family", "offline", "user", "session"),
     deferred={
         "user": (
@@ -172,9 +176,10 @@ _LIVE = rows.JoinedSelect(
 
 def live(realm: Realm, client: Client, family: uuid.UUID) -> RefreshToken | None:
     """The unrevoked row of ``client``'s family, with user and session; None once it ended."""
-    record = _LIVE.one([rows.value(RefreshToken, "token_family", family), client.pk])
-    if record is not None:
-        record.application = client
-        if record.session is not None:
-            record.session.realm = realm
+    record = _LIVE.one([rows.value(RefreshToken, "token_family", family)])
+    if record is None or record.application_id != client.pk:
+        return None
+    record.application = client
+    if record.session is not None:
+        record.session.realm = realm
     return record
