@@ -663,6 +663,30 @@ def machine() -> dict:
     return {"nproc": os.cpu_count(), "cpu": cpu, "memory_gb": round(memory_kb / 1024**2, 1)}
 
 
+# The PostgreSQL settings that move the database's figures: without autovacuum, tables are
+# never analysed (the planner has no statistics) nor vacuumed (rotated rows stay dead).
+DATABASE_SETTINGS = ("server_version", "autovacuum", "shared_buffers", "synchronous_commit")
+
+
+def database_settings() -> dict:
+    """``DATABASE_SETTINGS`` as the server of ``DATABASE_URL`` reports them; {} on SQLite, or
+    when the server cannot be asked (the migration that follows says why)."""
+    url = os.environ.get("DATABASE_URL", "").split("?", 1)[0]
+    if not url:
+        return {}
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=5) as connection:
+            rows = connection.execute(
+                "SELECT name, setting, unit FROM pg_settings WHERE name = ANY(%s)",
+                [list(DATABASE_SETTINGS)],
+            ).fetchall()
+    except psycopg.Error:
+        return {}
+    return {name: f"{setting} x {unit}" if unit else setting for name, setting, unit in rows}
+
+
 def print_header() -> None:
     header = (
         f"{'scenario':<34}{'c':>4}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
@@ -737,7 +761,12 @@ def run(options, label: str) -> dict:
     database = "postgresql" if os.environ.get("DATABASE_URL") else "sqlite"
     db = os.environ.get("DATABASE_URL", "").rsplit("/", 1)[-1].split("?")[0] or "-"
     load_before = os.getloadavg()[0]
-    print(f"database: {database}; cache: {'redis' if os.environ.get('REDIS_URL') else 'local'}")
+    settings = database_settings()
+    described = ", ".join(f"{name} {value}" for name, value in settings.items())
+    print(
+        f"database: {database}{f' ({described})' if described else ''}; "
+        f"cache: {'redis' if os.environ.get('REDIS_URL') else 'local'}"
+    )
     server.manage("migrate", "--no-input", "-v", "0")
     server.manage("collectstatic", "--no-input", "-v", "0")
     server.script("realms")
@@ -849,6 +878,7 @@ def run(options, label: str) -> dict:
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "label": label,
         "database": database,
+        "database_settings": settings,
         "cache": "redis" if os.environ.get("REDIS_URL") else "local",
         "machine": machine(),
         "gunicorn_workers": len(workers),
