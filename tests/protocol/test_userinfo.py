@@ -224,6 +224,25 @@ def test_it_refuses_a_header_extension_even_under_our_signature(client, extensio
     assert_invalid_token(userinfo(client, realm, token), realm)
 
 
+def test_it_refuses_a_grants_token_naming_another_client_even_under_our_signature(client):
+    # The token's family is the grant of "app"; the family's row, not the signed client_id,
+    # says whose grant it is (protocol/families.py ``live``).
+    realm = make_realm()
+    app = make_client(realm, "app")
+    make_client(realm, "other")
+    alice = make_user(realm, "alice")
+    access, _ = issue_grant(app, alice, session=make_session(alice))
+    header, payload, _ = access.split(".")
+    claims = {**json.loads(base64url_decode(payload)), "client_id": "other", "azp": "other"}
+    payload = base64url_encode(json.dumps(claims))
+    key = store.signing_key(realm)
+    signature = JWA.signing_alg(key["alg"]).sign(key, f"{header}.{payload}".encode())
+    renamed = f"{header}.{payload}.{base64url_encode(signature)}"
+
+    assert userinfo(client, realm, access).status_code == 200
+    assert_invalid_token(userinfo(client, realm, renamed), realm)
+
+
 def test_it_refuses_a_token_padded_or_outside_the_base64url_alphabet(client):
     realm = make_realm()
     make_machine_client(realm)
